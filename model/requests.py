@@ -1,0 +1,156 @@
+"""Turning what a person asked for into a request the model can run.
+
+Sizes and frame counts are snapped to the model's rules instead of failing on them; everything else that is
+out of range is refused with a message written for the person who sent it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+
+from .catalog import ModelSpec
+
+MAX_PROMPT_CHARS = 1000
+MAX_SEED = 2**32 - 1
+MIN_SECONDS = 0.5
+MAX_GUIDANCE = 20.0
+
+
+class InvalidRequest(ValueError):
+    """A request a person can fix; its message is shown to them as is, next to `field` where the UI can."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    negative_prompt: str
+    seed: int
+    width: int
+    height: int
+    num_frames: int
+    fps: int
+    steps: int
+    guidance: float
+    resolution: str
+
+    @property
+    def seconds(self) -> float:
+        return self.num_frames / self.fps
+
+
+def snap_size(value: int, multiple: int) -> int:
+    """Nearest multiple, never below one multiple."""
+    return max(multiple, int(round(value / multiple)) * multiple)
+
+
+def snap_num_frames(wanted_frames: float, frame_step: int, max_frames: int) -> int:
+    """Nearest count of the form frame_step * k + 1 (k >= 1), capped at the model's longest clip."""
+    k = max(1, int(round((wanted_frames - 1) / frame_step)))
+    return min(k * frame_step + 1, max_frames)
+
+
+def _number(value, what: str, field: str, whole: bool = False) -> float:
+    """Accept numbers and numeric strings (API callers send both); refuse bools, NaN and infinities."""
+    kind = "a whole number" if whole else "a number"
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InvalidRequest(f"{what} must be {kind}.", field) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidRequest(f"{what} must be {kind}.", field)
+    if whole and value != int(value):
+        raise InvalidRequest(f"{what} must be {kind}.", field)
+    return int(value) if whole else float(value)
+
+
+def _text(value, what: str, field: str, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{what} must be text.", field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequest("Enter a prompt that describes the video you want.", field)
+    if len(value) > MAX_PROMPT_CHARS:
+        raise InvalidRequest(f"{what} is {len(value)} characters long; the limit is {MAX_PROMPT_CHARS}.", field)
+    return value
+
+
+def plan_request(
+    spec: ModelSpec,
+    prompt,
+    negative_prompt="",
+    seed=-1,
+    seconds=None,
+    resolution=None,
+    steps=None,
+    guidance=None,
+) -> GenerationRequest:
+    """Validate and snap one request for `spec`. None means "the model's default"."""
+    prompt = _text(prompt, "The prompt", "prompt", required=True)
+    negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
+
+    seed = -1 if seed is None else _number(seed, "The seed", "seed", whole=True)
+    if not -1 <= seed <= MAX_SEED:
+        raise InvalidRequest(f"The seed must be between 0 and {MAX_SEED}, or -1 for a random one.", "seed")
+    if seed == -1:
+        seed = secrets.randbelow(MAX_SEED + 1)
+
+    resolution = spec.default_preset if resolution in (None, "") else resolution
+    if not isinstance(resolution, str) or resolution not in spec.presets:
+        choices = ", ".join(spec.presets)
+        raise InvalidRequest(f"Unknown resolution {str(resolution)[:40]!r}; choose one of: {choices}.", "resolution")
+    width, height = (snap_size(side, spec.size_multiple) for side in spec.presets[resolution])
+
+    seconds = spec.default_seconds if seconds is None else _number(seconds, "The duration", "seconds")
+    if not MIN_SECONDS <= seconds <= spec.max_seconds:
+        raise InvalidRequest(
+            f"The duration must be between {MIN_SECONDS:g} and {spec.max_seconds:g} seconds for this model.",
+            "seconds",
+        )
+    num_frames = snap_num_frames(seconds * spec.fps, spec.frame_step, spec.max_frames)
+
+    steps = spec.default_steps if steps is None else _number(steps, "Steps", "steps", whole=True)
+    if not spec.min_steps <= steps <= spec.max_steps:
+        raise InvalidRequest(f"Steps must be between {spec.min_steps} and {spec.max_steps} for this model.", "steps")
+
+    guidance = spec.default_guidance if guidance is None else _number(guidance, "Guidance", "guidance")
+    if not 0.0 <= guidance <= MAX_GUIDANCE:
+        raise InvalidRequest(f"Guidance must be between 0 and {MAX_GUIDANCE:g}.", "guidance")
+
+    return GenerationRequest(
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        seed=seed,
+        width=width,
+        height=height,
+        num_frames=num_frames,
+        fps=spec.fps,
+        steps=steps,
+        guidance=guidance,
+        resolution=resolution,
+    )
+
+
+def estimate_gpu_seconds(spec: ModelSpec, request: GenerationRequest, cap_seconds: int) -> int:
+    """ZeroGPU duration for one request: what it needs, rounded up, never above the tier cap.
+
+    Asking for more than needed fails the call on a visitor's remaining quota, so this grows with the work
+    (steps x frames x pixels) instead of being one large constant.
+    """
+    megapixel_frames = request.width * request.height * request.num_frames / 1e6
+    cost = spec.gpu_cost
+    seconds = (
+        cost.overhead_seconds
+        + request.steps * megapixel_frames * cost.seconds_per_step_per_megapixel_frame
+        + megapixel_frames * cost.seconds_per_megapixel_frame
+    )
+    return max(1, min(cap_seconds, math.ceil(seconds)))

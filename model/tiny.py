@@ -1,0 +1,157 @@
+"""Tiny random-weight pipelines, built by code, so the engine runs with no Hub and no GPU.
+
+They use the real diffusers classes with tiny configs (the way diffusers' own tests do): every loading,
+generation and encoding path is the real one, only the weights are small and meaningless. Output is
+coloured noise, which is why the app shows a banner whenever one of these is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5EncoderModel
+
+# A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
+# any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
+_SPECIAL_PIECES = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
+_WORDS = "a the of and in on with at cat dog sea sky city night day red blue green light slow fast camera".split()
+_LETTERS = list("abcdefghijklmnopqrstuvwxyz0123456789")
+
+BUILD_SEED = 0
+BUILD_INFO_FILE = "reel_tiny_build.json"
+# Bump when a tiny config changes, so stale builds under the data dir are rebuilt instead of reused.
+TINY_BUILD_VERSION = 1
+
+
+def _tiny_tokenizer() -> T5Tokenizer:
+    vocab = list(_SPECIAL_PIECES)
+    vocab += [("▁" + word, -5.0) for word in _WORDS]
+    vocab += [(letter, -8.0) for letter in _LETTERS]
+    return T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=512)
+
+
+def _tiny_text_encoder_kwargs(vocab_size: int) -> dict:
+    return dict(
+        vocab_size=vocab_size,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+    )
+
+
+def build_tiny_ltx():
+    """LTX-Video family: tiny widths but the real 32x spatial / 8x temporal VAE compression, so UI-sized
+    clips stay cheap on CPU."""
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
+
+    torch.manual_seed(BUILD_SEED)
+    tokenizer = _tiny_tokenizer()
+    text_encoder = T5EncoderModel(T5Config(**_tiny_text_encoder_kwargs(len(tokenizer))))
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8,
+        out_channels=8,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=4,
+        attention_head_dim=8,
+        cross_attention_dim=32,
+        num_layers=1,
+        caption_channels=32,
+    )
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=8,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True, False),
+        decoder_spatio_temporal_scaling=(True, True, True, False),
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False,
+        patch_size=4,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    scheduler = FlowMatchEulerDiscreteScheduler()
+    return LTXPipeline(
+        scheduler=scheduler, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer
+    )
+
+
+def build_tiny_wan():
+    """Wan family (the default GPU model's family) at toy size, so its code path runs in tests on CPU."""
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+
+    torch.manual_seed(BUILD_SEED)
+    tokenizer = _tiny_tokenizer()
+    text_encoder = UMT5EncoderModel(UMT5Config(**_tiny_text_encoder_kwargs(len(tokenizer))))
+    vae = AutoencoderKLWan(
+        base_dim=3,
+        z_dim=16,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+    )
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=16,
+        out_channels=16,
+        text_dim=32,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+    return WanPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer, scheduler=scheduler
+    )
+
+
+TINY_BUILDERS = {"tiny-ltx": build_tiny_ltx, "tiny-wan": build_tiny_wan}
+
+
+def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:
+    """Build and save a tiny pipeline once; later calls reuse the saved folder.
+
+    The save goes to a temporary sibling folder and is renamed into place, so an interrupted build never
+    leaves a half-written model that later loads fail on.
+    """
+    info = {"builder": builder_name, "version": TINY_BUILD_VERSION}
+    info_path = target_dir / BUILD_INFO_FILE
+    if info_path.is_file() and json.loads(info_path.read_text()) == info:
+        return target_dir
+
+    target_dir.parent.mkdir(parents=True, exist_ok=True)
+    pipeline = TINY_BUILDERS[builder_name]()
+    staging = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}-", dir=target_dir.parent))
+    try:
+        pipeline.save_pretrained(staging)
+        (staging / BUILD_INFO_FILE).write_text(json.dumps(info))
+        if target_dir.exists():
+            shutil.rmtree(target_dir)
+        staging.rename(target_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target_dir

@@ -1,0 +1,86 @@
+"""The browser UI, driven by Playwright in Debian's Chromium (installed here when missing)."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from access import INVALID_TOKEN_MESSAGE
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+GENERATION_TIMEOUT_MS = 90_000
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium; Playwright's own browser download is not reachable from here or CI."""
+    path = shutil.which("chromium")
+    if path:
+        return path
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env)
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(live_server.url)
+    page.wait_for_selector("#generate")
+    yield page
+    context.close()
+
+
+def fill_and_generate(page, token: str) -> None:
+    page.fill("#prompt textarea", "a lighthouse on a cliff at night")
+    page.fill("#access-token input", token)
+    page.click("#generate")
+
+
+def browser_storage(page) -> str:
+    return page.evaluate(
+        "() => JSON.stringify({local: Object.entries(localStorage), session: Object.entries(sessionStorage)})"
+    )
+
+
+def test_generate_in_the_browser_gives_a_playable_video(page, live_server):
+    token = live_server.issue_token("browser")
+    assert page.is_visible("#preview-banner"), "the tiny preview model is announced"
+    fill_and_generate(page, token)
+    page.wait_for_function(
+        """() => { const v = document.querySelector('#video video');
+                   return v && v.readyState >= 1 && v.duration > 0; }""",
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    duration = page.evaluate("() => document.querySelector('#video video').duration")
+    assert 1.5 <= duration <= 2.5, "the default preview clip is about two seconds long"
+    page.wait_for_selector("#manifest :text('tiny-ltx')")
+    assert token not in browser_storage(page)
+
+
+def test_a_wrong_token_shows_the_error_and_no_video(page):
+    fill_and_generate(page, "reel_not_a_real_token")
+    page.get_by_text(INVALID_TOKEN_MESSAGE).first.wait_for(timeout=30_000)
+    assert page.query_selector("#video video") is None
+    assert "reel_not_a_real_token" not in browser_storage(page)
