@@ -33,6 +33,35 @@ SPEC = ENGINE.spec
 INPUT_NAMES = ("prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token")
 
 
+class _PlannedSlider(gr.Slider):
+    """A stock slider whose value reaches plan() unchecked, so API callers get Reel's own message for an
+    out-of-range value instead of a bare HTTP 400 from the validator stage. `is_template` keeps the stock
+    front end."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+class _PlannedRadio(gr.Radio):
+    """A stock radio group whose value reaches plan() unchecked (see _PlannedSlider)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+class _PlannedNumber(gr.Number):
+    """A stock number box whose value reaches plan() unchecked (see _PlannedSlider)."""
+
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
 def presented_token(access_token: str | None, request: gr.Request | None) -> str | None:
     """The token from the form or API parameter, else from an `Authorization: Bearer reel_...` header.
 
@@ -139,13 +168,13 @@ with gr.Blocks(title="Reel") as demo:
             access_token = gr.Textbox(
                 label="Access token", type="password", value="", placeholder="reel_...", elem_id="access-token"
             )
-            resolution = gr.Radio(
+            resolution = _PlannedRadio(
                 label="Resolution",
                 choices=[(f"{name.title()} {w}×{h}", name) for name, (w, h) in SPEC.presets.items()],
                 value=SPEC.default_preset,
                 elem_id="resolution",
             )
-            seconds = gr.Slider(
+            seconds = _PlannedSlider(
                 label="Duration (seconds)",
                 minimum=0.5,
                 maximum=SPEC.max_seconds,
@@ -157,8 +186,8 @@ with gr.Blocks(title="Reel") as demo:
                 negative_prompt = gr.Textbox(
                     label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS, elem_id="negative-prompt"
                 )
-                seed = gr.Number(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
-                steps = gr.Slider(
+                seed = _PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
+                steps = _PlannedSlider(
                     label="Steps",
                     minimum=SPEC.min_steps,
                     maximum=SPEC.max_steps,
@@ -177,9 +206,6 @@ with gr.Blocks(title="Reel") as demo:
         outputs=[video, manifest],
         api_name="generate",
         validator=validate_generation,
-        # Raw values reach plan(), the one place every limit is enforced, so API callers get Reel's own
-        # messages for out-of-range or wrongly typed values instead of a bare HTTP 400 from the validator.
-        preprocess=False,
         concurrency_limit=GPU_CONCURRENCY,
         concurrency_id="gpu",
         show_progress_on=[video],

@@ -91,7 +91,7 @@ def test_a_non_reel_bearer_value_is_not_mistaken_for_a_token(live_server):
     [
         ({"prompt": "  "}, "Enter a prompt"),
         ({"prompt": "x" * 5000}, "the limit is 1000"),
-        ({"prompt": 123}, "The prompt must be text"),
+        ({"negative_prompt": "n" * 1001}, "The negative prompt is 1001 characters long"),
         ({"seed": -5}, "-1 for a random one"),
         ({"seed": "abc"}, "The seed must be a whole number"),
         ({"steps": 500}, "Steps must be between 1 and 50"),
