@@ -7,6 +7,9 @@ import spaces  # noqa: F401  # ZeroGPU: must be imported before torch touches CU
 
 import logging
 import os
+import tempfile
+import time
+from pathlib import Path
 
 import gradio as gr
 
@@ -16,7 +19,12 @@ from model import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, load_engi
 logger = logging.getLogger("reel.app")
 
 DATA_DIR = default_data_dir()
-OUTPUT_DIR = DATA_DIR / "outputs"
+# Clips are written beside Gradio's own cache, never under the data dir: the data dir holds the token database
+# and must stay unreachable through every file route. Gradio copies each clip into its cache to serve it.
+GRADIO_TEMP_DIR = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+OUTPUT_DIR = GRADIO_TEMP_DIR / "reel-clips"
+# Served copies and our own clips are deleted after this long: download what you want to keep.
+CLIP_LIFETIME_SECONDS = int(os.environ.get("REEL_CLIP_LIFETIME", str(6 * 3600)))
 QUEUE_SIZE = int(os.environ.get("REEL_QUEUE_SIZE", "16"))
 GPU_CONCURRENCY = int(os.environ.get("REEL_GPU_CONCURRENCY", "1"))
 # ZeroGPU refuses durations above the visitor's tier; 120 s is the longest a standard call may ask for.
@@ -105,6 +113,17 @@ def gpu_duration(generation_request: GenerationRequest, progress=None) -> int:
     return ENGINE.gpu_seconds(generation_request, GPU_DURATION_CAP_SECONDS)
 
 
+def prune_old_clips(folder: Path, max_age_seconds: float) -> None:
+    """Our copy of a clip is only needed until Gradio has cached it; old ones go, so the disk does not fill."""
+    cutoff = time.time() - max_age_seconds
+    for clip in folder.glob("reel-*.mp4"):
+        try:
+            if clip.stat().st_mtime < cutoff:
+                clip.unlink()
+        except OSError:
+            pass  # removed by a concurrent prune
+
+
 @spaces.GPU(duration=gpu_duration)
 def render_on_gpu(generation_request: GenerationRequest, progress=None):
     """The only function that holds a GPU on ZeroGPU; validation and the token check happen before it."""
@@ -114,6 +133,7 @@ def render_on_gpu(generation_request: GenerationRequest, progress=None):
             progress(fraction, desc=phase)
 
     clip = ENGINE.render(generation_request, OUTPUT_DIR, on_progress=report)
+    prune_old_clips(OUTPUT_DIR, CLIP_LIFETIME_SECONDS)
     return str(clip.path), clip.manifest
 
 
@@ -137,8 +157,11 @@ def generate(
     except InvalidRequest as invalid:
         raise gr.Error(invalid.message, print_exception=False) from None
     logger.info("Generation for token %r: seed %d", grant.label, generation_request.seed)
+    started = time.perf_counter()
     try:
-        return render_on_gpu(generation_request, progress)
+        video_path, manifest = render_on_gpu(generation_request, progress)
+        logger.info("Clip ready in %.2f s", time.perf_counter() - started)
+        return video_path, manifest
     except Exception:
         logger.exception("Generation failed")
         raise gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False) from None
@@ -153,7 +176,7 @@ def preview_banner() -> str:
     )
 
 
-with gr.Blocks(title="Reel") as demo:
+with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo:
     gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
     gr.Markdown(preview_banner(), elem_id="preview-banner", visible=SPEC.is_preview)
     with gr.Row():
@@ -215,4 +238,12 @@ demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=GPU_CONCURRENCY)
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    demo.launch(show_error=False, run_history=False, enable_monitoring=False, max_file_size="10mb")
+    demo.launch(
+        show_error=False,  # internal error text never reaches API clients; gr.Error messages still do
+        run_history=False,  # would keep every input, the token box included, in the browser's localStorage
+        enable_monitoring=False,
+        strict_cors=True,
+        max_file_size="10mb",
+        allowed_paths=[],
+        blocked_paths=[str(DATA_DIR.resolve())],
+    )

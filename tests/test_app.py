@@ -19,7 +19,7 @@ def generate(client, **kwargs):
 
 
 def outputs(live_server):
-    folder = live_server.data_dir / "outputs"
+    folder = live_server.temp_dir / "reel-clips"
     return sorted(folder.glob("*.mp4")) if folder.exists() else []
 
 
@@ -129,8 +129,8 @@ def test_tokens_never_reach_the_log_or_the_disk(live_server, token):
 
 def test_an_internal_failure_gives_a_generic_message_and_leaks_nothing(live_server, token):
     """A broken output folder (a file where the folder should be) must not show paths or errno text."""
-    outputs_dir = live_server.data_dir / "outputs"
-    parked = live_server.data_dir / "outputs-parked"
+    outputs_dir = live_server.temp_dir / "reel-clips"
+    parked = live_server.temp_dir / "reel-clips-parked"
     if outputs_dir.exists():
         outputs_dir.rename(parked)
     outputs_dir.write_text("not a folder")
@@ -143,5 +143,5 @@ def test_an_internal_failure_gives_a_generic_message_and_leaks_nothing(live_serv
             parked.rename(outputs_dir)
     message = str(failed.value)
     assert "Generation failed on the server" in message
-    assert str(live_server.data_dir) not in message and "Errno" not in message and "outputs" not in message
+    assert str(live_server.temp_dir) not in message and "Errno" not in message and "reel-clips" not in message
     assert "Generation failed" in live_server.log_text(), "the operator still sees the failure in the log"

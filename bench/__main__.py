@@ -1,0 +1,64 @@
+"""`python -m bench`: a readable table, then ONE line of JSON with every figure.
+
+Goals (CPU, tiny model): e2e_over_bare <= 1.10, encode_speedup >= 2, reject_p95_ms < 100, cold_start_s <= 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+
+CPU_GOALS = {
+    "e2e_over_bare": ("<=", 1.10),
+    "encode_speedup": (">=", 2.0),
+    "reject_p95_ms": ("<", 100.0),
+    "cold_start_s": ("<=", 10.0),
+}
+
+
+def _meets(value: float, rule: tuple[str, float]) -> bool:
+    op, goal = rule
+    return {"<=": value <= goal, ">=": value >= goal, "<": value < goal}[op]
+
+
+def _print_table(results: dict) -> None:
+    print(f"{'metric':<28}{'value':>12}  goal")
+    for key, value in results.items():
+        if isinstance(value, float):
+            goal = CPU_GOALS.get(key)
+            mark = "" if goal is None else f"{goal[0]} {goal[1]:g}  {'met' if _meets(value, goal) else 'MISSED'}"
+            print(f"{key:<28}{value:>12.3f}  {mark}")
+        else:
+            print(f"{key:<28}{str(value):>12}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="timed repetitions per figure (median reported)")
+    parser.add_argument("--gpu", action="store_true", help="full-size models on a CUDA GPU (see bench/gpu.py)")
+    args = parser.parse_args(argv)
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+    from .cpu import run_cpu_benchmark
+
+    results = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        **run_cpu_benchmark(runs=args.runs),
+    }
+    if args.gpu:
+        from .gpu import run_gpu_benchmark
+
+        results["gpu"] = run_gpu_benchmark()
+    _print_table({k: v for k, v in results.items() if k != "gpu"})
+    results["cpu_goals_met"] = all(_meets(results[key], rule) for key, rule in CPU_GOALS.items())
+    print(json.dumps(results, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

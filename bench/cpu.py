@@ -1,0 +1,158 @@
+"""The CPU benchmark: ratios measured within one run, so a shared, noisy machine cancels out."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .live_server import start_server
+
+# The default preview request: what a person gets by typing a prompt and pressing Generate.
+PROMPT = "a paper boat drifting down a rain-soaked street at dusk"
+SEED = 1234
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict]:
+    """Median seconds of the plain diffusers call on the same tiny model, without Reel around it."""
+    import torch
+    from diffusers import DiffusionPipeline
+
+    from model import CATALOG, plan_request
+
+    spec = CATALOG["tiny-ltx"]
+    request = plan_request(spec, PROMPT, seed=SEED)
+    pipeline = DiffusionPipeline.from_pretrained(model_dir)
+    pipeline.set_progress_bar_config(disable=True)
+
+    def call():
+        pipeline(
+            prompt=request.prompt,
+            width=request.width,
+            height=request.height,
+            num_frames=request.num_frames,
+            frame_rate=request.fps,
+            num_inference_steps=request.steps,
+            guidance_scale=request.guidance,
+            generator=torch.Generator().manual_seed(request.seed),
+            output_type="np",
+        )
+
+    call()  # warm-up, as the server is warm too
+    seconds = statistics.median(_timed(call) for _ in range(runs))
+    settings = {"frames": request.num_frames, "size": f"{request.width}x{request.height}", "steps": request.steps}
+    return seconds, settings
+
+
+def measure_end_to_end(server, token: str, runs: int) -> float:
+    client = server.client()
+
+    def call():
+        client.predict(prompt=PROMPT, seed=SEED, access_token=token, api_name="/generate")
+
+    call()  # warm-up
+    return statistics.median(_timed(call) for _ in range(runs))
+
+
+def measure_encoders(runs: int) -> tuple[float, float]:
+    """Reel's PyAV encoder and diffusers' export_to_video on the same 49 frames of 512x320."""
+    from diffusers.utils import export_to_video
+
+    from model import encode_mp4
+
+    rng = np.random.default_rng(0)
+    # Smooth moving content, closer to real video than noise (noise makes every encoder slow).
+    base = rng.random((320 // 8, 512 // 8, 3), dtype=np.float32)
+    frames = np.stack([np.roll(np.kron(base, np.ones((8, 8, 1), np.float32)), i * 4, axis=1) for i in range(49)])
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        reel = statistics.median(
+            _timed(lambda i=i: encode_mp4(frames, 24, folder / f"reel-{i}.mp4", {"bench": True})) for i in range(runs)
+        )
+        diffusers = statistics.median(
+            _timed(lambda i=i: export_to_video(list(frames), str(folder / f"export-{i}.mp4"), fps=24))
+            for i in range(runs)
+        )
+    return reel, diffusers
+
+
+def measure_rejections_under_load(server, token: str, calls: int) -> tuple[list[float], bool]:
+    """Wrong-token calls while a long generation keeps both cores busy: they must not wait behind it."""
+    from gradio_client.exceptions import ValidationError
+
+    client = server.client()
+    long_job = client.submit(prompt=PROMPT, seconds=5.0, steps=50, access_token=token, api_name="/generate")
+    deadline = time.monotonic() + 30
+    while server.generation_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the generation is actually running
+    rejecter = server.client()
+    latencies = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        try:
+            rejecter.predict(prompt=PROMPT, access_token="reel_wrong", api_name="/generate")
+        except ValidationError:
+            latencies.append(time.perf_counter() - start)
+        else:
+            raise RuntimeError("a wrong token was accepted")
+    still_running = not long_job.done()
+    long_job.result(timeout=300)
+    return latencies, still_running
+
+
+def measure_cold_start(runs: int) -> list[float]:
+    """Process start to the first HTTP 200, tiny model already built (a restarted Space)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        first = start_server(root)  # builds the tiny model into root/data
+        first.stop()
+        samples = []
+        for _ in range(runs):
+            server = start_server(root)
+            samples.append(server.started_in_seconds)
+            server.stop()
+    return [first.started_in_seconds, *samples]
+
+
+def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
+    cold_starts = measure_cold_start(runs=3)
+    with tempfile.TemporaryDirectory() as folder:
+        server = start_server(Path(folder))
+        try:
+            token = server.issue_token("bench")
+            e2e = measure_end_to_end(server, token, runs)
+            bare, settings = measure_bare_pipeline(server.data_dir / "models" / "tiny-ltx", runs)
+            rejections, overlapped = measure_rejections_under_load(server, token, reject_calls)
+        finally:
+            server.stop()
+    reel_encode, diffusers_encode = measure_encoders(runs)
+    return {
+        "e2e_seconds": e2e,
+        "bare_seconds": bare,
+        "e2e_over_bare": e2e / bare,
+        "preview_settings": settings,
+        "reel_encode_seconds": reel_encode,
+        "export_to_video_seconds": diffusers_encode,
+        "encode_speedup": diffusers_encode / reel_encode,
+        "reject_p50_ms": statistics.median(rejections) * 1000,
+        "reject_p95_ms": _p95(rejections) * 1000,
+        "reject_calls": len(rejections),
+        "rejections_overlapped_generation": overlapped,
+        "cold_start_first_s": cold_starts[0],
+        "cold_start_s": statistics.median(cold_starts[1:]),
+    }

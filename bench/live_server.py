@@ -1,0 +1,113 @@
+"""Start the real app (`python app.py`) as a subprocess on a free port, the way a person runs it.
+
+Shared by the benchmark and the test suite, so both measure and attack the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_access_cli(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {}), "REEL_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "access", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    temp_dir: Path
+    log_path: Path
+    process: subprocess.Popen
+    env: dict
+    started_in_seconds: float
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def generation_count(self) -> int:
+        """How many times the pipeline ran, from the engine's own log line."""
+        return self.log_text().count("Generating ")
+
+    def issue_token(self, label: str, *options: str) -> str:
+        result = run_access_cli(self.data_dir, "issue", "--label", label, *options, env=self.env)
+        if result.returncode != 0:
+            raise RuntimeError(f"issuing a token failed: {result.stderr}")
+        return result.stdout.strip().splitlines()[-1]
+
+    def revoke(self, label: str) -> None:
+        result = run_access_cli(self.data_dir, "revoke", label, env=self.env)
+        if result.returncode != 0:
+            raise RuntimeError(f"revoking failed: {result.stderr}")
+
+    def client(self, **kwargs):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False, **kwargs)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(root: Path, extra_env: dict | None = None) -> LiveServer:
+    """Serve app.py with its data under `root`; returns once the page answers HTTP 200."""
+    root.mkdir(parents=True, exist_ok=True)
+    data_dir, temp_dir, log_path = root / "data", root / "gradio-tmp", root / "server.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "REEL_DATA_DIR": str(data_dir),
+        "REEL_MODEL": "tiny-ltx",
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_TEMP_DIR": str(temp_dir),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = started + START_TIMEOUT_SECONDS
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return LiveServer(
+                    url, data_dir, temp_dir, log_path, process, env, time.perf_counter() - started
+                )
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"app.py did not serve within {START_TIMEOUT_SECONDS}s:\n{log_path.read_text()[-4000:]}")
