@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from access import AccessDenied, check_access, default_data_dir, default_store, token_from_authorization
-from model import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, load_engine
+from model import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, load_engines
 
 logger = logging.getLogger("reel.app")
 
@@ -34,40 +34,41 @@ GENERATION_FAILED_MESSAGE = (
 )
 
 # Loaded at import, outside any GPU function: on ZeroGPU this is where `.to("cuda")` must happen.
-ENGINE = load_engine(data_dir=DATA_DIR)
+ENGINES = load_engines(data_dir=DATA_DIR)  # REEL_MODELS / REEL_MODEL; the first is the default
+DEFAULT_MODEL = next(iter(ENGINES))
+DEFAULT_SPEC = ENGINES[DEFAULT_MODEL].spec
 TOKENS = default_store()
-SPEC = ENGINE.spec
 
-INPUT_NAMES = ("prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token")
+INPUT_NAMES = (
+    "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model",
+)
 
 
+def _pass_value_through(self, payload):
+    """Hand the value to plan() as sent: plan() owns every limit and says what is wrong in Reel's own words,
+    where the stock check would fail the validator stage with a bare HTTP 400."""
+    return payload
+
+
+# Stock components (`is_template` keeps the stock front end) whose values plan() checks instead of Gradio.
 class _PlannedSlider(gr.Slider):
-    """A stock slider whose value reaches plan() unchecked, so API callers get Reel's own message for an
-    out-of-range value instead of a bare HTTP 400 from the validator stage. `is_template` keeps the stock
-    front end."""
-
     is_template = True
-
-    def preprocess(self, payload):
-        return payload
+    preprocess = _pass_value_through
 
 
 class _PlannedRadio(gr.Radio):
-    """A stock radio group whose value reaches plan() unchecked (see _PlannedSlider)."""
-
     is_template = True
-
-    def preprocess(self, payload):
-        return payload
+    preprocess = _pass_value_through
 
 
 class _PlannedNumber(gr.Number):
-    """A stock number box whose value reaches plan() unchecked (see _PlannedSlider)."""
-
     is_template = True
+    preprocess = _pass_value_through
 
-    def preprocess(self, payload):
-        return payload
+
+class _PlannedDropdown(gr.Dropdown):
+    is_template = True
+    preprocess = _pass_value_through
 
 
 def presented_token(access_token: str | None, request: gr.Request | None) -> str | None:
@@ -83,18 +84,30 @@ def presented_token(access_token: str | None, request: gr.Request | None) -> str
     return bearer if bearer and bearer.startswith("reel_") else None
 
 
-def plan(prompt, negative_prompt, seed, seconds, resolution, steps) -> GenerationRequest:
-    return ENGINE.plan(
+def engine_for(model: str | None):
+    key = model or DEFAULT_MODEL
+    if not isinstance(key, str) or key not in ENGINES:
+        raise InvalidRequest(f"Unknown model {str(key)[:60]!r}; this Space serves: {', '.join(ENGINES)}.", "model")
+    return ENGINES[key]
+
+
+def plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model) -> tuple[str, GenerationRequest]:
+    engine = engine_for(model)
+    generation_request = engine.plan(
         prompt=prompt,
         negative_prompt=negative_prompt,
         seed=seed,
         seconds=seconds,
         resolution=resolution,
         steps=steps,
+        image=image,
     )
+    return engine.spec.key, generation_request
 
 
-def validate_generation(prompt, negative_prompt, seed, seconds, resolution, steps, access_token, request: gr.Request):
+def validate_generation(
+    prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, request: gr.Request
+):
     """Runs before the queue: a bad token or bad input is answered at once, never behind a running job."""
     problems: dict[str, str] = {}
     try:
@@ -102,15 +115,15 @@ def validate_generation(prompt, negative_prompt, seed, seconds, resolution, step
     except AccessDenied as denied:
         problems["access_token"] = denied.message
     try:
-        plan(prompt, negative_prompt, seed, seconds, resolution, steps)
+        plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
     except InvalidRequest as invalid:
         problems[invalid.field or "prompt"] = invalid.message
     return [gr.validate(name not in problems, problems.get(name, "")) for name in INPUT_NAMES]
 
 
-def gpu_duration(generation_request: GenerationRequest, progress=None) -> int:
+def gpu_duration(model_key: str, generation_request: GenerationRequest, progress=None) -> int:
     """Seconds of ZeroGPU time to ask for: what this request needs, not a flat maximum."""
-    return ENGINE.gpu_seconds(generation_request, GPU_DURATION_CAP_SECONDS)
+    return ENGINES[model_key].gpu_seconds(generation_request, GPU_DURATION_CAP_SECONDS)
 
 
 def prune_old_clips(folder: Path, max_age_seconds: float) -> None:
@@ -125,14 +138,14 @@ def prune_old_clips(folder: Path, max_age_seconds: float) -> None:
 
 
 @spaces.GPU(duration=gpu_duration)
-def render_on_gpu(generation_request: GenerationRequest, progress=None):
+def render_on_gpu(model_key: str, generation_request: GenerationRequest, progress=None):
     """The only function that holds a GPU on ZeroGPU; validation and the token check happen before it."""
 
     def report(fraction: float, phase: str) -> None:
         if progress is not None:
             progress(fraction, desc=phase)
 
-    clip = ENGINE.render(generation_request, OUTPUT_DIR, on_progress=report)
+    clip = ENGINES[model_key].render(generation_request, OUTPUT_DIR, on_progress=report)
     prune_old_clips(OUTPUT_DIR, CLIP_LIFETIME_SECONDS)
     return str(clip.path), clip.manifest
 
@@ -141,44 +154,68 @@ def generate(
     prompt: str,
     negative_prompt: str = "",
     seed: float = -1,
-    seconds: float = SPEC.default_seconds,
-    resolution: str = SPEC.default_preset,
-    steps: float = SPEC.default_steps,
+    seconds: float = DEFAULT_SPEC.default_seconds,
+    resolution: str = DEFAULT_SPEC.default_preset,
+    steps: float = DEFAULT_SPEC.default_steps,
     access_token: str = "",
+    image=None,
+    model: str = DEFAULT_MODEL,
     request: gr.Request = None,
     progress=gr.Progress(),
 ):
-    """Generate one clip. Returns the MP4 and its manifest (the seed actually used included)."""
+    """Generate one clip, from text or from a start image. Returns the MP4 and its manifest (with the seed used)."""
     try:
         grant = check_access(TOKENS, presented_token(access_token, request))
-        generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps)
+        model_key, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
     except AccessDenied as denied:
         raise gr.Error(denied.message, print_exception=False) from None
     except InvalidRequest as invalid:
         raise gr.Error(invalid.message, print_exception=False) from None
-    logger.info("Generation for token %r: seed %d", grant.label, generation_request.seed)
+    logger.info("Generation for token %r: %s, seed %d", grant.label, model_key, generation_request.seed)
     started = time.perf_counter()
     try:
-        video_path, manifest = render_on_gpu(generation_request, progress)
-        logger.info("Clip ready in %.2f s", time.perf_counter() - started)
-        return video_path, manifest
+        video_path, manifest = render_on_gpu(model_key, generation_request, progress)
     except Exception:
         logger.exception("Generation failed")
         raise gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False) from None
+    logger.info("Clip ready in %.2f s", time.perf_counter() - started)
+    return video_path, manifest
 
 
-def preview_banner() -> str:
-    if not SPEC.is_preview:
+def preview_banner(spec) -> str:
+    if not spec.is_preview:
         return ""
     return (
-        f"**Preview model in use:** {SPEC.label}. Its weights are random, so clips are coloured noise. "
+        f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise. "
         "It proves the whole path on CPU; the Space serves a real model where a GPU is present."
+    )
+
+
+def resolution_choices(spec) -> list[tuple[str, str]]:
+    return [(f"{name.title()} {width}×{height}", name) for name, (width, height) in spec.presets.items()]
+
+
+def image_label(spec) -> str:
+    if spec.supports_image:
+        return "Start image (optional): the clip starts from it and keeps its shape"
+    return f"Start image: not available, {spec.label} makes video from text only"
+
+
+def show_model_settings(model: str):
+    """Each model has its own sizes, longest clip and step range: the controls follow the chosen model."""
+    spec = engine_for(model).spec
+    return (
+        gr.update(value=preview_banner(spec), visible=spec.is_preview),
+        gr.update(choices=resolution_choices(spec), value=spec.default_preset),
+        gr.update(maximum=spec.max_seconds, value=min(spec.default_seconds, spec.max_seconds)),
+        gr.update(minimum=spec.min_steps, maximum=spec.max_steps, value=spec.default_steps),
+        gr.update(label=image_label(spec), interactive=spec.supports_image),
     )
 
 
 with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo:
     gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
-    gr.Markdown(preview_banner(), elem_id="preview-banner", visible=SPEC.is_preview)
+    banner = gr.Markdown(preview_banner(DEFAULT_SPEC), elem_id="preview-banner", visible=DEFAULT_SPEC.is_preview)
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(
@@ -191,18 +228,32 @@ with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo
             access_token = gr.Textbox(
                 label="Access token", type="password", value="", placeholder="reel_...", elem_id="access-token"
             )
+            model = _PlannedDropdown(
+                label="Model",
+                choices=[(engine.spec.label, key) for key, engine in ENGINES.items()],
+                value=DEFAULT_MODEL,
+                visible=len(ENGINES) > 1,
+                elem_id="model",
+            )
+            image = gr.Image(
+                label=image_label(DEFAULT_SPEC),
+                type="pil",
+                sources=["upload", "clipboard"],
+                interactive=DEFAULT_SPEC.supports_image,
+                elem_id="image",
+            )
             resolution = _PlannedRadio(
                 label="Resolution",
-                choices=[(f"{name.title()} {w}×{h}", name) for name, (w, h) in SPEC.presets.items()],
-                value=SPEC.default_preset,
+                choices=resolution_choices(DEFAULT_SPEC),
+                value=DEFAULT_SPEC.default_preset,
                 elem_id="resolution",
             )
             seconds = _PlannedSlider(
                 label="Duration (seconds)",
                 minimum=0.5,
-                maximum=SPEC.max_seconds,
+                maximum=DEFAULT_SPEC.max_seconds,
                 step=0.5,
-                value=SPEC.default_seconds,
+                value=DEFAULT_SPEC.default_seconds,
                 elem_id="seconds",
             )
             with gr.Accordion("Advanced", open=False):
@@ -212,10 +263,10 @@ with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo
                 seed = _PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
                 steps = _PlannedSlider(
                     label="Steps",
-                    minimum=SPEC.min_steps,
-                    maximum=SPEC.max_steps,
+                    minimum=DEFAULT_SPEC.min_steps,
+                    maximum=DEFAULT_SPEC.max_steps,
                     step=1,
-                    value=SPEC.default_steps,
+                    value=DEFAULT_SPEC.default_steps,
                     elem_id="steps",
                 )
             generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
@@ -223,9 +274,16 @@ with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo
             video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True)
             manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
 
+    model.change(
+        show_model_settings,
+        inputs=model,
+        outputs=[banner, resolution, seconds, steps, image],
+        api_visibility="private",
+        queue=False,
+    )
     generate_button.click(
         generate,
-        inputs=[prompt, negative_prompt, seed, seconds, resolution, steps, access_token],
+        inputs=[prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model],
         outputs=[video, manifest],
         api_name="generate",
         validator=validate_generation,

@@ -1,9 +1,10 @@
 """Reel's video engine: catalog, loading, generation and encoding. Imports no Gradio."""
 
-from .catalog import CATALOG, RESOLUTION_NAMES, ModelSpec
+from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path
+from .catalog import CATALOG, RESOLUTION_NAMES, GpuCost, ModelSpec, SpeedOptions
 from .encoding import decode_frames, encode_mp4, probe_video, read_manifest
 from .engine import RenderedClip, VideoEngine
-from .loading import ModelUnavailable, load_engine, resolve_model_choice
+from .loading import ModelUnavailable, load_engine, load_engines, parse_model_list, resolve_model_choice
 from .requests import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, estimate_gpu_seconds, plan_request
 from .version import APP_VERSION
 
@@ -12,16 +13,24 @@ __all__ = [
     "CATALOG",
     "MAX_PROMPT_CHARS",
     "RESOLUTION_NAMES",
+    "FastPathReport",
     "GenerationRequest",
+    "GpuCost",
     "InvalidRequest",
     "ModelSpec",
     "ModelUnavailable",
     "RenderedClip",
+    "SpeedOptions",
     "VideoEngine",
+    "apply_fast_path",
     "decode_frames",
     "encode_mp4",
     "estimate_gpu_seconds",
     "load_engine",
+    "load_engines",
+    "on_zerogpu",
+    "parse_model_list",
+    "plan_fast_path",
     "plan_request",
     "probe_video",
     "read_manifest",

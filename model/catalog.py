@@ -1,7 +1,25 @@
 """The model catalog: one plain-data entry per model Reel can serve.
 
-Everything the engine, the UI and the ZeroGPU duration estimate need to know about a model lives here, so
-adding a model means adding an entry, not editing code paths.
+Everything the engine, the UI, the fast path and the ZeroGPU duration estimate need to know about a model lives
+here, so adding a model means adding an entry, not editing code paths.
+
+Where each real entry's repo id and pipeline classes were checked (diffusers 0.42.1):
+- Wan 2.2 TI2V 5B: listed in diffusers' docs/source/en/api/pipelines/wan.md ("Wan 2.2 TI2V 5B",
+  Wan-AI/Wan2.2-TI2V-5B-Diffusers). Its model_index.json names WanPipeline with `expand_timesteps: true`.
+  Image-to-video is WanImageToVideoPipeline with `expand_timesteps=True`: in
+  diffusers/pipelines/wan/pipeline_wan_i2v.py that flag encodes only the first frame and masks its timesteps
+  ("wan 2.2 5b i2v use first_frame_mask"); diffusers' tests/pipelines/wan/test_wan_22_image_to_video.py
+  (Wan225BImageToVideoPipelineFastTests) drives exactly that combination (z_dim 48 VAE, 48-channel transformer).
+- LTX-Video 0.9.8 13B distilled: docs/source/en/api/pipelines/ltx_video.md loads
+  "Lightricks/LTX-Video-0.9.8-13B-distilled" with LTXConditionPipeline, which takes an optional `image`
+  (pipelines/ltx/pipeline_ltx_condition.py, __call__), so one class does both text- and image-to-video. The same
+  page says distilled LTX wants guidance_scale 1.0, 4 to 10 steps, and the custom timesteps used below; it lists
+  no diffusers-format 2B distilled repo, so the 13B one is the fastest distilled LTX diffusers documents.
+- Wan 2.1 T2V 1.3B: docs/source/en/api/pipelines/wan.md and the WanPipeline example in
+  pipelines/wan/pipeline_wan.py ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers"). Text-to-video only.
+No distillation LoRA is listed: none published for these exact checkpoints could be verified (the lightx2v
+LoRAs diffusers' Wan page points to are for the 14B models). The LoRA step stays in the fast path for entries
+that set one.
 """
 
 from __future__ import annotations
@@ -24,11 +42,35 @@ class GpuCost:
 
 
 @dataclass(frozen=True)
+class SpeedOptions:
+    """What the GPU fast path (model/acceleration.py) may do for one model. CPU runs none of it."""
+
+    # Distillation LoRA: Hub repo and weight file, fused into the transformer at load.
+    lora_repo: str | None = None
+    lora_file: str | None = None
+    lora_scale: float = 1.0
+    # diffusers cache hook on the transformer: "first_block" (FirstBlockCacheConfig) or None.
+    cache: str | None = None
+    cache_threshold: float = 0.05
+    # diffusers attention backend name (e.g. "_native_cudnn", "flash"), or None to keep the default.
+    attention_backend: str | None = None
+    # Ahead-of-time compile of the transformer on ZeroGPU (spaces.aoti_*). Replaces the cache hook there:
+    # hooks cannot be exported.
+    aot_compile: bool = False
+    # Decode with VAE tiling when a frame has at least this many pixels (None: never).
+    vae_tiling_min_pixels: int | None = None
+
+
+NO_SPEEDUPS = SpeedOptions()
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     key: str
     label: str
     family: str  # "wan" or "ltx": decides call arguments the pipelines do not share
-    pipeline_class: str
+    pipeline_class: str  # text-to-video, the class the model is loaded with
+    image_pipeline_class: str | None  # image-to-video, built from the loaded components; None: text only
     # Hub repo id for real models; None for tiny models built by code (see tiny_builder).
     repo_id: str | None
     tiny_builder: str | None
@@ -45,7 +87,13 @@ class ModelSpec:
     default_seconds: float
     max_seconds: float
     gpu_cost: GpuCost
+    speed: SpeedOptions = NO_SPEEDUPS
+    # Pipeline config flags that identify the model (a local folder is matched on them) and that the
+    # image-to-video pipeline must share.
+    pipeline_config: dict = field(default_factory=dict)
     extra_call_kwargs: dict = field(default_factory=dict)
+    # Timesteps a distilled model was trained for, used when the request's steps equal their number.
+    distilled_timesteps: tuple[float, ...] | None = None
 
     @property
     def is_preview(self) -> bool:
@@ -53,25 +101,39 @@ class ModelSpec:
         return self.tiny_builder is not None
 
     @property
+    def supports_image(self) -> bool:
+        return self.image_pipeline_class is not None
+
+    @property
     def max_frames(self) -> int:
         return int(self.max_seconds * self.fps) // self.frame_step * self.frame_step + 1
 
 
-CATALOG: dict[str, ModelSpec] = {
-    spec.key: spec
-    for spec in (
+def _entries() -> tuple[ModelSpec, ...]:
+    wan22_presets = {"landscape": (1280, 704), "portrait": (704, 1280), "square": (960, 960)}
+    ltx_presets = {"landscape": (768, 512), "portrait": (512, 768), "square": (640, 640)}
+    wan21_presets = {"landscape": (832, 480), "portrait": (480, 832), "square": (624, 624)}
+    # LTX 0.9.x distilled, per diffusers' ltx_video.md (first pass before upscaling); decode settings from the
+    # same page, for the timestep-aware VAE.
+    ltx_distilled_timesteps = (1000.0, 993.0, 987.0, 981.0, 975.0, 909.0, 725.0, 0.03)
+    ltx_call = {"decode_timestep": 0.05, "decode_noise_scale": 0.025, "image_cond_noise_scale": 0.0}
+    tiny_cost = GpuCost(
+        overhead_seconds=5.0, seconds_per_step_per_megapixel_frame=0.001, seconds_per_megapixel_frame=0.01
+    )
+    return (
         ModelSpec(
             key="wan2.2-ti2v-5b",
             label="Wan 2.2 TI2V 5B (720p, 24 fps)",
             family="wan",
             pipeline_class="WanPipeline",
+            image_pipeline_class="WanImageToVideoPipeline",
             repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers",
             tiny_builder=None,
             torch_dtype="bfloat16",
-            size_multiple=32,
+            size_multiple=32,  # VAE 16x spatial, transformer patch 2
             frame_step=4,
             fps=24,
-            presets={"landscape": (1280, 704), "portrait": (704, 1280), "square": (960, 960)},
+            presets=wan22_presets,
             default_preset="landscape",
             min_steps=4,
             max_steps=50,
@@ -82,16 +144,76 @@ CATALOG: dict[str, ModelSpec] = {
             # Estimates from the published ~9 min for 5 s of 720p on one consumer GPU, scaled to an H200;
             # not yet calibrated on hardware (see README, Performance).
             gpu_cost=GpuCost(
-                overhead_seconds=10.0,
-                seconds_per_step_per_megapixel_frame=0.02,
-                seconds_per_megapixel_frame=0.1,
+                overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.02, seconds_per_megapixel_frame=0.1
             ),
+            speed=SpeedOptions(
+                cache="first_block", cache_threshold=0.05, aot_compile=True, vae_tiling_min_pixels=1280 * 704
+            ),
+            pipeline_config={"expand_timesteps": True},
+        ),
+        ModelSpec(
+            key="ltx-video-0.9.8-distilled",
+            label="LTX-Video 0.9.8 13B distilled (fast, 24 fps)",
+            family="ltx",
+            pipeline_class="LTXConditionPipeline",
+            image_pipeline_class="LTXConditionPipeline",
+            repo_id="Lightricks/LTX-Video-0.9.8-13B-distilled",
+            tiny_builder=None,
+            torch_dtype="bfloat16",
+            size_multiple=32,
+            frame_step=8,
+            fps=24,
+            presets=ltx_presets,
+            default_preset="landscape",
+            min_steps=4,
+            max_steps=10,
+            default_steps=8,
+            default_guidance=1.0,  # guidance-distilled: no classifier-free guidance
+            default_seconds=5.0,
+            max_seconds=5.0,
+            # Estimate: 13B transformer, one pass per step (no CFG), cheap 32x VAE; not yet calibrated.
+            gpu_cost=GpuCost(
+                overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.04, seconds_per_megapixel_frame=0.05
+            ),
+            # No cache hook at 8 steps (nothing to skip safely); no AoT: with an image the transformer gets
+            # per-token timesteps, without one a per-sample timestep, so one exported graph cannot serve both.
+            speed=SpeedOptions(vae_tiling_min_pixels=768 * 512),
+            extra_call_kwargs=ltx_call,
+            distilled_timesteps=ltx_distilled_timesteps,
+        ),
+        ModelSpec(
+            key="wan2.1-t2v-1.3b",
+            label="Wan 2.1 T2V 1.3B (light, 480p, 16 fps)",
+            family="wan",
+            pipeline_class="WanPipeline",
+            image_pipeline_class=None,
+            repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+            tiny_builder=None,
+            torch_dtype="bfloat16",
+            size_multiple=16,  # VAE 8x spatial, transformer patch 2
+            frame_step=4,
+            fps=16,
+            presets=wan21_presets,
+            default_preset="landscape",
+            min_steps=4,
+            max_steps=50,
+            default_steps=30,
+            default_guidance=5.0,
+            default_seconds=5.0,
+            max_seconds=5.0,
+            # Estimate from the published ~4 min for 5 s of 480p on an RTX 4090, scaled to an H200.
+            gpu_cost=GpuCost(
+                overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.03, seconds_per_megapixel_frame=0.1
+            ),
+            speed=SpeedOptions(cache="first_block", cache_threshold=0.05, aot_compile=True),
+            pipeline_config={"expand_timesteps": False},
         ),
         ModelSpec(
             key="tiny-ltx",
             label="Tiny LTX-Video preview (random weights, CPU)",
             family="ltx",
-            pipeline_class="LTXPipeline",
+            pipeline_class="LTXConditionPipeline",
+            image_pipeline_class="LTXConditionPipeline",
             repo_id=None,
             tiny_builder="tiny-ltx",
             torch_dtype="float32",
@@ -106,19 +228,40 @@ CATALOG: dict[str, ModelSpec] = {
             default_guidance=3.0,
             default_seconds=2.0,
             max_seconds=5.0,
-            gpu_cost=GpuCost(
-                overhead_seconds=5.0,
-                seconds_per_step_per_megapixel_frame=0.001,
-                seconds_per_megapixel_frame=0.01,
-            ),
+            gpu_cost=tiny_cost,
+            extra_call_kwargs=ltx_call,
         ),
         ModelSpec(
             key="tiny-wan",
-            label="Tiny Wan preview (random weights, CPU)",
+            label="Tiny Wan 2.2 TI2V preview (random weights, CPU)",
             family="wan",
             pipeline_class="WanPipeline",
+            image_pipeline_class="WanImageToVideoPipeline",
             repo_id=None,
             tiny_builder="tiny-wan",
+            torch_dtype="float32",
+            size_multiple=32,
+            frame_step=4,
+            fps=16,
+            presets={"landscape": (96, 64), "portrait": (64, 96), "square": (64, 64)},
+            default_preset="landscape",
+            min_steps=1,
+            max_steps=50,
+            default_steps=4,
+            default_guidance=5.0,
+            default_seconds=1.0,
+            max_seconds=3.0,
+            gpu_cost=tiny_cost,
+            pipeline_config={"expand_timesteps": True},
+        ),
+        ModelSpec(
+            key="tiny-wan-t2v",
+            label="Tiny Wan 2.1 text-to-video preview (random weights, CPU)",
+            family="wan",
+            pipeline_class="WanPipeline",
+            image_pipeline_class=None,
+            repo_id=None,
+            tiny_builder="tiny-wan-t2v",
             torch_dtype="float32",
             size_multiple=16,
             frame_step=4,
@@ -131,14 +274,18 @@ CATALOG: dict[str, ModelSpec] = {
             default_guidance=5.0,
             default_seconds=1.0,
             max_seconds=3.0,
-            gpu_cost=GpuCost(
-                overhead_seconds=5.0,
-                seconds_per_step_per_megapixel_frame=0.001,
-                seconds_per_megapixel_frame=0.01,
-            ),
+            gpu_cost=tiny_cost,
+            pipeline_config={"expand_timesteps": False},
         ),
     )
-}
+
+
+CATALOG: dict[str, ModelSpec] = {spec.key: spec for spec in _entries()}
 
 DEFAULT_GPU_MODEL = "wan2.2-ti2v-5b"
 DEFAULT_CPU_MODEL = "tiny-ltx"
+
+
+def image_capable_labels(specs) -> list[str]:
+    """Labels of the given specs that can animate an image, in order."""
+    return [spec.label for spec in specs if spec.supports_image]

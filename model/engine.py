@@ -1,7 +1,8 @@
-"""The video engine: one loaded pipeline, turned into MP4 clips with progress along the way."""
+"""The video engine: one loaded model, turned into MP4 clips from text or from an image, with progress."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import uuid
@@ -30,6 +31,7 @@ _ENCODE_PHASE_START = 0.95
 
 MANIFEST_REQUEST_FIELDS = (
     "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "num_frames", "fps", "resolution",
+    "mode", "input_image",
 )
 
 
@@ -43,23 +45,57 @@ def _no_progress(fraction: float, phase: str) -> None:
     pass
 
 
+def build_image_pipeline(spec: ModelSpec, pipeline):
+    """The image-to-video pipeline, made from the already-loaded modules (no second copy of any weight).
+
+    Built by calling the class with the loaded components rather than `from_pipe`, which would also cast every
+    shared module to one dtype. Config flags such as Wan 2.2's `expand_timesteps` carry over.
+    """
+    if not spec.supports_image:
+        return None
+    if type(pipeline).__name__ == spec.image_pipeline_class:
+        return pipeline
+    import diffusers
+
+    image_class = getattr(diffusers, spec.image_pipeline_class)
+    accepted = inspect.signature(image_class.__init__).parameters
+    kwargs = {name: module for name, module in pipeline.components.items() if name in accepted}
+    for name, value in {**dict(pipeline.config), **spec.pipeline_config}.items():
+        if name in accepted and name not in kwargs and not name.startswith("_"):
+            kwargs[name] = value
+    image_pipeline = image_class(**kwargs)
+    image_pipeline.set_progress_bar_config(disable=True)
+    return image_pipeline
+
+
 class VideoEngine:
-    """Owns one diffusers pipeline and the spec that says how to drive it.
+    """Owns one diffusers pipeline (plus its image-to-video twin sharing the same modules) and the spec that
+    says how to drive it.
 
     A lock serialises calls: a pipeline holds per-call state (scheduler timesteps, hooks) and is not safe to
     run from two threads at once, whatever the queue's concurrency is set to.
     """
 
-    def __init__(self, spec: ModelSpec, pipeline, device: str, source: str):
+    def __init__(self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None):
         self.spec = spec
         self.pipeline = pipeline
         self.device = device
         self.source = source
+        self.fast_path = fast_path
+        self.vae_tiling_min_pixels = getattr(fast_path, "vae_tiling_min_pixels", None)
+        # Labels of other models on offer that can animate an image (load_engines fills it in).
+        self.image_alternatives: list[str] = []
         self._lock = threading.Lock()
         pipeline.set_progress_bar_config(disable=True)
+        self.image_pipeline = build_image_pipeline(spec, pipeline)
 
-    def plan(self, **kwargs) -> GenerationRequest:
-        return plan_request(self.spec, **kwargs)
+    @property
+    def supports_image(self) -> bool:
+        return self.image_pipeline is not None
+
+    def plan(self, image=None, **kwargs) -> GenerationRequest:
+        """Validate one request; `image` (PIL image or None) makes it image-to-video."""
+        return plan_request(self.spec, image=image, image_alternatives=self.image_alternatives, **kwargs)
 
     def gpu_seconds(self, request: GenerationRequest, cap_seconds: int) -> int:
         return estimate_gpu_seconds(self.spec, request, cap_seconds)
@@ -87,22 +123,42 @@ class VideoEngine:
         )
         if self.spec.family == "ltx":
             kwargs["frame_rate"] = request.fps
+        timesteps = self.spec.distilled_timesteps
+        if timesteps and len(timesteps) == request.steps:
+            kwargs["timesteps"] = list(timesteps)
+        if request.image is not None:
+            kwargs["image"] = request.image
         kwargs.update(self.spec.extra_call_kwargs)
         return kwargs
 
+    def _set_vae_tiling(self, request: GenerationRequest) -> None:
+        threshold = self.vae_tiling_min_pixels
+        if threshold is None:
+            return
+        if request.width * request.height >= threshold:
+            self.pipeline.vae.enable_tiling()
+        else:
+            self.pipeline.vae.disable_tiling()
+
     def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress) -> np.ndarray:
-        """uint8 frames (F, H, W, 3) for one request; the same request and seed give the same frames."""
+        """uint8 frames (F, H, W, 3) for one request; the same request, seed and image give the same frames."""
+        if request.image is not None and self.image_pipeline is None:
+            raise ValueError(f"{self.spec.label} cannot animate an image")
+        pipeline = self.image_pipeline if request.image is not None else self.pipeline
         on_progress(0.0, "Encoding text")
         with self._lock, torch.inference_mode():
             logger.info(
-                "Generating %d frames at %dx%d, %d steps, seed %d on %s",
+                "Generating %d frames at %dx%d, %d steps, seed %d on %s (%s)",
                 request.num_frames, request.width, request.height, request.steps, request.seed, self.spec.key,
+                request.mode,
             )
-            output = self.pipeline(**self._call_kwargs(request, on_progress))
+            self._set_vae_tiling(request)
+            output = pipeline(**self._call_kwargs(request, on_progress))
         return frames_to_uint8(np.asarray(output.frames[0]))
 
     def manifest(self, request: GenerationRequest, created_at: datetime) -> dict:
-        """Everything needed to make the same clip again, plus when and by which Reel it was made."""
+        """Everything needed to make the same clip again (the image by its hash, never its pixels), plus when
+        and by which Reel it was made."""
         return {
             "model": self.spec.key,
             **{name: getattr(request, name) for name in MANIFEST_REQUEST_FIELDS},

@@ -1,4 +1,9 @@
-"""Choosing and loading the model: a catalog key or a local folder, always through from_pretrained."""
+"""Choosing and loading models: catalog keys or local folders, always through from_pretrained.
+
+`REEL_MODEL` picks one model ("auto" or unset: the real default on GPU, the tiny preview on CPU).
+`REEL_MODELS` lists several, comma-separated, the first being the default; empty or unset means just the one
+`REEL_MODEL` picks.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path
+from .aot import example_call_kwargs
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
 from .engine import VideoEngine
 from .tiny import ensure_tiny_pipeline
@@ -28,29 +35,65 @@ def resolve_model_choice(choice: str | None, cuda_available: bool) -> str:
     return choice
 
 
+def parse_model_list(models: str | None, model: str | None = None, cuda_available: bool = False) -> list[str]:
+    """`REEL_MODELS` semantics: comma-separated catalog keys or local folders, in order, duplicates dropped.
+
+    Empty or unset means just the one model `model` (`REEL_MODEL`) picks. "auto" in the list works as in
+    REEL_MODEL. Nothing is checked here; load_engines refuses unknown entries.
+    """
+    choices: list[str] = []
+    for item in (models or "").split(","):
+        item = item.strip()
+        if item:
+            resolved = resolve_model_choice(item, cuda_available)
+            if resolved not in choices:
+                choices.append(resolved)
+    return choices or [resolve_model_choice(model, cuda_available)]
+
+
+def _unknown_choice_message(choices: list[str], variable: str) -> str:
+    keys = ", ".join(CATALOG)
+    names = ", ".join(repr(choice) for choice in choices)
+    which = "is neither a catalog key" if len(choices) == 1 else "are neither catalog keys"
+    return f"{variable}: {names} {which} ({keys}) nor a local folder."
+
+
+def _is_known(choice: str) -> bool:
+    return choice in CATALOG or Path(choice).is_dir()
+
+
+def _folder_matches(spec: ModelSpec, pipeline) -> bool:
+    config = dict(pipeline.config)
+    return spec.pipeline_class == type(pipeline).__name__ and all(
+        bool(config.get(name)) == bool(value) for name, value in spec.pipeline_config.items()
+    )
+
+
 def _spec_for_folder(folder: Path, pipeline) -> ModelSpec:
-    """A local folder borrows the settings of the catalog entry with the same pipeline class.
+    """A local folder borrows the settings of the catalog entry with the same pipeline class and flags.
 
     Real models are preferred over tiny ones, so a downloaded Wan folder gets Wan's 720p presets.
     """
     class_name = type(pipeline).__name__
-    matches = sorted(
-        (spec for spec in CATALOG.values() if spec.pipeline_class == class_name), key=lambda spec: spec.is_preview
-    )
+    matches = sorted((spec for spec in CATALOG.values() if _folder_matches(spec, pipeline)), key=lambda s: s.is_preview)
     if not matches:
         known = ", ".join(sorted({spec.pipeline_class for spec in CATALOG.values()}))
         raise ModelUnavailable(f"{folder} holds a {class_name}; Reel can drive: {known}.")
     return dataclasses.replace(matches[0], key=folder.name, label=f"{class_name} from {folder}", repo_id=str(folder))
 
 
+def _pipeline_class(spec: ModelSpec | None):
+    import diffusers
+
+    return getattr(diffusers, spec.pipeline_class) if spec else diffusers.DiffusionPipeline
+
+
 def load_engine(choice: str | None = None, data_dir: Path | None = None, device: str | None = None) -> VideoEngine:
-    """Load the engine for a catalog key or a local diffusers folder.
+    """Load the engine for a catalog key or a local diffusers folder, then run the GPU fast path.
 
     Tiny models are built into `<data_dir>/models/<key>` on first use and then loaded from there exactly like
     a downloaded model, so the loading code tested on CPU is the code that runs on the Space.
     """
-    from diffusers import DiffusionPipeline
-
     cuda_available = torch.cuda.is_available()
     device = device or ("cuda" if cuda_available else "cpu")
     choice = resolve_model_choice(choice if choice is not None else os.environ.get("REEL_MODEL"), cuda_available)
@@ -66,12 +109,11 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     elif Path(choice).is_dir():
         spec, source = None, Path(choice)
     else:
-        keys = ", ".join(CATALOG)
-        raise ModelUnavailable(f"REEL_MODEL={choice!r} is neither a catalog key ({keys}) nor a local folder.")
+        raise ModelUnavailable(_unknown_choice_message([choice], "REEL_MODEL"))
 
     dtype = getattr(torch, spec.torch_dtype) if (spec and device != "cpu") else torch.float32
     try:
-        pipeline = DiffusionPipeline.from_pretrained(source, dtype=dtype)
+        pipeline = _pipeline_class(spec).from_pretrained(source, dtype=dtype)
     except OSError as error:
         raise ModelUnavailable(
             f"Could not load {source}: it is not in the local Hugging Face cache and the Hub cannot be reached "
@@ -81,5 +123,37 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
     pipeline.to(device)
+    zerogpu = on_zerogpu()
+    example = example_call_kwargs(spec) if "aot_compile" in plan_fast_path(spec, device, zerogpu) else None
+    fast_path = apply_fast_path(pipeline, spec, device, zerogpu=zerogpu, example_call=example)
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
-    return VideoEngine(spec=spec, pipeline=pipeline, device=device, source=str(source))
+    return VideoEngine(spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path)
+
+
+def load_engines(choices=None, data_dir: Path | None = None, device: str | None = None) -> dict[str, VideoEngine]:
+    """Load several engines, keyed by model key, in the order given; the first is the default.
+
+    `choices`: a list of catalog keys / local folders, a comma-separated string, or None for REEL_MODELS /
+    REEL_MODEL. Every entry is checked before any model loads, so a typo fails at once. Each engine learns
+    which of the others can animate an image, for its refusal message.
+    """
+    cuda_available = torch.cuda.is_available()
+    if choices is None:
+        choices = parse_model_list(os.environ.get("REEL_MODELS"), os.environ.get("REEL_MODEL"), cuda_available)
+    elif isinstance(choices, str):
+        choices = parse_model_list(choices, None, cuda_available)
+    else:
+        choices = parse_model_list(",".join(str(choice) for choice in choices), None, cuda_available)
+    unknown = [choice for choice in choices if not _is_known(choice)]
+    if unknown:
+        raise ModelUnavailable(_unknown_choice_message(unknown, "REEL_MODELS"))
+
+    engines: dict[str, VideoEngine] = {}
+    for choice in choices:
+        engine = load_engine(choice, data_dir=data_dir, device=device)
+        engines.setdefault(engine.spec.key, engine)
+    for engine in engines.values():
+        engine.image_alternatives = [
+            other.spec.label for other in engines.values() if other is not engine and other.supports_image
+        ]
+    return engines

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from PIL import Image
 
 from .catalog import ModelSpec
+from .images import ImageProblem, prepare_image
 
 MAX_PROMPT_CHARS = 1000
 MAX_SEED = 2**32 - 1
@@ -39,10 +42,18 @@ class GenerationRequest:
     steps: int
     guidance: float
     resolution: str
+    # Image-to-video: the first frame, already converted and sized to width x height. Never in the manifest.
+    image: Image.Image | None = field(default=None, compare=False, repr=False)
+    # {"width", "height", "sha256"} of the image as sent (sha256 of its RGB pixels); None for text-to-video.
+    input_image: dict | None = None
 
     @property
     def seconds(self) -> float:
         return self.num_frames / self.fps
+
+    @property
+    def mode(self) -> str:
+        return "image-to-video" if self.image is not None else "text-to-video"
 
 
 def snap_size(value: int, multiple: int) -> int:
@@ -93,8 +104,15 @@ def plan_request(
     resolution=None,
     steps=None,
     guidance=None,
+    image=None,
+    image_alternatives=(),
 ) -> GenerationRequest:
-    """Validate and snap one request for `spec`. None means "the model's default"."""
+    """Validate and snap one request for `spec`. None means "the model's default".
+
+    `image` (a PIL image or None) makes it image-to-video: the size then follows the image's shape at about
+    the preset's pixel area. `image_alternatives` are labels of other models on offer that can animate an
+    image, named in the refusal when this one cannot.
+    """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
 
@@ -109,6 +127,9 @@ def plan_request(
         choices = ", ".join(spec.presets)
         raise InvalidRequest(f"Unknown resolution {str(resolution)[:40]!r}; choose one of: {choices}.", "resolution")
     width, height = (snap_size(side, spec.size_multiple) for side in spec.presets[resolution])
+    prepared = _image(spec, resolution, image, image_alternatives)
+    if prepared is not None:
+        width, height = prepared.width, prepared.height
 
     seconds = spec.default_seconds if seconds is None else _number(seconds, "The duration", "seconds")
     if not MIN_SECONDS <= seconds <= spec.max_seconds:
@@ -137,7 +158,28 @@ def plan_request(
         steps=steps,
         guidance=guidance,
         resolution=resolution,
+        image=prepared.image if prepared is not None else None,
+        input_image=prepared.manifest_entry() if prepared is not None else None,
     )
+
+
+def text_only_message(spec: ModelSpec, image_alternatives=()) -> str:
+    message = f"{spec.label} makes video from text only. Remove the image"
+    alternatives = [label for label in image_alternatives if label != spec.label]
+    if alternatives:
+        return f"{message}, or choose one of: {', '.join(alternatives)}."
+    return f"{message}."
+
+
+def _image(spec: ModelSpec, resolution: str, image, image_alternatives):
+    if image is None:
+        return None
+    if not spec.supports_image:
+        raise InvalidRequest(text_only_message(spec, image_alternatives), "image")
+    try:
+        return prepare_image(spec, resolution, image)
+    except ImageProblem as problem:
+        raise InvalidRequest(str(problem), "image") from None
 
 
 def estimate_gpu_seconds(spec: ModelSpec, request: GenerationRequest, cap_seconds: int) -> int:

@@ -24,7 +24,8 @@ _LETTERS = list("abcdefghijklmnopqrstuvwxyz0123456789")
 BUILD_SEED = 0
 BUILD_INFO_FILE = "reel_tiny_build.json"
 # Bump when a tiny config changes, so stale builds under the data dir are rebuilt instead of reused.
-TINY_BUILD_VERSION = 1
+# 2: tiny-ltx saved as LTXConditionPipeline, tiny-wan built like Wan 2.2 TI2V, tiny-wan-t2v added.
+TINY_BUILD_VERSION = 2
 
 
 def _tiny_tokenizer() -> T5Tokenizer:
@@ -48,11 +49,12 @@ def _tiny_text_encoder_kwargs(vocab_size: int) -> dict:
 
 def build_tiny_ltx():
     """LTX-Video family: tiny widths but the real 32x spatial / 8x temporal VAE compression, so UI-sized
-    clips stay cheap on CPU."""
+    clips stay cheap on CPU. Saved as LTXConditionPipeline, the class the distilled LTX entry uses for both
+    text- and image-to-video."""
     from diffusers import (
         AutoencoderKLLTXVideo,
         FlowMatchEulerDiscreteScheduler,
-        LTXPipeline,
+        LTXConditionPipeline,
         LTXVideoTransformer3DModel,
     )
 
@@ -90,31 +92,20 @@ def build_tiny_ltx():
         decoder_causal=False,
     )
     scheduler = FlowMatchEulerDiscreteScheduler()
-    return LTXPipeline(
+    return LTXConditionPipeline(
         scheduler=scheduler, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer
     )
 
 
-def build_tiny_wan():
-    """Wan family (the default GPU model's family) at toy size, so its code path runs in tests on CPU."""
-    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+def _tiny_wan_transformer(channels: int):
+    from diffusers import WanTransformer3DModel
 
-    torch.manual_seed(BUILD_SEED)
-    tokenizer = _tiny_tokenizer()
-    text_encoder = UMT5EncoderModel(UMT5Config(**_tiny_text_encoder_kwargs(len(tokenizer))))
-    vae = AutoencoderKLWan(
-        base_dim=3,
-        z_dim=16,
-        dim_mult=[1, 1, 1, 1],
-        num_res_blocks=1,
-        temperal_downsample=[False, True, True],
-    )
-    transformer = WanTransformer3DModel(
+    return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
-        in_channels=16,
-        out_channels=16,
+        in_channels=channels,
+        out_channels=channels,
         text_dim=32,
         freq_dim=256,
         ffn_dim=32,
@@ -123,13 +114,75 @@ def build_tiny_wan():
         qk_norm="rms_norm_across_heads",
         rope_max_seq_len=32,
     )
-    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+
+
+def _tiny_wan_text():
+    tokenizer = _tiny_tokenizer()
+    return tokenizer, UMT5EncoderModel(UMT5Config(**_tiny_text_encoder_kwargs(len(tokenizer))))
+
+
+def _wan_scheduler():
+    from diffusers import UniPCMultistepScheduler
+
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+
+
+def build_tiny_wan():
+    """Wan 2.2 TI2V shape at toy size: the Wan 2.2 VAE layout (48 latent channels, 2x2 patchified pixels, 16x
+    spatial compression) and `expand_timesteps`, so WanPipeline and WanImageToVideoPipeline run the same code
+    path as the 5B model on CPU."""
+    from diffusers import AutoencoderKLWan, WanPipeline
+
+    torch.manual_seed(BUILD_SEED)
+    tokenizer, text_encoder = _tiny_wan_text()
+    vae = AutoencoderKLWan(
+        base_dim=4,
+        z_dim=48,
+        in_channels=12,
+        out_channels=12,
+        is_residual=True,
+        patch_size=2,
+        latents_mean=[0.0] * 48,
+        latents_std=[1.0] * 48,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        scale_factor_spatial=16,
+        scale_factor_temporal=4,
+        temperal_downsample=[False, True, True],
+    )
     return WanPipeline(
-        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer, scheduler=scheduler
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        transformer=_tiny_wan_transformer(48),
+        scheduler=_wan_scheduler(),
+        expand_timesteps=True,
     )
 
 
-TINY_BUILDERS = {"tiny-ltx": build_tiny_ltx, "tiny-wan": build_tiny_wan}
+def build_tiny_wan_t2v():
+    """Wan 2.1 text-to-video shape at toy size (16 latent channels, 8x spatial compression)."""
+    from diffusers import AutoencoderKLWan, WanPipeline
+
+    torch.manual_seed(BUILD_SEED)
+    tokenizer, text_encoder = _tiny_wan_text()
+    vae = AutoencoderKLWan(
+        base_dim=3,
+        z_dim=16,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+    )
+    return WanPipeline(
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        transformer=_tiny_wan_transformer(16),
+        scheduler=_wan_scheduler(),
+    )
+
+
+TINY_BUILDERS = {"tiny-ltx": build_tiny_ltx, "tiny-wan": build_tiny_wan, "tiny-wan-t2v": build_tiny_wan_t2v}
 
 
 def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:

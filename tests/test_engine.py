@@ -18,7 +18,7 @@ from model import (
 )
 from model.requests import MAX_PROMPT_CHARS, snap_num_frames, snap_size
 
-TINY_KEYS = ["tiny-ltx", "tiny-wan"]
+TINY_KEYS = ["tiny-ltx", "tiny-wan", "tiny-wan-t2v"]
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,7 @@ def test_mp4_decodes_to_the_manifest_and_carries_it(engine, tmp_path):
     assert manifest["model"] == engine.spec.key
     assert manifest["prompt"] == "a dog at night" and manifest["negative_prompt"] == "blurry"
     assert manifest["seed"] == 5 and manifest["steps"] == 2 and manifest["fps"] == engine.spec.fps
+    assert manifest["mode"] == "text-to-video" and manifest["input_image"] is None
     for key in ("guidance", "created_at", "app_version"):
         assert key in manifest
 
@@ -101,7 +102,7 @@ def test_random_seed_is_reported_and_reproduces_the_clip(engine):
     assert np.array_equal(engine.generate_frames(request), engine.generate_frames(replay))
 
 
-@pytest.mark.parametrize("key", TINY_KEYS + ["wan2.2-ti2v-5b"])
+@pytest.mark.parametrize("key", list(CATALOG))
 def test_sizes_and_frame_counts_follow_each_models_rules(key):
     spec = CATALOG[key]
     for seconds in (0.5, 1.0, 1.7, spec.max_seconds):
@@ -182,8 +183,9 @@ def test_real_model_without_cache_or_hub_fails_with_advice(tmp_path, monkeypatch
 
 
 def test_unknown_model_choice_names_the_catalog(tmp_path):
-    with pytest.raises(ModelUnavailable, match="tiny-ltx"):
+    with pytest.raises(ModelUnavailable, match="tiny-ltx") as unavailable:
         load_engine("no-such-model", data_dir=tmp_path)
+    assert "'no-such-model'" in str(unavailable.value)
 
 
 def test_local_folder_borrows_its_familys_settings(engine, model_dir):
@@ -192,3 +194,17 @@ def test_local_folder_borrows_its_familys_settings(engine, model_dir):
     assert from_folder.source == str(folder)
     assert from_folder.spec.pipeline_class == engine.spec.pipeline_class
     assert from_folder.spec.frame_step == engine.spec.frame_step
+    assert from_folder.supports_image == engine.supports_image
+
+
+@pytest.mark.parametrize(
+    "tiny_key, real_key",
+    [("tiny-wan", "wan2.2-ti2v-5b"), ("tiny-wan-t2v", "wan2.1-t2v-1.3b"), ("tiny-ltx", "ltx-video-0.9.8-distilled")],
+)
+def test_a_wan_folder_is_told_apart_by_its_pipeline_flags(tiny_key, real_key, model_dir):
+    """Wan 2.1 and Wan 2.2 TI2V folders are both WanPipeline; `expand_timesteps` says which settings apply."""
+    load_engine(tiny_key, data_dir=model_dir)
+    from_folder = load_engine(str(model_dir / "models" / tiny_key), data_dir=model_dir)
+    real = CATALOG[real_key]
+    assert (from_folder.spec.presets, from_folder.spec.fps) == (real.presets, real.fps)
+    assert from_folder.spec.image_pipeline_class == real.image_pipeline_class

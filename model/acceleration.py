@@ -1,0 +1,165 @@
+"""The GPU fast path: what each catalog entry turns on after `.to(device)`, and nothing at all off GPU.
+
+`plan_fast_path` is a pure function (spec, device, zerogpu) -> step names, so the choice is testable without a
+GPU; `apply_fast_path` runs the planned steps and reports what was applied and what was skipped, and why.
+
+Steps, in the order they run (the order matters: a LoRA is fused and the attention backend set before the
+transformer is exported, and a cache hook cannot be exported at all):
+- "bf16": weights in the entry's half-precision dtype (done by from_pretrained in loading.py; checked here).
+- "lora": the distillation LoRA, loaded with `load_lora_weights` and fused into the transformer.
+- "attention_backend": `transformer.set_attention_backend(...)`.
+- "aot_compile": ahead-of-time compile of the transformer on ZeroGPU (model/aot.py).
+- "cache": a diffusers cache hook (`transformer.enable_cache(FirstBlockCacheConfig(...))`) on other GPUs.
+- "vae_tiling": tiled VAE decoding for frames at or above the entry's pixel threshold (switched per request).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import torch
+
+from .catalog import ModelSpec
+
+logger = logging.getLogger("reel.model")
+
+FAST_PATH_STEPS = ("bf16", "lora", "attention_backend", "aot_compile", "cache", "vae_tiling")
+HALF_DTYPES = ("bfloat16", "float16")
+
+
+class FastPathError(RuntimeError):
+    """A step the model cannot run correctly without (the distillation LoRA) failed."""
+
+
+@dataclass
+class FastPathReport:
+    device: str
+    applied: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (step, why)
+    # Per-request VAE tiling threshold the engine uses; None: never tile.
+    vae_tiling_min_pixels: int | None = None
+
+    def lines(self) -> list[str]:
+        return [f"applied {step}" for step in self.applied] + [f"skipped {step}: {why}" for step, why in self.skipped]
+
+
+def on_zerogpu() -> bool:
+    """Hugging Face sets SPACES_ZERO_GPU on ZeroGPU hardware."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def is_gpu(device: str) -> bool:
+    return str(device).startswith("cuda")
+
+
+def plan_fast_path(spec: ModelSpec, device: str, zerogpu: bool) -> list[str]:
+    """The steps to run for `spec` on `device`, in order. Off GPU: none."""
+    if not is_gpu(device):
+        return []
+    speed = spec.speed
+    steps = []
+    if spec.torch_dtype in HALF_DTYPES:
+        steps.append("bf16")
+    if speed.lora_repo:
+        steps.append("lora")
+    if speed.attention_backend:
+        steps.append("attention_backend")
+    if zerogpu and speed.aot_compile:
+        steps.append("aot_compile")
+    elif speed.cache:
+        steps.append("cache")
+    if speed.vae_tiling_min_pixels:
+        steps.append("vae_tiling")
+    return steps
+
+
+def _skip_reason(step: str, spec: ModelSpec, device: str, zerogpu: bool) -> str:
+    if not is_gpu(device):
+        return f"not on a GPU (device {device})"
+    if step == "cache" and zerogpu and spec.speed.aot_compile and spec.speed.cache:
+        return "replaced by the AoT-compiled transformer on ZeroGPU (hooks cannot be exported)"
+    if step == "aot_compile" and spec.speed.aot_compile and not zerogpu:
+        return "only on ZeroGPU (SPACES_ZERO_GPU is not set)"
+    return f"not enabled for {spec.key}"
+
+
+def apply_fast_path(
+    pipeline, spec: ModelSpec, device: str, zerogpu: bool | None = None, example_call: dict | None = None
+) -> FastPathReport:
+    """Run the planned steps on a loaded pipeline. A failed speed-up is logged and skipped, never fatal, except
+    the distillation LoRA: without it the entry's step counts make noise, so that raises FastPathError."""
+    zerogpu = on_zerogpu() if zerogpu is None else zerogpu
+    planned = plan_fast_path(spec, device, zerogpu)
+    report = FastPathReport(device=str(device))
+    for step in FAST_PATH_STEPS:
+        if step not in planned:
+            report.skipped.append((step, _skip_reason(step, spec, device, zerogpu)))
+            continue
+        try:
+            _STEP_FUNCTIONS[step](pipeline, spec, report, example_call)
+        except FastPathError:
+            raise
+        except Exception as error:  # a speed-up that fails must not take the Space down
+            logger.warning("Fast path step %s failed for %s: %s", step, spec.key, error)
+            logger.debug("Fast path step %s failure", step, exc_info=True)
+            report.skipped.append((step, f"failed: {type(error).__name__}: {error}"))
+            continue
+        report.applied.append(step)
+    for line in report.lines():
+        logger.info("Fast path %s on %s: %s", spec.key, device, line)
+    return report
+
+
+def _check_half_precision(pipeline, spec, report, example_call) -> None:
+    wanted = getattr(torch, spec.torch_dtype)
+    if pipeline.transformer.dtype != wanted:
+        raise RuntimeError(f"transformer is {pipeline.transformer.dtype}, expected {wanted}")
+
+
+def _fuse_lora(pipeline, spec, report, example_call) -> None:
+    speed = spec.speed
+    try:
+        pipeline.load_lora_weights(speed.lora_repo, weight_name=speed.lora_file, adapter_name="distill")
+        pipeline.fuse_lora(lora_scale=speed.lora_scale, components=["transformer"])
+        pipeline.unload_lora_weights()  # the fused weights stay; the adapter layers go
+    except Exception as error:
+        raise FastPathError(
+            f"Could not fuse the distillation LoRA {speed.lora_repo}/{speed.lora_file} into {spec.key}: {error}. "
+            f"Download it first with `hf download {speed.lora_repo} {speed.lora_file}`."
+        ) from error
+
+
+def _set_attention_backend(pipeline, spec, report, example_call) -> None:
+    pipeline.transformer.set_attention_backend(spec.speed.attention_backend)
+
+
+def _enable_cache(pipeline, spec, report, example_call) -> None:
+    from diffusers import FirstBlockCacheConfig
+
+    if spec.speed.cache != "first_block":
+        raise ValueError(f"unknown cache kind {spec.speed.cache!r}")
+    pipeline.transformer.enable_cache(FirstBlockCacheConfig(threshold=spec.speed.cache_threshold))
+
+
+def _aot_compile(pipeline, spec, report, example_call) -> None:
+    from .aot import compile_transformer_on_zerogpu
+
+    compile_transformer_on_zerogpu(pipeline, example_call or {})
+
+
+def _vae_tiling(pipeline, spec, report, example_call) -> None:
+    if not hasattr(pipeline.vae, "enable_tiling"):
+        raise RuntimeError(f"{type(pipeline.vae).__name__} has no tiling")
+    report.vae_tiling_min_pixels = spec.speed.vae_tiling_min_pixels
+
+
+_STEP_FUNCTIONS = {
+    "bf16": _check_half_precision,
+    "lora": _fuse_lora,
+    "attention_backend": _set_attention_backend,
+    "aot_compile": _aot_compile,
+    "cache": _enable_cache,
+    "vae_tiling": _vae_tiling,
+}
