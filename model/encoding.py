@@ -23,7 +23,9 @@ def frames_to_uint8(frames: np.ndarray) -> np.ndarray:
     return (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def encode_mp4(frames: np.ndarray, fps: int, path: Path, manifest: dict, crf: int = 23) -> Path:
+def encode_mp4(
+    frames: np.ndarray, fps: int, path: Path, manifest: dict, crf: int = 23, preset: str = "veryfast"
+) -> Path:
     """Write uint8 frames (F, H, W, 3) as H.264 yuv420p MP4 with the manifest as a JSON metadata tag."""
     frames = frames_to_uint8(frames)
     num_frames, height, width, channels = frames.shape
@@ -37,7 +39,7 @@ def encode_mp4(frames: np.ndarray, fps: int, path: Path, manifest: dict, crf: in
         stream.width = width
         stream.height = height
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        stream.options = {"crf": str(crf), "preset": preset}
         for frame in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)

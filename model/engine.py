@@ -21,6 +21,17 @@ from .version import APP_VERSION
 
 logger = logging.getLogger("reel.model")
 
+
+class _DistilledScheduleNotice(logging.Filter):
+    """Distilled LTX runs on the exact timesteps it was trained for (diffusers' own recipe for it); the
+    scheduler warns about that on every call, which would fill the Space's log with one line per clip."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "were passed without `sigmas`" not in record.getMessage()
+
+
+logging.getLogger("diffusers.schedulers.scheduling_flow_match_euler_discrete").addFilter(_DistilledScheduleNotice())
+
 # on_progress(fraction in [0, 1], phase description)
 ProgressCallback = Callable[[float, str], None]
 
@@ -175,6 +186,6 @@ class VideoEngine:
         created_at = datetime.now(timezone.utc)
         manifest = self.manifest(request, created_at)
         name = f"reel-{created_at:%Y%m%d-%H%M%S}-{request.seed}-{uuid.uuid4().hex[:8]}.mp4"
-        path = encode_mp4(frames, request.fps, Path(output_dir) / name, manifest)
+        path = encode_mp4(frames, request.fps, Path(output_dir) / name, manifest, preset=self.spec.encoder_preset)
         on_progress(1.0, "Done")
         return RenderedClip(path=path, manifest=manifest)
