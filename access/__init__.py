@@ -1,22 +1,33 @@
-"""Operator-issued access tokens for Reel: format, storage, gate and CLI.
+"""Operator-issued access tokens for Reel: format, storage, quotas, gate and CLI.
 
-Standard library only, so importing it never pulls in torch, gradio or numpy.
+Standard library only, so importing it never pulls in torch, gradio or numpy
+(``access.hf`` imports huggingface_hub lazily, inside its default whoami).
 """
 
-from .gate import (
+from .audit import AuditEntry, AuditLog, prompt_digest
+from .common import (
+    HF_DENIED_MESSAGE,
     INVALID_TOKEN_MESSAGE,
     MISSING_TOKEN_MESSAGE,
     AccessDenied,
-    check_access,
+    Grant,
+    QuotaExceeded,
 )
+from .export import EXPORT_PREFIX, MergeReport, merge_export_from_env
+from .gate import Gate, StartupReport, check_access
+from .hf import AllowList, oauth_profile_allowed, verify_hf_token
+from .lockout import Lockout, behind_proxy_from_env, client_id
+from .quota import Reservation, UsageRow
 from .store import (
     InvalidLabel,
     LabelInUse,
+    TokenInfo,
     TokenRecord,
     TokenStore,
     default_data_dir,
     default_store,
 )
+from .timeutil import parse_duration
 from .tokens import (
     TOKEN_LENGTH,
     TOKEN_PREFIX,
@@ -28,19 +39,40 @@ from .tokens import (
 
 __all__ = [
     "AccessDenied",
+    "AllowList",
+    "AuditEntry",
+    "AuditLog",
+    "EXPORT_PREFIX",
+    "Gate",
+    "Grant",
+    "HF_DENIED_MESSAGE",
     "INVALID_TOKEN_MESSAGE",
     "InvalidLabel",
     "LabelInUse",
+    "Lockout",
     "MISSING_TOKEN_MESSAGE",
+    "MergeReport",
+    "QuotaExceeded",
+    "Reservation",
+    "StartupReport",
     "TOKEN_LENGTH",
     "TOKEN_PREFIX",
+    "TokenInfo",
     "TokenRecord",
     "TokenStore",
+    "UsageRow",
+    "behind_proxy_from_env",
     "check_access",
+    "client_id",
     "default_data_dir",
     "default_store",
     "hash_token",
     "is_well_formed",
+    "merge_export_from_env",
     "new_token",
+    "oauth_profile_allowed",
+    "parse_duration",
+    "prompt_digest",
     "token_from_authorization",
+    "verify_hf_token",
 ]

@@ -1,26 +1,24 @@
-"""Operator CLI: ``python -m access {issue,list,revoke}``.
+"""Operator CLI: ``python -m access {issue,list,revoke,usage,export,audit}``.
 
 A token is printed exactly once, alone on the last stdout line of ``issue``
-(so scripts can ``| tail -n 1``); nothing else ever prints a token or hash.
+(so scripts can ``| tail -n 1``); nothing else ever prints a token, and only
+``export`` prints hashes (one line on stdout, for the REEL_TOKENS secret).
 Exit codes: 0 ok, 1 nothing to revoke or the store failed, 2 bad usage/label.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from .store import (
-    LABEL_RULES,
-    InvalidLabel,
-    LabelInUse,
-    TokenRecord,
-    TokenStore,
-    default_store,
-)
+from .audit import AuditLog
+from .common import format_seconds
+from .store import LABEL_RULES, InvalidLabel, LabelInUse, TokenInfo, TokenStore, default_store
+from .timeutil import parse_duration
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -31,13 +29,41 @@ def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
-def _issue(store: TokenStore, label: str, if_none: bool = False) -> int:
-    if if_none and any(record.active for record in store.list_tokens()):
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join([cell.ljust(w) for cell, w in zip(row, widths)] + [row[-1]]).rstrip()
+        for row in rows
+    )
+
+
+def _limits(daily_limit: int | None, daily_seconds: float | None) -> str:
+    parts = []
+    if daily_limit is not None:
+        parts.append(f"{daily_limit} clip{'s' if daily_limit != 1 else ''}/day")
+    if daily_seconds is not None:
+        parts.append(f"{format_seconds(daily_seconds)} s/day")
+    return ", ".join(parts) or "none"
+
+
+def _used(info: TokenInfo) -> str:
+    text = f"{info.clips_today} clip{'s' if info.clips_today != 1 else ''}, {format_seconds(info.seconds_today)} s"
+    return text + (f" (+{info.pending_today} pending)" if info.pending_today else "")
+
+
+def _issue(store: TokenStore, args: argparse.Namespace) -> int:
+    label = args.label
+    if args.if_none and store.has_active_token():
         # `make run` asks for a first token on every start; only the very first start gets one.
         print("An active access token already exists; none was issued. See `python -m access list`.")
         return EXIT_OK
     try:
-        token = store.issue(label)
+        token = store.issue(
+            label,
+            daily_limit=args.daily_limit,
+            daily_seconds=args.daily_seconds,
+            expires_in=args.expires_in,
+        )
     except InvalidLabel:
         _error(f"invalid label {label!r}: use {LABEL_RULES}. Nothing was issued.")
         return EXIT_USAGE
@@ -47,30 +73,27 @@ def _issue(store: TokenStore, label: str, if_none: bool = False) -> int:
             "or choose another label. Nothing was issued."
         )
         return EXIT_USAGE
+    [info] = [i for i in store.describe_tokens() if i.label == label]
     print(f"Issued an access token for {label!r}.")
+    print(f"Limits: {_limits(info.daily_limit, info.daily_seconds)}. "
+          f"Expires: {info.expires_at or 'never'}.")
     print("It is shown only this once and cannot be recovered; copy it now.")
     print(token)
     return EXIT_OK
 
 
-def _format_table(records: list[TokenRecord]) -> str:
-    rows = [("LABEL", "CREATED (UTC)", "STATUS")]
-    rows += [
-        (r.label, r.created_at, "active" if r.active else "revoked") for r in records
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    return "\n".join(
-        f"{label.ljust(widths[0])}  {created.ljust(widths[1])}  {status}"
-        for label, created, status in rows
-    )
-
-
 def _list(store: TokenStore) -> int:
-    records = store.list_tokens()
-    if not records:
+    infos = store.describe_tokens()
+    if not infos:
         print(f"No access tokens have been issued (store: {store.db_path}).")
-    else:
-        print(_format_table(records))
+        return EXIT_OK
+    rows = [("LABEL", "CREATED (UTC)", "EXPIRES (UTC)", "LIMITS", "USED TODAY (UTC)", "STATUS")]
+    rows += [
+        (i.label, i.created_at, i.expires_at or "never",
+         _limits(i.daily_limit, i.daily_seconds), _used(i), i.status)
+        for i in infos
+    ]
+    print(_table(rows))
     return EXIT_OK
 
 
@@ -82,33 +105,107 @@ def _revoke(store: TokenStore, label: str) -> int:
     return EXIT_FAILED
 
 
+def _usage(store: TokenStore, days: int | None) -> int:
+    rows = store.usage(days)
+    if not rows:
+        print("No clips have been made yet.")
+        return EXIT_OK
+    table = [("DAY (UTC)", "LABEL", "CLIPS", "SECONDS")]
+    table += [(r.day, r.label, str(r.clips), format_seconds(r.seconds)) for r in rows]
+    print(_table(table))
+    return EXIT_OK
+
+
+def _export(store: TokenStore) -> int:
+    print(store.export_line())
+    print(
+        "Store the line above as the Space secret REEL_TOKENS (with the same "
+        "REEL_TOKEN_PEPPER). It holds hashes, not tokens; keep it private anyway.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _audit(store: TokenStore, limit: int) -> int:
+    entries = AuditLog(store, record_prompts=False).recent(limit)
+    if not entries:
+        print("The audit log is empty.")
+        return EXIT_OK
+    rows = [("TIME (UTC)", "OUTCOME", "WHO", "CLIENT", "SECONDS", "PROMPT SHA256", "PROMPT")]
+    for e in entries:
+        prompt = "" if e.prompt is None else repr(e.prompt[:60])
+        rows.append((
+            e.at, e.outcome, e.subject or "-", e.client,
+            "-" if e.seconds is None else format_seconds(e.seconds),
+            (e.prompt_sha256 or "-")[:16], prompt,
+        ))
+    print(_table(rows))
+    return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of seconds") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError("must be above zero")
+    return value
+
+
+def _duration(text: str) -> datetime.timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     # --data-dir is accepted before or after the subcommand; SUPPRESS keeps a
     # subcommand's unset copy from overwriting the top-level value.
     data_dir_help = "directory holding access.sqlite3 (default: $REEL_DATA_DIR or ./data)"
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir", type=Path, default=argparse.SUPPRESS, help=data_dir_help
-    )
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_dir_help)
     parser = argparse.ArgumentParser(
         prog="python -m access",
-        description="Manage Reel access tokens. The pepper is read from "
-        "$REEL_TOKEN_PEPPER.",
+        description="Manage Reel access tokens. The pepper is read from $REEL_TOKEN_PEPPER.",
     )
     parser.add_argument("--data-dir", type=Path, default=None, help=data_dir_help)
     commands = parser.add_subparsers(dest="command", required=True)
-    issue = commands.add_parser(
-        "issue", parents=[common], help="issue a token; it is printed once"
-    )
+    issue = commands.add_parser("issue", parents=[common], help="issue a token; it is printed once")
     issue.add_argument("--label", required=True, help=f"who it is for: {LABEL_RULES}")
     issue.add_argument(
         "--if-none",
         action="store_true",
         help="issue only while no active token exists (the Quick start's first token)",
     )
-    commands.add_parser("list", parents=[common], help="list tokens (never secrets)")
+    issue.add_argument("--daily-limit", type=_positive_int, metavar="N",
+                       help="at most N clips per UTC day (default: no limit)")
+    issue.add_argument("--daily-seconds", type=_positive_seconds, metavar="S",
+                       help="at most S seconds of video per UTC day (default: no limit)")
+    issue.add_argument("--expires-in", type=_duration, metavar="DURATION",
+                       help="e.g. 90m, 12h, 30d (default: never expires)")
+    commands.add_parser("list", parents=[common], help="list tokens, limits and today's use (never secrets)")
     revoke = commands.add_parser("revoke", parents=[common], help="revoke a token")
     revoke.add_argument("label", help="label of the token to revoke")
+    usage = commands.add_parser("usage", parents=[common], help="clips and seconds per token per UTC day")
+    usage.add_argument("--days", type=_positive_int, default=None, metavar="N",
+                       help="only the last N days (default: all)")
+    commands.add_parser("export", parents=[common],
+                        help="print the token table (hashes, never secrets) as one line for REEL_TOKENS")
+    audit = commands.add_parser("audit", parents=[common], help="print recent audit rows, newest first")
+    audit.add_argument("--limit", type=_positive_int, default=50, metavar="N",
+                       help="how many rows (default: 50)")
     return parser
 
 
@@ -117,9 +214,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = default_store(args.data_dir)
     try:
         if args.command == "issue":
-            return _issue(store, args.label, args.if_none)
+            return _issue(store, args)
         if args.command == "list":
             return _list(store)
+        if args.command == "usage":
+            return _usage(store, args.days)
+        if args.command == "export":
+            return _export(store)
+        if args.command == "audit":
+            return _audit(store, args.limit)
         return _revoke(store, args.label)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         _error(f"cannot use the token store at {store.db_path}: {exc}")

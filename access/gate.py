@@ -1,26 +1,50 @@
-"""The check the app runs before every generation.
+"""The checks the app runs around every generation.
 
-Deliberately cheap and stdlib-only: a malformed token is refused by its shape
-alone, without opening SQLite.  Malformed, unknown and revoked tokens all get
-the same message so the response tells an attacker nothing about which it was.
+``check_access`` is the bare token check: cheap and stdlib-only, a malformed
+token is refused by its shape alone, without opening SQLite, and malformed,
+unknown, revoked and expired tokens all get the same message so the response
+tells an attacker nothing about which it was.
+
+``Gate`` adds the lockout, quotas and the audit log.  The app calls
+``admit`` (in its validator and again when the queued job starts), then
+``begin`` / ``succeed`` / ``fail`` around the render.  Audit policy: a
+successful ``admit`` writes no row (it runs at least twice per clip and would
+only duplicate the row ``succeed`` writes); every refusal does ("denied"), as
+do the moment a client gets locked ("locked"), quota refusals ("quota") and
+every settled reservation ("ok", "failed", ...).  Attempts refused by an
+existing lockout are not logged, so a locked client cannot grow the table.
 """
 
 from __future__ import annotations
 
-from .store import TokenRecord, TokenStore
+import dataclasses
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Mapping
 
-MISSING_TOKEN_MESSAGE = (
-    "An access token is required to generate. Ask the Space's operator for one."
+from .audit import AuditLog
+from .common import (
+    HF_DENIED_MESSAGE,
+    INVALID_TOKEN_MESSAGE,
+    MISSING_TOKEN_MESSAGE,
+    AccessDenied,
+    Grant,
+    QuotaExceeded,
 )
-INVALID_TOKEN_MESSAGE = "That access token is not valid, or it has been revoked."
+from .export import MergeReport, merge_export_from_env
+from .lockout import Lockout
+from .quota import Reservation
+from .store import TokenRecord, TokenStore, default_store
 
+__all__ = [
+    "AccessDenied", "FAILURE_OUTCOMES", "Gate", "Grant", "HF_DENIED_MESSAGE",
+    "INVALID_TOKEN_MESSAGE", "MISSING_TOKEN_MESSAGE", "QuotaExceeded", "StartupReport",
+    "check_access",
+]
 
-class AccessDenied(Exception):
-    """Refusal with a user-facing ``message`` that never contains the token."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+logger = logging.getLogger("reel.access")
+FAILURE_OUTCOMES = frozenset({"failed", "invalid_input", "cancelled"})
 
 
 def check_access(store: TokenStore, token: str | None) -> TokenRecord:
@@ -36,3 +60,162 @@ def check_access(store: TokenStore, token: str | None) -> TokenRecord:
     if record is None:
         raise AccessDenied(INVALID_TOKEN_MESSAGE)
     return record
+
+
+@dataclasses.dataclass(frozen=True)
+class StartupReport:
+    refunded: int  # reservations a crash left pending
+    merged: MergeReport  # what $REEL_TOKENS added or revoked
+
+
+class Gate:
+    """Single entry point for the app: token or HF grant, lockout, quota, audit."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        lockout: Lockout | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.store = store
+        self.lockout = lockout if lockout is not None else Lockout()
+        self.audit = audit if audit is not None else AuditLog(store)
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None) -> "Gate":
+        """The app's gate: default store, 20 failures / 10 min, REEL_AUDIT_PROMPTS."""
+        return cls(default_store(data_dir))
+
+    def startup(self, environ: Mapping[str, str] | None = None) -> StartupReport:
+        """Run once before serving: merge $REEL_TOKENS, refund crash leftovers.
+
+        A malformed REEL_TOKENS raises ValueError (without echoing it).
+        """
+        merged = merge_export_from_env(self.store, environ)
+        return StartupReport(self.store.reconcile_reservations(), merged)
+
+    # -- admission ------------------------------------------------------
+
+    def admit(self, token: str | None, client: str) -> Grant:
+        """Grant for a valid Reel token, else AccessDenied; counts failures per client."""
+        self.lockout.check(client)
+        try:
+            record = check_access(self.store, token)
+        except AccessDenied:
+            self._refused(client)
+            raise
+        return Grant(record.label)
+
+    def admit_hf(
+        self,
+        hf_token: str | None,
+        client: str,
+        allow_list: Any,
+        whoami: Callable[..., Any] | None = None,
+        cache: Any = None,
+    ) -> Grant:
+        """Like ``admit`` for a Hugging Face token checked against ``allow_list``."""
+        from .hf import verify_hf_token
+
+        self.lockout.check(client)
+        try:
+            return verify_hf_token(hf_token, allow_list, whoami, cache=cache)
+        except AccessDenied:
+            self._refused(client)
+            raise
+
+    def check_quota(self, grant: Grant, seconds: float) -> None:
+        """Advisory QuotaExceeded before queueing; no reservation, no audit row."""
+        if grant.source == "hf":
+            self.store.check_quota_for(
+                grant.quota_key,
+                seconds,
+                daily_limit=grant.daily_limit,
+                daily_seconds=grant.daily_seconds,
+            )
+        else:
+            self.store.check_quota(grant.label, seconds)
+
+    # -- around a render ------------------------------------------------
+
+    def begin(self, grant: Grant, seconds: float, client: str, prompt: object) -> Reservation:
+        """Reserve one clip; QuotaExceeded (audited as "quota") when it would not fit.
+
+        A token revoked or expired since ``admit`` raises AccessDenied
+        (audited "denied", but not a failed attempt for the lockout).
+        """
+        digest, text = self.audit.describe_prompt(prompt)
+        try:
+            if grant.source == "hf":
+                reservation = self.store.reserve_for(
+                    grant.quota_key,
+                    seconds,
+                    daily_limit=grant.daily_limit,
+                    daily_seconds=grant.daily_seconds,
+                )
+            else:
+                reservation = self.store.reserve(grant.label, seconds)
+        except AccessDenied as denied:
+            outcome = "quota" if isinstance(denied, QuotaExceeded) else "denied"
+            self._audit(outcome, client, grant.quota_key, seconds, digest, text)
+            raise
+        return dataclasses.replace(
+            reservation, client=client, prompt_sha256=digest, prompt_text=text
+        )
+
+    def succeed(self, reservation: Reservation, seconds: float) -> bool:
+        """Commit the clip's real length and audit "ok"; False (no row) if already settled."""
+        committed = self.store.commit(reservation.id, seconds)
+        if committed:
+            self._audit("ok", reservation.client, reservation.label, seconds,
+                        reservation.prompt_sha256, reservation.prompt_text)
+        return committed
+
+    def fail(self, reservation: Reservation, outcome: str = "failed") -> bool:
+        """Refund and audit ``outcome`` ("failed", "invalid_input" or "cancelled").
+
+        Idempotent: False, and no row, if it was already refunded or committed.
+        """
+        if outcome not in FAILURE_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(FAILURE_OUTCOMES)}")
+        refunded = self.store.refund(reservation.id)
+        if refunded:
+            self._audit(outcome, reservation.client, reservation.label, None,
+                        reservation.prompt_sha256, reservation.prompt_text)
+        return refunded
+
+    def note(
+        self,
+        outcome: str,
+        client: str,
+        grant: Grant | None = None,
+        seconds: float | None = None,
+        prompt: object = None,
+    ) -> None:
+        """Audit an outcome decided by the app, e.g. "invalid_input" before reserving."""
+        digest, text = self.audit.describe_prompt(prompt)
+        self._audit(outcome, client, grant.quota_key if grant else None, seconds, digest, text)
+
+    # -- plumbing -------------------------------------------------------
+
+    def _refused(self, client: str) -> None:
+        locked_now = self.lockout.record_failure(client)
+        self._audit("denied", client)
+        if locked_now:
+            self._audit("locked", client)
+
+    def _audit(
+        self,
+        outcome: str,
+        client: str,
+        subject: str | None = None,
+        seconds: float | None = None,
+        digest: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Write a row; a failing audit write is logged, never turned into a 500."""
+        try:
+            self.audit.record(outcome, client=client, subject=subject, seconds=seconds,
+                              prompt_sha256=digest, prompt_text=text)
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("Audit write failed (%s); outcome was %s", type(exc).__name__, outcome)

@@ -1,60 +1,40 @@
 """SQLite-backed store of access tokens, holding only their hashes.
 
-Each call opens its own short-lived connection, so the store can be shared by
-Gradio's worker threads without any connection being used across threads.
-WAL mode plus a busy timeout lets concurrent readers and the occasional writer
-(the CLI) coexist.  The schema version lives in ``PRAGMA user_version`` so
-later features (quotas, expiry, audit) can add migrations to ``_MIGRATIONS``.
+The file, schema and migrations are in ``db.py``; quotas in ``quota.py``;
+export/merge in ``export.py``.  This module issues, verifies, revokes and
+lists tokens.  Revocation and expiry are checked on every ``verify``, so an
+app that checks again when a queued job starts sees them at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import hmac
+import math
 import os
-import re
-import sqlite3
-import threading
 from pathlib import Path
-from typing import Iterator
 
+from .common import LABEL_PATTERN, LABEL_RULES, InvalidLabel, validate_label
+from .db import SCHEMA_VERSION, Database, write_transaction
+from .export import ExportMixin
+from .quota import QuotaMixin
+from .timeutil import Clock, is_expired, to_iso
 from .tokens import hash_token, is_well_formed, new_token
 
 DATA_DIR_ENV = "REEL_DATA_DIR"
 PEPPER_ENV = "REEL_TOKEN_PEPPER"
 DB_FILENAME = "access.sqlite3"
-BUSY_TIMEOUT_SECONDS = 10.0
 
-LABEL_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}", re.ASCII)
-LABEL_RULES = "1-64 characters of letters, digits, '.', '_', '-' or '@'"
-
-# Migration N (1-based) brings the schema from user_version N-1 to N.
-# Append new tuples of statements; never edit a shipped one.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
-        CREATE TABLE tokens (
-            id          INTEGER PRIMARY KEY,
-            label       TEXT NOT NULL UNIQUE
-                        CHECK (length(label) BETWEEN 1 AND 64),
-            token_hash  TEXT NOT NULL UNIQUE,
-            created_at  TEXT NOT NULL,
-            revoked_at  TEXT
-        )
-        """,
-    ),
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
+__all__ = [
+    "DATA_DIR_ENV", "DB_FILENAME", "LABEL_PATTERN", "LABEL_RULES", "PEPPER_ENV",
+    "SCHEMA_VERSION", "InvalidLabel", "LabelInUse", "TokenInfo", "TokenRecord",
+    "TokenStore", "default_data_dir", "default_store", "pepper_from_env", "validate_label",
+]
 
 
 class LabelInUse(Exception):
-    """An active (non-revoked) token already has this label."""
-
-
-class InvalidLabel(ValueError):
-    """The label breaks the naming rules in LABEL_RULES."""
+    """An active (non-revoked, unexpired) token already has this label."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,89 +43,128 @@ class TokenRecord:
 
     label: str
     created_at: str  # UTC ISO-8601
-    revoked_at: str | None  # UTC ISO-8601, None while active
+    revoked_at: str | None  # UTC ISO-8601, None while not revoked
 
     @property
     def active(self) -> bool:
+        """Not revoked. Expiry is not visible here: see TokenInfo.status."""
         return self.revoked_at is None
 
 
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+@dataclasses.dataclass(frozen=True)
+class TokenInfo:
+    """A token as ``python -m access list`` shows it: limits, today's use, status."""
+
+    label: str
+    created_at: str
+    revoked_at: str | None
+    expires_at: str | None
+    daily_limit: int | None
+    daily_seconds: float | None
+    clips_today: int  # committed today (UTC)
+    seconds_today: float  # committed seconds of video today (UTC)
+    pending_today: int  # reserved, still rendering
+    status: str  # "active", "expired" or "revoked"
 
 
-def validate_label(label: object) -> str:
-    """Return ``label`` unchanged if it follows LABEL_RULES, else raise InvalidLabel."""
-    if not isinstance(label, str) or not LABEL_PATTERN.fullmatch(label):
-        raise InvalidLabel(f"invalid label {label!r}: use {LABEL_RULES}")
-    return label
+def _check_limits(daily_limit: object, daily_seconds: object) -> None:
+    if daily_limit is not None and (
+        isinstance(daily_limit, bool) or not isinstance(daily_limit, int) or daily_limit < 1
+    ):
+        raise ValueError("daily_limit must be a whole number of clips, 1 or more")
+    if daily_seconds is not None and (
+        isinstance(daily_seconds, bool)
+        or not isinstance(daily_seconds, (int, float))
+        or not math.isfinite(daily_seconds)
+        or daily_seconds <= 0
+    ):
+        raise ValueError("daily_seconds must be a number of seconds above zero")
 
 
-class TokenStore:
+class TokenStore(QuotaMixin, ExportMixin, Database):
     """Issue, verify, revoke and list access tokens kept in one SQLite file.
 
-    Nothing touches the disk until the first real query, so rejecting a
-    malformed token never creates or opens the database.
+    ``clock`` (returning an aware UTC datetime) is injectable for tests of
+    expiry and of the UTC quota day.
     """
 
-    def __init__(self, db_path: Path, pepper: bytes | None = None) -> None:
-        if pepper is not None and not isinstance(pepper, bytes):
-            raise TypeError("pepper must be bytes or None")
-        self.db_path = Path(db_path)
-        self._pepper = pepper or None
-        self._init_lock = threading.Lock()
-        self._ready = False
+    def __init__(
+        self, db_path: Path, pepper: bytes | None = None, clock: Clock | None = None
+    ) -> None:
+        super().__init__(db_path, pepper=pepper, clock=clock)
 
     def __repr__(self) -> str:  # keep the pepper out of logs
         return f"TokenStore({str(self.db_path)!r}, peppered={self._pepper is not None})"
 
     # -- public API -----------------------------------------------------
 
-    def issue(self, label: str) -> str:
+    def issue(
+        self,
+        label: str,
+        *,
+        daily_limit: int | None = None,
+        daily_seconds: float | None = None,
+        expires_in: datetime.timedelta | None = None,
+    ) -> str:
         """Create a token for ``label`` and return its plaintext, the only copy.
 
-        A revoked token's row is deleted when its label is reused: that keeps
-        ``label`` UNIQUE without mangling old names, and a deleted hash still
-        never verifies.  Keeping history is the job of the future audit log.
+        No limits and no expiry unless given.  A revoked or expired token's row
+        is replaced when its label is reused; its hash is kept in
+        ``retired_hashes`` so an old export can never bring it back.
         """
         validate_label(label)
+        _check_limits(daily_limit, daily_seconds)
+        if expires_in is not None and expires_in <= datetime.timedelta(0):
+            raise ValueError("expires_in must be longer than zero")
         token = new_token()
-        with self._connect() as conn, _write_transaction(conn):
+        now = self._now()
+        expires_at = to_iso(now + expires_in) if expires_in is not None else None
+        with self._connect() as conn, write_transaction(conn):
             row = conn.execute(
-                "SELECT revoked_at FROM tokens WHERE label = ?", (label,)
+                "SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = ?",
+                (label,),
             ).fetchone()
-            if row is not None and row[0] is None:
-                raise LabelInUse(f"label {label!r} already has an active token")
-            conn.execute("DELETE FROM tokens WHERE label = ?", (label,))
+            if row is not None:
+                if row[1] is None and not is_expired(row[2], now):
+                    raise LabelInUse(f"label {label!r} already has an active token")
+                conn.execute(
+                    "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at)"
+                    " VALUES (?, ?)",
+                    (row[0], to_iso(now)),
+                )
+                conn.execute("DELETE FROM tokens WHERE label = ?", (label,))
             conn.execute(
-                "INSERT INTO tokens (label, token_hash, created_at) VALUES (?, ?, ?)",
-                (label, hash_token(token, self._pepper), _utc_now()),
+                "INSERT INTO tokens (label, token_hash, created_at, expires_at,"
+                " daily_limit, daily_seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                (label, hash_token(token, self._pepper), to_iso(now), expires_at,
+                 daily_limit, None if daily_seconds is None else float(daily_seconds)),
             )
         return token
 
     def verify(self, token: object) -> TokenRecord | None:
-        """Return the record of an active token, else None (malformed, unknown, revoked)."""
+        """Return the record of a live token, else None (malformed, unknown, revoked, expired)."""
         if not is_well_formed(token):
             return None
         wanted = hash_token(token, self._pepper)  # type: ignore[arg-type]
         with self._connect() as conn:
             row = conn.execute(
-                "SELECT label, token_hash, created_at, revoked_at"
+                "SELECT label, token_hash, created_at, revoked_at, expires_at"
                 " FROM tokens WHERE token_hash = ?",
                 (wanted,),
             ).fetchone()
         if row is None or not hmac.compare_digest(row[1], wanted):
             return None
-        record = TokenRecord(label=row[0], created_at=row[2], revoked_at=row[3])
-        return record if record.active else None
+        if row[3] is not None or is_expired(row[4], self._now()):
+            return None
+        return TokenRecord(label=row[0], created_at=row[2], revoked_at=None)
 
     def revoke(self, label: str) -> bool:
-        """Revoke the active token with ``label``; False if there is none."""
-        with self._connect() as conn, _write_transaction(conn):
+        """Revoke the token with ``label``; False if there is none or it is already revoked."""
+        with self._connect() as conn, write_transaction(conn):
             cursor = conn.execute(
                 "UPDATE tokens SET revoked_at = ?"
                 " WHERE label = ? AND revoked_at IS NULL",
-                (_utc_now(), label),
+                (to_iso(self._now()), label),
             )
             return cursor.rowcount == 1
 
@@ -157,75 +176,33 @@ class TokenStore:
             ).fetchall()
         return [TokenRecord(*row) for row in rows]
 
-    # -- plumbing -------------------------------------------------------
+    def describe_tokens(self) -> list[TokenInfo]:
+        """All tokens with limits, today's use and status; never secrets or hashes."""
+        now = self._now()
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT label, created_at, revoked_at, expires_at, daily_limit,"
+                " daily_seconds FROM tokens ORDER BY id"
+            ).fetchall()
+            used = [self._used_today(conn, row[0]) for row in rows]
+        infos = []
+        for row, (clips, seconds, pending) in zip(rows, used):
+            if row[2] is not None:
+                status = "revoked"
+            elif is_expired(row[3], now):
+                status = "expired"
+            else:
+                status = "active"
+            infos.append(TokenInfo(*row, clips, seconds, pending, status))
+        return infos
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection for this call, closed afterwards."""
-        self._ensure_ready()
-        conn = self._open()
-        try:
-            yield conn
-        finally:
-            conn.close()
+    def has_active_token(self) -> bool:
+        """True if any token is neither revoked nor expired."""
+        return any(info.status == "active" for info in self.describe_tokens())
 
-    def _open(self) -> sqlite3.Connection:
-        # timeout= is SQLite's busy timeout; isolation_level=None: we BEGIN/COMMIT ourselves.
-        conn = sqlite3.connect(
-            self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
-        )
-        return conn
-
-    def _ensure_ready(self) -> None:
-        """Create the directory and file, switch to WAL and run pending migrations once."""
-        if self._ready:
-            return
-        with self._init_lock:
-            if self._ready:
-                return
-            self._create_files()
-            conn = self._open()
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                with _write_transaction(conn):
-                    self._migrate(conn)
-            finally:
-                conn.close()
-            self._ready = True
-
-    def _create_files(self) -> None:
-        directory = self.db_path.parent
-        if not directory.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            os.chmod(directory, 0o700)  # mkdir's mode is subject to umask
-        if not self.db_path.exists():
-            # Pre-create owner-only; SQLite gives -wal/-shm the same mode.
-            fd = os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600)
-            os.close(fd)
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.db_path} has schema version {version}, newer than this "
-                f"code understands ({SCHEMA_VERSION}); upgrade the app"
-            )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS[number - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-
-
-@contextlib.contextmanager
-def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE so check-then-write steps cannot race another writer."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    def schema_version(self) -> int:
+        with self._connect() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 def default_data_dir() -> Path:

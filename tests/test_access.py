@@ -176,7 +176,7 @@ def test_schema_version_and_private_directory(tmp_path: Path):
     TokenStore(db_path).list_tokens()
     assert (db_path.parent.stat().st_mode & 0o777) == 0o700
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # v2: limits, expiry, quotas, audit
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -1,0 +1,241 @@
+"""Carry the token table across restarts of a Space that has no persistent disk.
+
+``python -m access export`` prints one line, ``reel-tokens-v1:`` + urlsafe
+base64 of compact JSON, holding hashes, labels, limits, expiry and revocation:
+never a secret.  The operator stores it as the Space secret ``REEL_TOKENS``;
+the app merges it in at start.  Merging can only ever narrow access:
+
+* a token revoked in either place stays revoked (never un-revoked);
+* for a token known in both, the earlier expiry and the lower limits win;
+* a hash retired locally (revoked, then its label re-issued) never returns;
+* an exported token whose label is held by a different active local token is
+  skipped, so a stale export cannot displace a token the operator issued here.
+
+The hashes only verify with the same ``REEL_TOKEN_PEPPER`` on both sides.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import json
+import math
+import os
+import re
+import sqlite3
+from typing import Any, Mapping
+
+from .common import LABEL_PATTERN
+from .db import write_transaction
+from .timeutil import from_iso, is_expired, to_iso
+
+EXPORT_PREFIX = "reel-tokens-v1:"
+EXPORT_ENV = "REEL_TOKENS"
+MAX_EXPORT_CHARS = 4_000_000
+_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_BAD = "REEL_TOKENS is not a valid Reel token export"
+
+
+@dataclasses.dataclass(frozen=True)
+class MergeReport:
+    inserted: int = 0  # new tokens that now verify (or show as expired)
+    revoked: int = 0  # local tokens the export revoked
+    skipped: int = 0  # exported tokens whose label is held by another active token
+
+
+def _fail(reason: str) -> ValueError:
+    # Never quote the line: it is a secret's neighbour and may be huge.
+    return ValueError(f"{_BAD} ({reason}). Run `python -m access export` again and copy the whole line.")
+
+
+def _opt(entry: Mapping[str, Any], key: str, kind: str) -> Any:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if kind == "time":
+        if not isinstance(value, str):
+            raise _fail("bad timestamp")
+        try:
+            return to_iso(from_iso(value))
+        except ValueError:
+            raise _fail("bad timestamp") from None
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _fail("bad daily limit")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail("bad daily seconds")
+    if not math.isfinite(value) or value <= 0:
+        raise _fail("bad daily seconds")
+    return float(value)
+
+
+def _parse_entry(entry: object) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise _fail("bad token entry")
+    token_hash, label, created = entry.get("h"), entry.get("l"), entry.get("c")
+    if not isinstance(token_hash, str) or not _HASH.fullmatch(token_hash):
+        raise _fail("bad token hash")
+    if not isinstance(label, str) or not LABEL_PATTERN.fullmatch(label):
+        raise _fail("bad label")
+    if not isinstance(created, str):
+        raise _fail("bad timestamp")
+    return {
+        "h": token_hash,
+        "l": label,
+        "c": _opt(entry, "c", "time"),
+        "r": _opt(entry, "r", "time"),
+        "e": _opt(entry, "e", "time"),
+        "n": _opt(entry, "n", "int"),
+        "s": _opt(entry, "s", "float"),
+    }
+
+
+def parse_export(line: object) -> dict[str, Any]:
+    """Decode and validate an export line; ValueError (without the line) if malformed."""
+    if not isinstance(line, str):
+        raise _fail("not text")
+    line = line.strip()
+    if len(line) > MAX_EXPORT_CHARS:
+        raise _fail("too long")
+    if not line.startswith(EXPORT_PREFIX):
+        raise _fail(f"it must start with {EXPORT_PREFIX!r}")
+    body = line[len(EXPORT_PREFIX):]
+    try:
+        raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeError, binascii.Error, ValueError):
+        raise _fail("cannot decode it") from None
+    if not isinstance(payload, dict) or payload.get("v") != 1:
+        raise _fail("unknown version")
+    tokens, retired = payload.get("tokens"), payload.get("retired", [])
+    if not isinstance(tokens, list) or not isinstance(retired, list):
+        raise _fail("missing token list")
+    if not isinstance(payload.get("p"), bool):
+        raise _fail("missing pepper flag")
+    if not all(isinstance(h, str) and _HASH.fullmatch(h) for h in retired):
+        raise _fail("bad retired hash")
+    return {"p": payload["p"], "tokens": [_parse_entry(e) for e in tokens], "retired": retired}
+
+
+def _min(a: Any, b: Any) -> Any:
+    """The stricter of two optional limits or times: None means "none"."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _earlier(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if from_iso(a) <= from_iso(b) else b
+
+
+class ExportMixin:
+    """export_line / merge_export methods of TokenStore."""
+
+    def export_line(self) -> str:
+        """Every token's hash, label, limits, expiry and revocation as one line."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT token_hash, label, created_at, revoked_at, expires_at,"
+                " daily_limit, daily_seconds FROM tokens ORDER BY id"
+            ).fetchall()
+            retired = [r[0] for r in conn.execute(
+                "SELECT token_hash FROM retired_hashes ORDER BY token_hash"
+            )]
+        keys = ("h", "l", "c", "r", "e", "n", "s")
+        tokens = [
+            {k: v for k, v in zip(keys, row) if v is not None} for row in rows
+        ]
+        payload = {"v": 1, "p": self._pepper is not None, "tokens": tokens, "retired": retired}
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        return EXPORT_PREFIX + base64.urlsafe_b64encode(body).decode("ascii")
+
+    def merge_export(self, line: str) -> int:
+        """Merge an export line in (see module docstring); return how many tokens were added."""
+        return self.merge_export_report(line).inserted
+
+    def merge_export_report(self, line: str) -> MergeReport:
+        payload = parse_export(line)
+        if payload["p"] != (self._pepper is not None):
+            where = "with" if payload["p"] else "without"
+            raise ValueError(
+                f"REEL_TOKENS was exported {where} REEL_TOKEN_PEPPER, but this "
+                "store is not; set the same pepper on both sides"
+            )
+        counts = {"inserted": 0, "revoked": 0, "skipped": 0}
+        with self._connect() as conn, write_transaction(conn):
+            now = to_iso(self._now())
+            for token_hash in payload["retired"]:
+                counts["revoked"] += self._retire(conn, token_hash, now)
+            for entry in payload["tokens"]:
+                self._merge_entry(conn, entry, now, counts)
+        return MergeReport(**counts)
+
+    def _retire(self, conn: sqlite3.Connection, token_hash: str, now: str) -> int:
+        """Make a hash permanently dead here; 1 if it revoked a live local token."""
+        cursor = conn.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            (now, token_hash),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at) VALUES (?, ?)",
+            (token_hash, now),
+        )
+        return cursor.rowcount
+
+    def _merge_entry(
+        self, conn: sqlite3.Connection, e: dict[str, Any], now: str, counts: dict[str, int]
+    ) -> None:
+        if conn.execute(
+            "SELECT 1 FROM retired_hashes WHERE token_hash = ?", (e["h"],)
+        ).fetchone():
+            return  # retired here: it must never verify again
+        local = conn.execute(
+            "SELECT revoked_at, expires_at, daily_limit, daily_seconds"
+            " FROM tokens WHERE token_hash = ?",
+            (e["h"],),
+        ).fetchone()
+        if local is not None:
+            revoked = _earlier(local[0], e["r"])
+            conn.execute(
+                "UPDATE tokens SET revoked_at = ?, expires_at = ?, daily_limit = ?,"
+                " daily_seconds = ? WHERE token_hash = ?",
+                (revoked, _earlier(local[1], e["e"]), _min(local[2], e["n"]),
+                 _min(local[3], e["s"]), e["h"]),
+            )
+            counts["revoked"] += int(local[0] is None and revoked is not None)
+            return
+        if e["r"] is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at) VALUES (?, ?)",
+                (e["h"], now),
+            )
+            return
+        holder = conn.execute(
+            "SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = ?",
+            (e["l"],),
+        ).fetchone()
+        if holder is not None:
+            if holder[1] is None and not is_expired(holder[2], self._now()):
+                counts["skipped"] += 1
+                return
+            self._retire(conn, holder[0], now)
+            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (holder[0],))
+        conn.execute(
+            "INSERT INTO tokens (label, token_hash, created_at, revoked_at, expires_at,"
+            " daily_limit, daily_seconds) VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            (e["l"], e["h"], e["c"], e["e"], e["n"], e["s"]),
+        )
+        counts["inserted"] += 1
+
+
+def merge_export_from_env(store: Any, environ: Mapping[str, str] | None = None) -> MergeReport:
+    """Merge ``$REEL_TOKENS`` into ``store`` if it is set; an empty report otherwise."""
+    env = os.environ if environ is None else environ
+    line = env.get(EXPORT_ENV, "").strip()
+    return store.merge_export_report(line) if line else MergeReport()

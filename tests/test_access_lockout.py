@@ -1,0 +1,184 @@
+"""Lockout after repeated failures, and the client id it counts against."""
+
+import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from access import (
+    INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE, AccessDenied, Gate, Grant, Lockout, QuotaExceeded,
+    TokenStore, client_id, new_token,
+)
+from access.common import lockout_message
+
+UTC = datetime.timezone.utc
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks() -> Monotonic:
+    return Monotonic()
+
+
+@pytest.fixture
+def gate(tmp_path: Path, ticks: Monotonic) -> Gate:
+    return Gate(TokenStore(tmp_path / "access.sqlite3"), lockout=Lockout(clock=ticks))
+
+
+def _refusal(gate: Gate, token, client: str = "203.0.113.7") -> str:
+    with pytest.raises(AccessDenied) as caught:
+        gate.admit(token, client)
+    return caught.value.message
+
+
+def test_twenty_failures_lock_the_client_even_with_a_correct_token(gate: Gate, ticks: Monotonic):
+    good = gate.store.issue("alice")
+    for _ in range(19):
+        assert _refusal(gate, new_token()) == INVALID_TOKEN_MESSAGE
+        ticks.now += 1
+    assert gate.admit(good, "203.0.113.7").label == "alice"  # 19 is still fine
+    assert _refusal(gate, new_token()) == INVALID_TOKEN_MESSAGE  # the 20th failure
+    assert _refusal(gate, good) == "Too many failed attempts; try again in 10 minutes."
+    assert gate.admit(good, "198.51.100.1").label == "alice"  # other clients are unaffected
+    # The first failure was at t=1000, so the window has room again at t=1600.
+    ticks.now = 1599.0
+    assert _refusal(gate, good) == "Too many failed attempts; try again in 1 minute."
+    ticks.now = 1600.0
+    assert gate.admit(good, "203.0.113.7").label == "alice"
+    assert _refusal(gate, "nope") == INVALID_TOKEN_MESSAGE  # 20 failures in the window again
+    assert _refusal(gate, good).startswith("Too many failed attempts")
+
+
+def test_every_kind_of_bad_token_counts_as_a_failure(gate: Gate, ticks: Monotonic):
+    store = gate.store
+    revoked = store.issue("revoked")
+    store.revoke("revoked")
+    expiring = TokenStore(store.db_path, clock=lambda: datetime.datetime(2000, 1, 1, tzinfo=UTC)).issue(
+        "expired", expires_in=datetime.timedelta(minutes=1))
+    bad = [new_token(), revoked, expiring, "reel_short", "x" * 5000, 42, None, "", "   "]
+    expected = [INVALID_TOKEN_MESSAGE] * 6 + [MISSING_TOKEN_MESSAGE] * 3
+    for _ in range(2):
+        assert [_refusal(gate, token) for token in bad] == expected
+    assert gate.lockout.seconds_locked("203.0.113.7") == 0  # 18 failures
+    _refusal(gate, None)
+    assert gate.lockout.seconds_locked("203.0.113.7") == 0
+    _refusal(gate, "")
+    assert gate.lockout.seconds_locked("203.0.113.7") == 600
+
+
+def test_quota_refusals_are_not_failed_attempts(gate: Gate):
+    token = gate.store.issue("thrifty", daily_limit=1)
+    grant = gate.admit(token, "203.0.113.7")
+    gate.succeed(gate.begin(grant, 1.0, "203.0.113.7", "a cat"), 1.0)
+    for _ in range(30):
+        grant = gate.admit(token, "203.0.113.7")
+        with pytest.raises(QuotaExceeded):
+            gate.begin(grant, 1.0, "203.0.113.7", "a cat")
+        with pytest.raises(QuotaExceeded):
+            gate.check_quota(grant, 1.0)
+    assert gate.lockout.seconds_locked("203.0.113.7") == 0
+    assert gate.admit(token, "203.0.113.7") == Grant("thrifty")
+
+
+def test_attempts_while_locked_do_not_extend_the_lock(ticks: Monotonic):
+    lockout = Lockout(max_failures=3, window_seconds=60, clock=ticks)
+    assert [lockout.record_failure("c") for _ in range(3)] == [False, False, True]
+    for _ in range(50):
+        ticks.now += 1
+        assert lockout.record_failure("c") is False
+        with pytest.raises(AccessDenied):
+            lockout.check("c")
+    ticks.now = 1060.0
+    lockout.check("c")  # unlocked exactly one window after the first failure
+
+
+def test_failures_outside_the_window_do_not_count(ticks: Monotonic):
+    lockout = Lockout(clock=ticks)
+    for _ in range(19):
+        lockout.record_failure("c")
+    ticks.now += 601
+    for _ in range(19):
+        lockout.record_failure("c")
+    lockout.check("c")  # 19 in the window; the first 19 have left it
+    assert lockout.record_failure("c") is True  # the 20th inside the window
+
+
+@pytest.mark.parametrize(("seconds", "minutes"), [(600, "10 minutes"), (599.5, "10 minutes"),
+                                                  (61, "2 minutes"), (60, "1 minute"), (0.2, "1 minute")])
+def test_lockout_message_rounds_minutes_up(seconds, minutes):
+    assert lockout_message(seconds) == f"Too many failed attempts; try again in {minutes}."
+
+
+def test_threads_failing_at_once_lock_exactly_once(ticks: Monotonic):
+    lockout = Lockout(clock=ticks)
+    barrier = threading.Barrier(8)
+
+    def hammer(_: int) -> int:
+        barrier.wait(timeout=30)
+        return sum(lockout.record_failure("shared") for _ in range(50))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sum(pool.map(hammer, range(8), timeout=60)) == 1
+    with pytest.raises(AccessDenied):
+        lockout.check("shared")
+
+
+def test_memory_is_bounded(ticks: Monotonic):
+    lockout = Lockout(max_clients=100, clock=ticks)
+    for i in range(1000):
+        lockout.record_failure(f"10.0.{i // 256}.{i % 256}")
+    assert lockout.tracked_clients() == 100
+    ticks.now += 601
+    lockout.record_failure("192.0.2.1")
+    assert lockout.tracked_clients() < 100
+    for i in range(300):  # periodic pruning drops stale clients even below the cap
+        lockout.record_failure(f"10.1.0.{i % 50}")
+    ticks.now += 601
+    for i in range(300):
+        lockout.record_failure(f"10.2.0.{i % 20}")
+    assert lockout.tracked_clients() == 20  # the 51 stale ones are gone
+
+
+def test_failed_and_locked_attempts_are_audited_but_locked_repeats_are_not(gate: Gate):
+    for _ in range(20):
+        _refusal(gate, new_token())
+    for _ in range(10):
+        _refusal(gate, new_token())
+    outcomes = [entry.outcome for entry in gate.audit.recent(100)]
+    assert outcomes.count("denied") == 20 and outcomes.count("locked") == 1 and len(outcomes) == 21
+
+
+# -- client ids -------------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "peer", "behind_proxy", "expected"), [
+    ({"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}, "10.0.0.2", True, "203.0.113.9"),
+    ({"x-forwarded-for": " 203.0.113.9 "}, "10.0.0.2", True, "203.0.113.9"),
+    ({"X-Forwarded-For": "203.0.113.9"}, "192.0.2.5", False, "192.0.2.5"),  # never trusted off-proxy
+    ({}, "10.0.0.2", True, "10.0.0.2"),
+    ({"X-Forwarded-For": "203.0.113.9:4711"}, None, True, "203.0.113.9"),
+    ({"X-Forwarded-For": "[2001:db8:1:2:3:4:5:6]:443"}, None, True, "2001:db8:1:2::/64"),
+    ({}, "2001:db8:1:2:aaaa::1", False, "2001:db8:1:2::/64"),
+    ({}, "::ffff:192.0.2.7", False, "192.0.2.7"),
+    ({"X-Forwarded-For": "not-an-ip"}, "10.0.0.2", True, "invalid-forwarded-for"),
+    ({}, None, False, "unknown"),
+    ({}, "testclient", False, "unknown"),
+])
+def test_client_id(headers, peer, behind_proxy, expected):
+    assert client_id(headers, peer, behind_proxy) == expected
+
+
+def test_a_token_sent_as_forwarded_for_never_becomes_a_client_id():
+    token = new_token()
+    for headers, peer in (({"X-Forwarded-For": token}, None), ({"X-Forwarded-For": f"{token}, 1.2.3.4"}, None),
+                          ({}, token)):
+        for behind_proxy in (True, False):
+            assert token not in client_id(headers, peer, behind_proxy)
