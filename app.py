@@ -13,7 +13,17 @@ from pathlib import Path
 
 import gradio as gr
 
-from access import AccessDenied, check_access, default_data_dir, default_store, token_from_authorization
+from access import (
+    AccessDenied,
+    AllowList,
+    Gate,
+    Grant,
+    behind_proxy_from_env,
+    client_id,
+    default_data_dir,
+    token_from_authorization,
+)
+from access.hf import grant_for_profile, is_shared, running_on_spaces
 from model import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, load_engines
 
 logger = logging.getLogger("reel.app")
@@ -37,7 +47,12 @@ GENERATION_FAILED_MESSAGE = (
 ENGINES = load_engines(data_dir=DATA_DIR)  # REEL_MODELS / REEL_MODEL; the first is the default
 DEFAULT_MODEL = next(iter(ENGINES))
 DEFAULT_SPEC = ENGINES[DEFAULT_MODEL].spec
-TOKENS = default_store()
+GATE = Gate.from_env(DATA_DIR)
+STARTUP = GATE.startup()  # merge the REEL_TOKENS secret; refund clips a crash or restart left reserved
+ALLOW_LIST = AllowList.from_env()  # REEL_ALLOWED_USERS / REEL_ALLOWED_ORGS for Hugging Face sign-in
+ON_SPACES = running_on_spaces()
+BEHIND_PROXY = behind_proxy_from_env()
+SHARED = is_shared(os.environ.get("GRADIO_SERVER_NAME"), os.environ.get("GRADIO_SHARE", "").lower() == "true")
 
 INPUT_NAMES = (
     "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model",
@@ -71,17 +86,43 @@ class _PlannedDropdown(gr.Dropdown):
     preprocess = _pass_value_through
 
 
+def bearer_token(request: gr.Request | None) -> str | None:
+    header = request.headers.get("authorization") if request is not None else None
+    return token_from_authorization(header)
+
+
 def presented_token(access_token: str | None, request: gr.Request | None) -> str | None:
     """The token from the form or API parameter, else from an `Authorization: Bearer reel_...` header.
 
-    A bearer value that is not a Reel token (a Hugging Face token sent to reach a private Space) is ignored
-    rather than treated as a wrong Reel token.
+    A bearer value that is not a Reel token (a Hugging Face token sent to reach a private Space) is not taken
+    for a wrong Reel token.
     """
     if access_token and access_token.strip():
         return access_token
-    header = request.headers.get("authorization") if request is not None else None
-    bearer = token_from_authorization(header)
+    bearer = bearer_token(request)
     return bearer if bearer and bearer.startswith("reel_") else None
+
+
+def client_of(request: gr.Request | None) -> str:
+    """Who failed attempts are counted against: the first X-Forwarded-For hop on Spaces, else the peer."""
+    peer = request.client.host if request is not None and request.client is not None else None
+    headers = request.headers if request is not None else {}
+    return client_id(headers, peer, BEHIND_PROXY)
+
+
+def admit(access_token: str | None, profile: gr.OAuthProfile | None, request: gr.Request | None) -> Grant:
+    """Who may generate: a Reel token; else an allow-listed Hugging Face sign-in (browser) or HF token (API).
+
+    Raises AccessDenied with the message to show. Failed attempts count towards the client's lockout.
+    """
+    client = client_of(request)
+    token = presented_token(access_token, request)
+    if token is None and profile is not None and not ALLOW_LIST.empty:
+        return grant_for_profile(profile, ALLOW_LIST, ON_SPACES, SHARED)
+    hf_token = bearer_token(request)
+    if token is None and hf_token and hf_token.startswith("hf_") and not ALLOW_LIST.empty:
+        return GATE.admit_hf(hf_token, client, ALLOW_LIST)
+    return GATE.admit(token, client)
 
 
 def engine_for(model: str | None):
@@ -106,18 +147,35 @@ def plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model
 
 
 def validate_generation(
-    prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, request: gr.Request
+    prompt,
+    negative_prompt,
+    seed,
+    seconds,
+    resolution,
+    steps,
+    access_token,
+    image,
+    model,
+    request: gr.Request,
+    profile: gr.OAuthProfile | None,
 ):
-    """Runs before the queue: a bad token or bad input is answered at once, never behind a running job."""
+    """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
+    running job. Nothing is reserved here; the job reserves its clip when it starts."""
     problems: dict[str, str] = {}
+    grant = generation_request = None
     try:
-        check_access(TOKENS, presented_token(access_token, request))
+        grant = admit(access_token, profile, request)
     except AccessDenied as denied:
         problems["access_token"] = denied.message
     try:
-        plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
+        _, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
     except InvalidRequest as invalid:
         problems[invalid.field or "prompt"] = invalid.message
+    if grant is not None and generation_request is not None:
+        try:
+            GATE.check_quota(grant, generation_request.seconds)
+        except AccessDenied as spent:
+            problems["access_token"] = spent.message
     return [gr.validate(name not in problems, problems.get(name, "")) for name in INPUT_NAMES]
 
 
@@ -161,23 +219,32 @@ def generate(
     image=None,
     model: str = DEFAULT_MODEL,
     request: gr.Request = None,
+    profile: gr.OAuthProfile | None = None,
     progress=gr.Progress(),
 ):
-    """Generate one clip, from text or from a start image. Returns the MP4 and its manifest (with the seed used)."""
+    """Generate one clip, from text or from a start image. Returns the MP4 and its manifest (with the seed used).
+
+    Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
+    waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
+    fails.
+    """
     try:
-        grant = check_access(TOKENS, presented_token(access_token, request))
+        grant = admit(access_token, profile, request)
         model_key, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
-    except AccessDenied as denied:
-        raise gr.Error(denied.message, print_exception=False) from None
-    except InvalidRequest as invalid:
-        raise gr.Error(invalid.message, print_exception=False) from None
-    logger.info("Generation for token %r: %s, seed %d", grant.label, model_key, generation_request.seed)
+        reservation = GATE.begin(grant, generation_request.seconds, client_of(request), generation_request.prompt)
+    except (AccessDenied, InvalidRequest) as refused:
+        raise gr.Error(refused.message, print_exception=False) from None
+    logger.info("Generation for %r: %s, seed %d", grant.quota_key, model_key, generation_request.seed)
     started = time.perf_counter()
     try:
         video_path, manifest = render_on_gpu(model_key, generation_request, progress)
-    except Exception:
+    except BaseException as error:  # a cancelled job is refunded too
+        GATE.fail(reservation, "failed" if isinstance(error, Exception) else "cancelled")
+        if not isinstance(error, Exception):
+            raise
         logger.exception("Generation failed")
         raise gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False) from None
+    GATE.succeed(reservation, generation_request.seconds)
     logger.info("Clip ready in %.2f s", time.perf_counter() - started)
     return video_path, manifest
 
@@ -216,6 +283,10 @@ def show_model_settings(model: str):
 with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo:
     gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
     banner = gr.Markdown(preview_banner(DEFAULT_SPEC), elem_id="preview-banner", visible=DEFAULT_SPEC.is_preview)
+    if ON_SPACES and not ALLOW_LIST.empty:
+        # Only on Spaces: elsewhere Gradio's sign-in is a mock that signs every visitor in as the host's account.
+        gr.Markdown("Allow-listed Hugging Face accounts may sign in instead of using a token.")
+        gr.LoginButton()
     with gr.Row():
         with gr.Column():
             prompt = gr.Textbox(
@@ -296,6 +367,11 @@ demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=GPU_CONCURRENCY)
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logger.info(
+        "Start-up: %d clip reservation(s) left by a restart refunded; REEL_TOKENS added %d token(s)",
+        STARTUP.refunded,
+        STARTUP.merged.inserted,
+    )
     demo.launch(
         show_error=False,  # internal error text never reaches API clients; gr.Error messages still do
         run_history=False,  # would keep every input, the token box included, in the browser's localStorage
