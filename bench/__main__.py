@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpu", action="store_true", help="full-size models on a CUDA GPU (see bench/gpu.py)")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
+    if args.gpu:
+        import torch
+
+        from .gpu import NO_GPU_MESSAGE
+
+        if not torch.cuda.is_available():
+            parser.exit(1, NO_GPU_MESSAGE + "\n")  # before minutes of CPU measurements, not after
 
     from .cpu import run_cpu_benchmark
 

@@ -39,6 +39,10 @@ def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict, np.n
     pipeline = DiffusionPipeline.from_pretrained(model_dir)
     pipeline.set_progress_bar_config(disable=True)
 
+    schedule = {}
+    if spec.distilled_timesteps and len(spec.distilled_timesteps) == request.steps:
+        schedule["timesteps"] = list(spec.distilled_timesteps)  # as the engine does for distilled models
+
     def call():
         return pipeline(
             prompt=request.prompt,
@@ -48,7 +52,7 @@ def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict, np.n
             frame_rate=request.fps,
             num_inference_steps=request.steps,
             guidance_scale=request.guidance,
-            timesteps=list(spec.distilled_timesteps),
+            **schedule,
             generator=torch.Generator().manual_seed(request.seed),
             output_type="np",
             **spec.extra_call_kwargs,

@@ -1,0 +1,184 @@
+"""Full-size configs of every real catalog model, as plain data, and a builder that makes the real diffusers
+pipeline from them with RANDOM weights: no download, no Hub. `python -m bench --gpu` (bench/gpu.py) times these.
+
+The configs live in bench/full_size_wan.py and bench/full_size_ltx.py (one module per model family), keyed by the
+Hub repo id the catalog names. For each component: the class, the constructor arguments, and where the numbers
+were read (repository + path). Numbers were transcribed by hand; nothing here is copied code.
+The diffusers snapshot read was huggingface/diffusers at 58eb52c0803ea9af3abec60841c2a093bdf1f951; the classes
+and their argument names were checked against the installed diffusers 0.42.1 and transformers 5.24.
+
+Random weights make the timing real (same shapes, same kernels, same memory) and the frames meaningless. One
+thing they do change: a cache hook that skips transformer passes when the first block's output barely moves
+(FirstBlockCache) skips as often as random weights make it skip, not as often as trained weights would, so
+bench/gpu.py reports how many passes actually ran.
+
+The tokenizer is a stand-in: an in-memory unigram T5Tokenizer (the model/tiny.py approach) padded with filler
+pieces to the real vocabulary size. The pipelines pad every prompt to a fixed length (Wan 512, LTX 256 tokens),
+so the text encoder sees exactly the sequence length it sees with the real tokenizer; what matters for time and
+memory is the embedding table size, not the vocabulary content.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+import torch
+
+from .full_size_ltx import LTX_CONFIGS, T5_V1_1_XXL_ENCODER  # noqa: F401 (T5_V1_1_XXL_ENCODER: re-exported)
+from .full_size_wan import UMT5_XXL_ENCODER, WAN_CONFIGS  # noqa: F401 (UMT5_XXL_ENCODER: re-exported)
+
+DIFFUSERS_SNAPSHOT = "huggingface/diffusers@58eb52c0803ea9af3abec60841c2a093bdf1f951"
+
+# Per model, keyed by the catalog's repo id. The text encoders (UMT5_XXL_ENCODER for Wan, T5_V1_1_XXL_ENCODER for
+# LTX-Video) stay importable from here too.
+FULL_SIZE_CONFIGS: dict[str, dict] = {**WAN_CONFIGS, **LTX_CONFIGS}
+
+# Diffusers pipelines take these components by these argument names.
+COMPONENT_NAMES = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
+
+
+def full_size_config(repo_id: str) -> dict:
+    """A deep copy of the full-size config for `repo_id` (safe to edit)."""
+    try:
+        return copy.deepcopy(FULL_SIZE_CONFIGS[repo_id])
+    except KeyError:
+        known = ", ".join(FULL_SIZE_CONFIGS)
+        raise KeyError(f"No full-size config for {repo_id!r}; bench/full_size.py knows: {known}") from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------------------------------------------
+
+_FILLER = "<reel_filler_{}>"
+
+
+def build_tokenizer(vocab_size: int, model_max_length: int):
+    """An in-memory unigram T5Tokenizer with exactly `vocab_size` pieces: a few real pieces (so prompts tokenize)
+    and fillers that never win (so ids stay small). Building 256k pieces takes about 0.3 s on CPU."""
+    from transformers import T5Tokenizer
+
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
+    words = "a the of and in on with at cat dog sea sky city night day red blue green light slow fast camera"
+    vocab += [("▁" + word, -5.0) for word in words.split()]
+    vocab += [(char, -8.0) for char in "abcdefghijklmnopqrstuvwxyz0123456789"]
+    if vocab_size < len(vocab):
+        raise ValueError(f"vocab_size {vocab_size} is smaller than the {len(vocab)} base pieces")
+    vocab += [(_FILLER.format(index), -100.0) for index in range(vocab_size - len(vocab))]
+    return T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=model_max_length)
+
+
+def _class(name: str):
+    import diffusers
+    import transformers
+
+    for module in (diffusers, transformers):
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"Neither diffusers nor transformers has {name}")
+
+
+def instantiate(component: dict):
+    """Construct one model component from its config, with the library's own random initialisation, on the
+    current default device (use `with torch.device(...)`; "meta" allocates nothing)."""
+    cls = _class(component["class"])
+    if "config_class" in component:
+        return cls(_class(component["config_class"])(**component["config"]))
+    return cls(**component["config"])
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    """Parameters, each shared tensor once (T5's tied embedding is one table)."""
+    return sum(parameter.numel() for parameter in module.parameters())
+
+
+def keep_in_fp32_names(module: torch.nn.Module) -> tuple[str, ...]:
+    """Names diffusers' from_pretrained keeps in float32 when loading in half precision (`_keep_in_fp32_modules`
+    of diffusers models; transformers applies its own list only for float16, which no entry here uses)."""
+    from diffusers import ModelMixin
+
+    if isinstance(module, ModelMixin):
+        return tuple(getattr(module, "_keep_in_fp32_modules", None) or ())
+    return ()
+
+
+def cast_like_from_pretrained(module: torch.nn.Module, dtype: torch.dtype) -> torch.nn.Module:
+    """Give `module` the dtypes `from_pretrained(..., dtype=dtype)` would: every parameter and persistent buffer
+    (what a checkpoint holds) in `dtype`, except those under a keep-in-float32 name; non-persistent buffers (rotary
+    tables built at init) keep the dtype they were made in. One tensor at a time, so the peak is the module plus
+    its largest tensor."""
+    keep = keep_in_fp32_names(module) if dtype in (torch.float16, torch.bfloat16) else ()
+    for module_name, submodule in module.named_modules():
+        parts = module_name.split(".") if module_name else []
+        for name, parameter in submodule._parameters.items():
+            if parameter is None or not parameter.is_floating_point():
+                continue
+            target = torch.float32 if any(k in parts + [name] for k in keep) else dtype
+            if parameter.dtype != target:
+                parameter.data = parameter.data.to(target)
+        for name, buffer in list(submodule._buffers.items()):
+            if buffer is None or not buffer.is_floating_point() or name in submodule._non_persistent_buffers_set:
+                continue
+            target = torch.float32 if any(k in parts + [name] for k in keep) else dtype
+            if buffer.dtype != target:
+                submodule._buffers[name] = buffer.to(target)
+    return module
+
+
+def build_component(component: dict, device, dtype: torch.dtype, seed: int = 0) -> torch.nn.Module:
+    """One model component at full size, random weights, made directly on `device` (no CPU copy of the weights),
+    then cast as from_pretrained would cast it. Made in float32 first, so the peak while building is the float32
+    size of this one component."""
+    torch.manual_seed(seed)
+    with torch.device(device):
+        module = instantiate(component)
+    module.to(device)  # anything a constructor put on the CPU explicitly
+    cast_like_from_pretrained(module, dtype)
+    module.eval()
+    module.requires_grad_(False)
+    return module
+
+
+def build_scheduler(component: dict):
+    return _class(component["class"])(**component["config"])
+
+
+def build_full_size_pipeline(repo_id: str, device="cuda", dtype: torch.dtype = torch.bfloat16, configs=None):
+    """The real diffusers pipeline class for `repo_id`, every component at full size with random weights, built on
+    `device` in `dtype` (what `from_pretrained(repo_id, dtype=dtype).to(device)` would give, minus the weights).
+
+    `configs` replaces FULL_SIZE_CONFIGS (tests pass shrunken copies to run the same code on CPU).
+    """
+    import diffusers
+
+    config = copy.deepcopy((configs or FULL_SIZE_CONFIGS)[repo_id])
+    parts = config["components"]
+    # Largest first: the float32 construction peak of each component then lands before the others exist.
+    transformer = build_component(parts["transformer"], device, dtype, seed=0)
+    text_encoder = build_component(parts["text_encoder"], device, dtype, seed=1)
+    vae = build_component(parts["vae"], device, dtype, seed=2)
+    tokenizer = build_tokenizer(parts["tokenizer"]["vocab_size"], parts["tokenizer"]["model_max_length"])
+    scheduler = build_scheduler(parts["scheduler"])
+
+    pipeline_class = getattr(diffusers, config["pipeline_class"])
+    accepted = inspect.signature(pipeline_class.__init__).parameters
+    extra = {name: value for name, value in config.get("pipeline_config", {}).items() if name in accepted}
+    return pipeline_class(
+        transformer=transformer,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        **extra,
+    )
+
+
+def meta_parameter_counts(repo_id: str, configs=None) -> dict[str, int]:
+    """Parameter count of each model component, built on the meta device (no memory, well under a second)."""
+    parts = (configs or FULL_SIZE_CONFIGS)[repo_id]["components"]
+    counts = {}
+    with torch.device("meta"):
+        for name in ("transformer", "text_encoder", "vae"):
+            counts[name] = count_parameters(instantiate(parts[name]))
+    return counts

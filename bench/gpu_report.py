@@ -1,0 +1,133 @@
+"""What `python -m bench --gpu` (bench/gpu.py) prints and judges: a progress line per variant, the goals, the
+table, the fast path per model and the notes."""
+
+from __future__ import annotations
+
+# The catalog's speed-first entry (its label says "fast"); the goal below is about it.
+FAST_MODEL = "ltx-video-0.9.8-distilled"
+
+
+def _goals() -> list[dict]:
+    from model.catalog import DEFAULT_GPU_MODEL
+
+    return [
+        {
+            "model": DEFAULT_GPU_MODEL,
+            "what": "default model: a 5 s 720p clip in under 60 s of GPU",
+            "metric": "seconds",
+            "below": 60.0,
+        },
+        {
+            "model": FAST_MODEL,
+            "what": "fast model: under 1 s of GPU per second of 480p video",
+            "metric": "gpu_s_per_video_s",
+            "below": 1.0,
+        },
+    ]
+
+
+def _progress(key: str, variant: dict) -> None:
+    """One line as each variant finishes, so a run cut off by a time limit still says something."""
+    if variant["error"]:
+        line = variant["error"]
+    else:
+        line = (f"{variant['seconds']:.1f} s, {variant['gpu_s_per_video_s']:.2f} s per second of video, "
+                f"peak {_fmt(variant['peak_gib'], '.1f')} GiB")
+    print(f"[bench --gpu] {key} {variant['variant']} ({variant['dtype']}): {line}", flush=True)
+
+
+def _evaluate_goals(models: dict) -> list[dict]:
+    evaluated = []
+    for goal in _goals():
+        entry = dict(goal)
+        fast = models.get(goal["model"], {}).get("fast")
+        value = fast.get(goal["metric"]) if fast else None
+        entry["value"] = value
+        entry["met"] = None if value is None else value < goal["below"]
+        if goal["model"] in models:
+            settings = models[goal["model"]]["settings"]
+            entry["settings"] = f"{settings['width']}x{settings['height']}, {settings['num_frames']} frames, " \
+                f"{settings['steps']} steps"
+        else:
+            entry["settings"] = "not run"
+        evaluated.append(entry)
+    return evaluated
+
+
+def _fmt(value, spec=".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_report(report: dict) -> None:
+    print()
+    print(f"GPU benchmark: {report['device']}, torch {report['torch']}, CUDA {report['cuda']}, "
+          f"diffusers {report['diffusers']}; full-size configs, random weights")
+    header = (f"{'model':<27}{'variant':<16}{'size':>10}{'frames':>7}{'steps':>6}{'seconds':>9}{'s/vid-s':>9}"
+              f"{'peak GiB':>9}{'text':>7}{'denoise':>9}{'decode':>8}{'full/passes':>12}")
+    print(header)
+    print("-" * len(header))
+    for key, model in report["models"].items():
+        settings = model["settings"]
+        size = f"{settings['width']}x{settings['height']}"
+        for name in ("fast", "baseline"):
+            variant = model.get(name)
+            if variant is None:
+                continue
+            label = f"{name} {variant['dtype'].replace('bfloat16', 'bf16').replace('float32', 'fp32')}"
+            if variant["error"]:
+                print(f"{key:<27}{label:<16}{size:>10}  {variant['error']}")
+                continue
+            phases = variant["phases"]
+            passes = f"{_fmt(variant['full_passes'], 'd')}/{variant['transformer_passes']}"
+            mark = "*" if "extrapolated_from_steps" in variant else ""
+            print(f"{key:<27}{label:<16}{size:>10}{settings['num_frames']:>7}{settings['steps']:>6}"
+                  f"{variant['seconds']:>8.1f}{mark:1}{variant['gpu_s_per_video_s']:>9.2f}"
+                  f"{_fmt(variant['peak_gib'], '.1f'):>9}{phases['text_encoder_s']:>7.1f}{phases['denoise_s']:>9.1f}"
+                  f"{phases['vae_decode_s']:>8.1f}{passes:>12}")
+            key = ""
+        if model.get("speedup"):
+            print(f"{'':<27}{'speedup':<16}{model['speedup']:>10.2f}x")
+    if any("extrapolated_from_steps" in m.get("baseline", {}) for m in report["models"].values()):
+        print(f"* denoising scaled from {report['baseline_steps']} timed steps to the default step count "
+              "(no cache hook: every step is the same work)")
+    print()
+    print("Goals (fast path):")
+    for goal in report["goals"]:
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[goal["met"]]
+        print(f"  {goal['what']}: {goal['model']} ({goal['settings']}): {goal['metric']} = "
+              f"{_fmt(goal['value'])} (goal < {goal['below']:g})  {verdict}")
+    print()
+    print("Fast path per model:")
+    for key, model in report["models"].items():
+        fast_path = model["fast"].get("fast_path", {})
+        via = f" (via {fast_path['via']})" if fast_path.get("via") else ""
+        print(f"  {key}: applied {', '.join(fast_path.get('applied', [])) or 'nothing'}{via}")
+        for step, why in fast_path.get("skipped", []):
+            print(f"      skipped {step}: {why}")
+    print()
+    for note in report["notes"]:
+        print(f"Note: {note}")
+    print()
+
+
+def _notes(models: dict) -> list[str]:
+    notes = [
+        "Random weights: timings, memory and kernels are those of the full-size model; the frames are noise.",
+    ]
+    for key, model in models.items():
+        fast = model["fast"]
+        if fast.get("error") or fast.get("full_passes") is None:
+            continue
+        if fast["full_passes"] < fast["transformer_passes"]:
+            notes.append(
+                f"{key}: the cache hook skipped {fast['transformer_passes'] - fast['full_passes']} of "
+                f"{fast['transformer_passes']} transformer passes. How often it skips depends on the weights: "
+                f"with trained weights expect a different count. With every pass in full the fast path would take "
+                f"about {_fmt(fast.get('all_passes_full_estimate_s'), '.1f')} s (an upper bound)."
+            )
+        if fast.get("non_finite_passes"):
+            notes.append(
+                f"{key}: {fast['non_finite_passes']} transformer outputs were not finite with random weights; "
+                "the cache hook's skip decisions for this model are then meaningless."
+            )
+    return notes

@@ -1,0 +1,298 @@
+"""The full-size configs `python -m bench --gpu` builds (bench/full_size.py) and the GPU benchmark's code path.
+
+Everything here runs on CPU in a few seconds: full-size models are only ever built on the `meta` device (no
+memory), and the benchmark's measuring code runs on shrunken copies of the same configs (same classes, same
+flags, small widths), so a broken hook or call shows up here rather than on a rented GPU.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from bench.full_size import (
+    FULL_SIZE_CONFIGS,
+    build_full_size_pipeline,
+    build_tokenizer,
+    count_parameters,
+    full_size_config,
+    instantiate,
+    meta_parameter_counts,
+)
+from model.catalog import CATALOG
+
+WAN22 = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
+WAN21 = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+LTX = "Lightricks/LTX-Video-0.9.8-13B-distilled"
+
+# Published transformer sizes, and where each number comes from.
+PUBLISHED_TRANSFORMER_PARAMS = {
+    WAN22: 5.0e9,  # the model's name, Wan2.2-TI2V-5B
+    # The name says 1.3B, but its architecture (Wan 2.1 README / report: dim 1536, ffn 8960, 12 heads, 30 layers)
+    # holds 1.42B: the bf16 backbone file is 2.84 GB (2 bytes a parameter). 1.3B is the rounded-down name.
+    WAN21: 1.42e9,
+    LTX: 13.0e9,  # the model's name, ltxv-13b
+}
+TOLERANCE = 0.03  # "within a few percent"
+
+REAL_SPECS = [spec for spec in CATALOG.values() if spec.repo_id and not spec.is_preview]
+
+
+@pytest.fixture(scope="module")
+def meta_models():
+    """Every full-size transformer, VAE and text encoder, on the meta device (no memory is used)."""
+    built = {}
+    with torch.device("meta"):
+        for repo_id, config in FULL_SIZE_CONFIGS.items():
+            built[repo_id] = {name: instantiate(config["components"][name]) for name in ("transformer", "vae")}
+    return built
+
+
+def _within(measured: float, published: float) -> bool:
+    return abs(measured - published) <= TOLERANCE * published
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Catalog coverage
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_every_real_catalog_entry_has_a_full_size_config():
+    assert REAL_SPECS, "the catalog lists no real (non-tiny) model"
+    missing = [spec.repo_id for spec in REAL_SPECS if spec.repo_id not in FULL_SIZE_CONFIGS]
+    assert not missing, f"bench/full_size.py has no full-size config for {missing}"
+    for spec in REAL_SPECS:
+        config = FULL_SIZE_CONFIGS[spec.repo_id]
+        assert config["pipeline_class"] == spec.pipeline_class, spec.key
+        for flag, value in spec.pipeline_config.items():
+            assert bool(config["pipeline_config"].get(flag)) == bool(value), (spec.key, flag)
+
+
+def test_every_full_size_config_names_its_sources_and_has_a_published_size():
+    for repo_id, config in FULL_SIZE_CONFIGS.items():
+        assert repo_id in PUBLISHED_TRANSFORMER_PARAMS, f"add {repo_id}'s published size to this test"
+        assert config["pipeline_source"]
+        for name in ("transformer", "vae", "text_encoder", "tokenizer", "scheduler"):
+            assert config["components"][name]["source"].strip(), (repo_id, name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sizes, on the meta device
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("repo_id", sorted(PUBLISHED_TRANSFORMER_PARAMS))
+def test_transformer_parameter_count_matches_the_published_size(meta_models, repo_id):
+    transformer = meta_models[repo_id]["transformer"]
+    assert next(transformer.parameters()).is_meta
+    measured = count_parameters(transformer)
+    published = PUBLISHED_TRANSFORMER_PARAMS[repo_id]
+    assert _within(measured, published), f"{repo_id}: {measured / 1e9:.3f}B, published {published / 1e9:.2f}B"
+
+
+def test_wan21_vae_matches_the_published_127m(meta_models):
+    # The Wan report: "Wan-VAE ... 127M parameters". Wan 2.2 TI2V's VAE and LTX's have no published count; their
+    # shapes are checked against the transformer and the catalog below instead.
+    measured = count_parameters(meta_models[WAN21]["vae"])
+    assert _within(measured, 127e6), f"{measured / 1e6:.1f}M"
+
+
+def _vae_geometry(vae) -> tuple[int, int, int]:
+    """(latent channels, spatial compression, temporal compression) of a Wan or LTX VAE."""
+    config = vae.config
+    if hasattr(config, "z_dim"):  # AutoencoderKLWan
+        return config.z_dim, config.scale_factor_spatial, config.scale_factor_temporal
+    return config.latent_channels, vae.spatial_compression_ratio, vae.temporal_compression_ratio
+
+
+def _spatial_patch(transformer) -> int:
+    patch = transformer.config.patch_size
+    return patch[-1] if isinstance(patch, (list, tuple)) else patch
+
+
+@pytest.mark.parametrize("spec", REAL_SPECS, ids=lambda spec: spec.key)
+def test_vae_fits_the_transformer_and_the_catalog_frame_and_size_rules(meta_models, spec):
+    parts = meta_models[spec.repo_id]
+    latent_channels, spatial, temporal = _vae_geometry(parts["vae"])
+    assert latent_channels == parts["transformer"].config.in_channels
+    assert spatial * _spatial_patch(parts["transformer"]) == spec.size_multiple
+    assert temporal == spec.frame_step
+
+
+@pytest.mark.parametrize("repo_id", [WAN21, LTX])  # WAN22 shares WAN21's umT5-XXL
+def test_text_encoder_sizes_and_tokenizer_stand_in(repo_id):
+    text = FULL_SIZE_CONFIGS[repo_id]["components"]["text_encoder"]
+    with torch.device("meta"):
+        encoder = instantiate(text)
+        if text["class"] == "T5EncoderModel":
+            # t5.1.1.xxl.gin: "About 11B params" for encoder + decoder (T5 v1.1 XXL).
+            from transformers import T5Config, T5ForConditionalGeneration
+
+            whole = count_parameters(T5ForConditionalGeneration(T5Config(**text["config"])))
+            assert _within(whole, 11.0e9), f"T5 v1.1 XXL {whole / 1e9:.2f}B"
+            published_encoder = 4.76e9
+        else:
+            # The umT5-XXL encoder ships as an 11.4 GB bf16 file: 5.7B parameters.
+            published_encoder = 5.7e9
+    measured = count_parameters(encoder)
+    assert _within(measured, published_encoder), f"{text['class']} {measured / 1e9:.3f}B"
+
+    tokenizer_config = FULL_SIZE_CONFIGS[repo_id]["components"]["tokenizer"]
+    tokenizer = build_tokenizer(tokenizer_config["vocab_size"], tokenizer_config["model_max_length"])
+    assert len(tokenizer) == text["config"]["vocab_size"]
+    ids = tokenizer("a cat on the sea at night", return_tensors="pt").input_ids
+    assert ids.max() < 100 and (ids != tokenizer.unk_token_id).all()
+
+
+def test_meta_parameter_counts_cover_every_component():
+    counts = meta_parameter_counts(WAN22)
+    assert set(counts) == {"transformer", "text_encoder", "vae"}
+    assert all(count > 1e8 for count in counts.values())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The GPU benchmark on this CPU-only machine
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_gpu_benchmark_without_cuda_exits_with_a_clear_message(monkeypatch):
+    from bench import gpu
+
+    # Pinned, so the test means the same thing on a machine that has a GPU.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(gpu, "measure_model", lambda *a, **k: pytest.fail("built a model without a GPU"))
+    with pytest.raises(SystemExit) as exit_info:
+        gpu.run_gpu_benchmark()
+    assert "--gpu needs a CUDA GPU; none is visible" in str(exit_info.value.code)
+
+
+def _shrunk(repo_id: str) -> dict:
+    """The full-size config with small widths and depths: same classes, same flags, same latent channels and
+    compression, so the same code paths run in milliseconds on CPU."""
+    config = full_size_config(repo_id)
+    parts = config["components"]
+    parts["text_encoder"] = copy.deepcopy(parts["text_encoder"])
+    parts["text_encoder"]["config"].update(
+        vocab_size=128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, relative_attention_num_buckets=8
+    )
+    parts["tokenizer"]["vocab_size"] = 128
+    transformer, vae = parts["transformer"]["config"], parts["vae"]["config"]
+    if parts["transformer"]["class"] == "WanTransformer3DModel":
+        transformer.update(
+            num_attention_heads=2, attention_head_dim=12, ffn_dim=32, num_layers=2, text_dim=32, rope_max_seq_len=32
+        )
+        vae.update(base_dim=4, dim_mult=[1, 1, 1, 1], num_res_blocks=1)
+        if "decoder_base_dim" in vae:
+            vae["decoder_base_dim"] = 8
+    else:
+        transformer.update(
+            num_attention_heads=2, attention_head_dim=8, cross_attention_dim=16, num_layers=2, caption_channels=32
+        )
+        vae.update(
+            block_out_channels=[8, 16, 32, 64, 128],
+            decoder_block_out_channels=[8, 16, 32],
+            layers_per_block=[1, 1, 1, 1, 1],
+            decoder_layers_per_block=[1, 1, 1, 1],
+        )
+    return {repo_id: config}
+
+
+def _small_request(spec, steps: int = 2) -> dict:
+    side = 2 * spec.size_multiple
+    return {"width": side, "height": side, "num_frames": spec.frame_step + 1, "steps": steps}
+
+
+@pytest.mark.parametrize("spec", REAL_SPECS, ids=lambda spec: spec.key)
+def test_benchmark_measures_each_model_end_to_end_on_shrunk_configs(spec):
+    from bench.gpu import measure_model
+
+    result = measure_model(
+        spec, "cpu", baseline="float32", baseline_steps=1, configs=_shrunk(spec.repo_id),
+        request_overrides=_small_request(spec, steps=2),
+    )
+    json.dumps(result)  # goes into `python -m bench`'s JSON line
+    passes_per_step = 2 if spec.default_guidance > 1.0 else 1  # classifier-free guidance: two passes a step
+    for name, steps_run in (("fast", 2), ("baseline", 1)):
+        variant = result[name]
+        assert variant["error"] is None, (name, variant["error"])
+        assert variant["seconds"] > 0 and variant["gpu_s_per_video_s"] > 0
+        assert variant["steps_run"] == steps_run
+        assert variant["transformer_passes"] == steps_run * passes_per_step
+        assert variant["full_passes"] == variant["transformer_passes"]  # no cache hook off GPU
+        assert variant["non_finite_passes"] == 0
+        assert variant["phases"]["text_encoder_s"] > 0 and variant["phases"]["vae_decode_s"] > 0
+        assert variant["frames_shape"] == [spec.frame_step + 1, 2 * spec.size_multiple, 2 * spec.size_multiple, 3]
+    assert result["baseline"]["extrapolated_from_steps"] == 1
+    assert result["baseline"]["dtype"] == "float32" and result["fast"]["dtype"] == spec.torch_dtype
+    assert result["settings"]["steps"] == 2 and result["speedup"] > 0
+
+
+def test_probe_counts_the_passes_a_cache_hook_skips():
+    from bench.gpu import default_request
+    from bench.gpu_fast_path import _fallback_fast_path
+    from bench.gpu_timing import _Probe
+    from model.engine import VideoEngine
+
+    spec = CATALOG["wan2.1-t2v-1.3b"]
+    request = default_request(spec, **_small_request(spec, steps=4))
+    full = {}
+    for threshold in (0.0, 1e9):  # never skip / skip whenever there is something cached
+        cached_spec = dataclasses.replace(
+            spec, speed=dataclasses.replace(spec.speed, cache="first_block", cache_threshold=threshold)
+        )
+        pipeline = build_full_size_pipeline(spec.repo_id, "cpu", torch.float32, configs=_shrunk(spec.repo_id))
+        report = _fallback_fast_path(pipeline, cached_spec)
+        assert "cache" in report.applied
+        engine = VideoEngine(spec=cached_spec, pipeline=pipeline, device="cpu", source="test", fast_path=report)
+        probe = _Probe(pipeline, "cpu").attach()
+        engine.generate_frames(request)
+        probe.detach()
+        assert len(probe.pass_s) == 8  # 4 steps, two passes each
+        full[threshold] = probe.full_passes
+    assert full[0.0] == 8
+    assert full[1e9] == 2  # the first pass of each guidance branch, then every one skipped
+
+
+def test_full_size_builder_casts_like_from_pretrained():
+    spec = CATALOG["wan2.2-ti2v-5b"]
+    pipeline = build_full_size_pipeline(spec.repo_id, "cpu", torch.bfloat16, configs=_shrunk(spec.repo_id))
+    assert type(pipeline).__name__ == "WanPipeline" and pipeline.config.expand_timesteps
+    transformer = pipeline.transformer
+    dtypes = {name: parameter.dtype for name, parameter in transformer.named_parameters()}
+    assert transformer.dtype == torch.bfloat16
+    assert dtypes["scale_shift_table"] == torch.float32  # WanTransformer3DModel._keep_in_fp32_modules
+    assert dtypes["blocks.0.attn1.to_q.weight"] == torch.bfloat16
+    assert transformer.rope.freqs_cos.dtype != torch.bfloat16  # rotary tables keep the dtype they were made in
+    assert pipeline.text_encoder.dtype == torch.bfloat16 and pipeline.vae.dtype == torch.bfloat16
+    assert len(pipeline.tokenizer) == pipeline.text_encoder.config.vocab_size
+
+
+def test_report_evaluates_the_goals_and_prints(capsys, monkeypatch):
+    from bench import gpu
+    from model.catalog import DEFAULT_GPU_MODEL
+
+    spec = CATALOG[gpu.FAST_MODEL]
+    result = gpu.measure_model(
+        spec, "cpu", baseline="off", configs=_shrunk(spec.repo_id), request_overrides=_small_request(spec)
+    )
+    assert "baseline" not in result and "speedup" not in result
+    models = {spec.key: result}
+    goals = {goal["model"]: goal for goal in gpu._evaluate_goals(models)}
+    assert goals[spec.key]["value"] == result["fast"]["gpu_s_per_video_s"]
+    assert goals[spec.key]["met"] is (result["fast"]["gpu_s_per_video_s"] < 1.0)
+    assert goals[DEFAULT_GPU_MODEL]["met"] is None  # not run: not measured, never "met"
+    report = {"device": "cpu", "torch": torch.__version__, "cuda": None, "diffusers": "-", "baseline_steps": 1,
+              "models": models, "goals": list(goals.values()), "notes": gpu._notes(models)}
+    gpu.print_report(report)
+    printed = capsys.readouterr().out
+    assert spec.key in printed and "not measured" in printed and "Goals" in printed
+
+    monkeypatch.delenv("REEL_BENCH_MODELS", raising=False)
+    assert [s.key for s in gpu._select_specs(None)][0] == DEFAULT_GPU_MODEL  # default model first
+    monkeypatch.setenv("REEL_BENCH_MODELS", "no-such-model")
+    with pytest.raises(SystemExit, match="no-such-model"):
+        gpu._select_specs(None)
