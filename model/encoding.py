@@ -12,15 +12,20 @@ from pathlib import Path
 
 import av
 import numpy as np
+import torch
 
 MANIFEST_TAG = "comment"
 
 
 def frames_to_uint8(frames: np.ndarray) -> np.ndarray:
-    """Float frames in [0, 1] (what pipelines return with output_type="np") to uint8 (F, H, W, 3)."""
+    """Float frames in [0, 1] (what pipelines return with output_type="np") to uint8 (F, H, W, 3).
+
+    Done in torch, in place and on every core: numpy's single-threaded version took twice as long as x264
+    itself on a preview clip."""
     if frames.dtype == np.uint8:
         return frames
-    return (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    scaled = torch.from_numpy(np.array(frames, dtype=np.float32, copy=True))
+    return scaled.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8).numpy()
 
 
 def encode_mp4(
