@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -41,6 +41,7 @@ class LiveServer:
     process: subprocess.Popen
     env: dict
     started_in_seconds: float
+    issued_tokens: list[str] = field(default_factory=list)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -53,7 +54,9 @@ class LiveServer:
         result = run_access_cli(self.data_dir, "issue", "--label", label, *options, env=self.env)
         if result.returncode != 0:
             raise RuntimeError(f"issuing a token failed: {result.stderr}")
-        return result.stdout.strip().splitlines()[-1]
+        token = result.stdout.strip().splitlines()[-1]
+        self.issued_tokens.append(token)
+        return token
 
     def revoke(self, label: str) -> None:
         result = run_access_cli(self.data_dir, "revoke", label, env=self.env)
@@ -64,6 +67,13 @@ class LiveServer:
         from gradio_client import Client
 
         return Client(self.url, verbose=False, **kwargs)
+
+    def places_holding(self, secret: str) -> list[str]:
+        """Every file the server wrote (log, data dir, temp dir) that contains `secret`."""
+        needle = secret.encode()
+        roots = [self.data_dir, self.temp_dir]
+        files = [self.log_path] + [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
+        return [str(path) for path in files if needle in path.read_bytes()]
 
     def stop(self) -> None:
         self.process.terminate()

@@ -14,6 +14,12 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def assert_no_token_leaked(server) -> None:
+    """Checked when each server stops: no token issued to it is in its log, data dir or temp dir."""
+    leaks = {token[:9] + "...": server.places_holding(token) for token in server.issued_tokens}
+    assert not any(leaks.values()), f"tokens found on disk: {leaks}"
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("live-server"))
@@ -21,3 +27,4 @@ def live_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
+    assert_no_token_leaked(server)

@@ -12,6 +12,7 @@ from gradio_client.exceptions import AppError, ValidationError
 
 from access import INVALID_TOKEN_MESSAGE, TokenStore
 from bench.live_server import start_server
+from conftest import assert_no_token_leaked
 
 RACE_TRIALS = 10
 RACE_CALLERS = 8
@@ -88,6 +89,7 @@ def race_server(tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("race"), extra_env={"REEL_GPU_CONCURRENCY": str(RACE_CALLERS)})
     yield server
     server.stop()
+    assert_no_token_leaked(server)
 
 
 def test_concurrent_calls_on_a_one_clip_token_spend_exactly_one(race_server):
@@ -124,6 +126,7 @@ def lockout_server(tmp_path):
     server = start_server(tmp_path)
     yield server
     server.stop()
+    assert_no_token_leaked(server)
 
 
 def test_brute_force_locks_the_client_out_even_with_a_good_token(lockout_server):
@@ -175,6 +178,7 @@ def test_sigterm_with_jobs_queued_loses_no_quota_after_restart(tmp_path):
             quick(restarted.client(), token)
     finally:
         restarted.stop()
+    assert server.places_holding(token) == [] and restarted.places_holding(token) == []
 
 
 def _small_filesystem(path):
