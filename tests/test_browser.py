@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from access import INVALID_TOKEN_MESSAGE
+from bench.live_server import start_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -84,3 +85,25 @@ def test_a_wrong_token_shows_the_error_and_no_video(page):
     page.get_by_text(INVALID_TOKEN_MESSAGE).first.wait_for(timeout=30_000)
     assert page.query_selector("#video video") is None
     assert "reel_not_a_real_token" not in browser_storage(page)
+
+
+@pytest.fixture(scope="module")
+def models_page(browser, tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("browser-models"), extra_env={"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"})
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url)
+    page.wait_for_selector("#generate")
+    yield page
+    context.close()
+    server.stop()
+
+
+def test_choosing_a_model_updates_the_controls(models_page):
+    page = models_page
+    assert page.is_visible("#resolution :text('Landscape 512×320')")
+    page.click("#model input")
+    page.get_by_role("option", name="Tiny Wan 2.1 text-to-video preview (random weights, CPU)").click()
+    page.wait_for_selector("#resolution :text('Landscape 96×64')")
+    assert not page.is_visible("#resolution :text('Landscape 512×320')")
+    assert page.get_by_text("makes video from text only").first.is_visible()

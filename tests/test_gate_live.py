@@ -216,3 +216,23 @@ def test_hf_tokens_from_api_callers_are_checked_and_a_failed_lookup_refuses(tmp_
         assert "hf_" + "a" * 34 not in server.log_text()
     finally:
         server.stop()
+
+
+def test_a_full_queue_is_refused_with_a_clear_message(tmp_path):
+    from gradio_client.utils import QueueError
+
+    server = start_server(tmp_path, extra_env={"REEL_QUEUE_SIZE": "1"})
+    try:
+        token = server.issue_token("crowd")
+        client = server.client()
+        running = client.submit(prompt="long", seconds=5.0, steps=50, access_token=token, api_name="/generate")
+        wait_for(lambda: server.generation_count() >= 1)
+        waiting = client.submit(prompt="next", seconds=0.5, steps=1, access_token=token, api_name="/generate")
+        time.sleep(0.5)
+        with pytest.raises(QueueError) as full:
+            quick(server.client(), token)
+        assert "Queue is full" in str(full.value)
+        running.result(timeout=120)
+        waiting.result(timeout=120)
+    finally:
+        server.stop()
