@@ -29,8 +29,9 @@ def _p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
-def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict, np.ndarray]:
-    """Median seconds of the plain diffusers call on the same tiny model, without Reel around it."""
+def bare_pipeline_call(model_dir: Path):
+    """The plain diffusers call on the same tiny model and inputs as the default preview request, without
+    Reel around it. Returns (call, settings)."""
     import torch
     from diffusers import DiffusionPipeline
 
@@ -38,7 +39,6 @@ def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict, np.n
     request = plan_request(spec, PROMPT, seed=SEED)
     pipeline = DiffusionPipeline.from_pretrained(model_dir)
     pipeline.set_progress_bar_config(disable=True)
-
     schedule = {}
     if spec.distilled_timesteps and len(spec.distilled_timesteps) == request.steps:
         schedule["timesteps"] = list(spec.distilled_timesteps)  # as the engine does for distilled models
@@ -56,22 +56,28 @@ def measure_bare_pipeline(model_dir: Path, runs: int) -> tuple[float, dict, np.n
             generator=torch.Generator().manual_seed(request.seed),
             output_type="np",
             **spec.extra_call_kwargs,
-        )
+        ).frames[0]
 
-    frames = call().frames[0]  # warm-up, as the server is warm too; its frames feed the encoder comparison
-    seconds = statistics.median(_timed(call) for _ in range(runs))
     settings = {"frames": request.num_frames, "size": f"{request.width}x{request.height}", "steps": request.steps}
-    return seconds, settings, frames
+    return call, settings
 
 
-def measure_end_to_end(server, token: str, runs: int) -> float:
+def measure_end_to_end_and_bare(server, token: str, runs: int) -> tuple[list[float], list[float], dict, np.ndarray]:
+    """Seconds of a /generate call through gradio_client and of the bare call, taken in turns (one of each per
+    round, after a warm-up of each) so slow drifts of a shared machine land on both of a round alike."""
     client = server.client()
 
-    def call():
+    def end_to_end():
         client.predict(prompt=PROMPT, seed=SEED, access_token=token, api_name="/generate")
 
-    call()  # warm-up
-    return statistics.median(_timed(call) for _ in range(runs))
+    bare, settings = bare_pipeline_call(server.data_dir / "models" / "tiny-ltx")
+    end_to_end()
+    frames = bare()  # warm-up; its frames feed the encoder comparison
+    e2e_samples, bare_samples = [], []
+    for _ in range(runs):
+        e2e_samples.append(_timed(end_to_end))
+        bare_samples.append(_timed(bare))
+    return e2e_samples, bare_samples, settings, frames
 
 
 def measure_encoders(frames: np.ndarray, preset: str, runs: int) -> tuple[float, float]:
@@ -144,8 +150,7 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         server = start_server(Path(folder))
         try:
             token = server.issue_token("bench")
-            e2e = measure_end_to_end(server, token, runs)
-            bare, settings, preview_frames = measure_bare_pipeline(server.data_dir / "models" / "tiny-ltx", runs)
+            e2e_samples, bare_samples, settings, preview_frames = measure_end_to_end_and_bare(server, token, runs)
             rejections, overlapped = measure_rejections_under_load(server, token, reject_calls)
         finally:
             server.stop()
@@ -153,9 +158,12 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
     reel_encode, diffusers_encode = measure_encoders(preview_frames, preview_preset, runs)
     smooth_reel, smooth_diffusers = measure_encoders(smooth_frames(), "veryfast", runs)
     return {
-        "e2e_seconds": e2e,
-        "bare_seconds": bare,
-        "e2e_over_bare": e2e / bare,
+        "e2e_seconds": statistics.median(e2e_samples),
+        "bare_seconds": statistics.median(bare_samples),
+        # Median of each round's ratio: the two calls of a round ran back to back.
+        "e2e_over_bare": statistics.median(e / b for e, b in zip(e2e_samples, bare_samples)),
+        "e2e_rounds_s": [round(e, 3) for e in e2e_samples],
+        "bare_rounds_s": [round(b, 3) for b in bare_samples],
         "preview_settings": settings,
         "reel_encode_seconds": reel_encode,
         "export_to_video_seconds": diffusers_encode,

@@ -17,15 +17,27 @@ import torch
 MANIFEST_TAG = "comment"
 
 
+def _unit_to_uint8(values: torch.Tensor) -> torch.Tensor:
+    """[0, 1] floats to uint8, rounding to nearest; in place on `values`."""
+    return values.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8)
+
+
 def frames_to_uint8(frames: np.ndarray) -> np.ndarray:
     """Float frames in [0, 1] (what pipelines return with output_type="np") to uint8 (F, H, W, 3).
 
-    Done in torch, in place and on every core: numpy's single-threaded version took twice as long as x264
-    itself on a preview clip."""
+    Done in torch, on every core: numpy's single-threaded version took twice as long as x264 itself on a
+    preview clip."""
     if frames.dtype == np.uint8:
         return frames
-    scaled = torch.from_numpy(np.array(frames, dtype=np.float32, copy=True))
-    return scaled.mul_(255.0).add_(0.5).clamp_(0.0, 255.0).to(torch.uint8).numpy()
+    return _unit_to_uint8(torch.from_numpy(np.array(frames, dtype=np.float32, copy=True))).numpy()
+
+
+def video_tensor_to_uint8(video: torch.Tensor) -> np.ndarray:
+    """A pipeline's output_type="pt" video, (F, C, H, W) floats in [0, 1] on any device, to uint8 (F, H, W, 3).
+
+    Converted where the tensor lives: on a GPU that leaves a quarter of the bytes to copy back, and on CPU it
+    skips the float numpy copy that output_type="np" makes (about 0.15 s of a 0.8 s preview clip)."""
+    return _unit_to_uint8(video.float()).permute(0, 2, 3, 1).contiguous().cpu().numpy()
 
 
 def encode_mp4(

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .catalog import ModelSpec
-from .encoding import encode_mp4, frames_to_uint8
+from .encoding import encode_mp4, video_tensor_to_uint8
 from .requests import GenerationRequest, estimate_gpu_seconds, plan_request
 from .version import APP_VERSION
 
@@ -129,7 +129,7 @@ class VideoEngine:
             num_inference_steps=request.steps,
             guidance_scale=request.guidance,
             generator=torch.Generator(device="cpu").manual_seed(request.seed),
-            output_type="np",
+            output_type="pt",  # converted to uint8 where it lives: see video_tensor_to_uint8
             callback_on_step_end=report_step,
         )
         if self.spec.family == "ltx":
@@ -165,7 +165,7 @@ class VideoEngine:
             )
             self._set_vae_tiling(request)
             output = pipeline(**self._call_kwargs(request, on_progress))
-        return frames_to_uint8(np.asarray(output.frames[0]))
+            return video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
 
     def manifest(self, request: GenerationRequest, created_at: datetime) -> dict:
         """Everything needed to make the same clip again (the image by its hash, never its pixels), plus when

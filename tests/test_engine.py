@@ -208,3 +208,18 @@ def test_a_wan_folder_is_told_apart_by_its_pipeline_flags(tiny_key, real_key, mo
     real = CATALOG[real_key]
     assert (from_folder.spec.presets, from_folder.spec.fps) == (real.presets, real.fps)
     assert from_folder.spec.image_pipeline_class == real.image_pipeline_class
+
+
+def test_tensor_and_numpy_frame_conversions_agree():
+    """The engine converts the pipeline's tensor output; it must match converting numpy output, clipping included."""
+    import torch
+
+    from model.encoding import frames_to_uint8, video_tensor_to_uint8
+
+    video = torch.rand(3, 3, 8, 10)  # F, C, H, W
+    video[0, 0, 0, 0], video[1, 2, 3, 4], video[2, 1, 7, 9] = 1.3, -0.2, 0.5 / 255
+    as_numpy = video.permute(0, 2, 3, 1).numpy().copy()
+    converted = video_tensor_to_uint8(video.clone())
+    assert converted.shape == (3, 8, 10, 3) and converted.dtype == np.uint8
+    assert np.array_equal(converted, frames_to_uint8(as_numpy))
+    assert converted[0, 0, 0, 0] == 255 and converted[1, 3, 4, 2] == 0 and converted[2, 7, 9, 1] == 1
