@@ -38,7 +38,7 @@ def _print_table(results: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=7, help="timed repetitions per figure (median reported)")
+    parser.add_argument("--runs", type=int, default=15, help="timed repetitions per figure (median reported)")
     parser.add_argument("--gpu", action="store_true", help="full-size models on a CUDA GPU (see bench/gpu.py)")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
