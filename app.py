@@ -5,6 +5,8 @@ UI and API wiring only. The video engine lives in `model/`, the gate in `access/
 
 import spaces  # noqa: F401  # ZeroGPU: must be imported before torch touches CUDA.
 
+import asyncio
+import functools
 import logging
 import os
 import tempfile
@@ -163,15 +165,17 @@ async def validate_generation(
     running job. Nothing is reserved here; the job reserves its clip when it starts.
 
     `async` so it runs on the event loop instead of waiting for a worker thread: under a busy CPU that hand-off
-    was most of a rejection's latency. Its work is a few milliseconds (a SQLite lookup, request planning)."""
+    was most of a rejection's latency. Its work is a few milliseconds (a SQLite lookup, request planning), except
+    preparing a start image, which can take long on a big picture and so goes to a worker thread."""
     problems: dict[str, str] = {}
     grant = generation_request = None
     try:
         grant = admit(access_token, profile, request)
     except AccessDenied as denied:
         problems["access_token"] = denied.message
+    planning = functools.partial(plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
     try:
-        _, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
+        _, generation_request = await asyncio.to_thread(planning) if image is not None else planning()
     except InvalidRequest as invalid:
         problems[invalid.field or "prompt"] = invalid.message
     if grant is not None and generation_request is not None:
