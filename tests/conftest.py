@@ -4,6 +4,7 @@
 exactly as a person would run it, and keeps its log so tests can read what the server printed.
 """
 
+import contextlib
 import os
 
 import pytest
@@ -12,6 +13,22 @@ from bench.live_server import start_server
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@contextlib.contextmanager
+def clip_folder_broken(server):
+    """Make every generation on `server` fail while inside: a file stands where the clip folder should be."""
+    clips = server.temp_dir / "reel-clips"
+    parked = server.temp_dir / "reel-clips-parked"
+    if clips.exists():
+        clips.rename(parked)
+    clips.write_text("a file where the folder should be")
+    try:
+        yield
+    finally:
+        clips.unlink()
+        if parked.exists():
+            parked.rename(clips)
 
 
 def assert_no_token_leaked(server) -> None:

@@ -12,7 +12,7 @@ from gradio_client.exceptions import AppError, ValidationError
 
 from access import INVALID_TOKEN_MESSAGE, TokenStore
 from bench.live_server import start_server
-from conftest import assert_no_token_leaked
+from conftest import assert_no_token_leaked, clip_folder_broken
 
 RACE_TRIALS = 10
 RACE_CALLERS = 8
@@ -67,18 +67,8 @@ def test_revoking_a_token_stops_its_job_already_waiting_in_the_queue(live_server
 
 def test_a_failed_generation_is_refunded(live_server):
     token = live_server.issue_token("refund-me", "--daily-limit", "1")
-    clips = live_server.temp_dir / "reel-clips"
-    parked = live_server.temp_dir / "reel-clips-parked"
-    if clips.exists():
-        clips.rename(parked)
-    clips.write_text("a file where the folder should be")
-    try:
-        with pytest.raises(AppError, match="Generation failed on the server"):
-            quick(live_server.client(), token)
-    finally:
-        clips.unlink()
-        if parked.exists():
-            parked.rename(clips)
+    with clip_folder_broken(live_server), pytest.raises(AppError, match="Generation failed on the server"):
+        quick(live_server.client(), token)
     assert used_today(live_server, "refund-me") == (0, 0.0, 0)
     quick(live_server.client(), token)  # the one clip of the day is still there
     assert used_today(live_server, "refund-me")[0] == 1
