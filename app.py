@@ -93,7 +93,7 @@ def bearer_token(request: gr.Request | None) -> str | None:
     return token_from_authorization(header)
 
 
-def presented_token(access_token: str | None, request: gr.Request | None) -> str | None:
+def presented_token(access_token: str | None, bearer: str | None) -> str | None:
     """The token from the form or API parameter, else from an `Authorization: Bearer reel_...` header.
 
     A bearer value that is not a Reel token (a Hugging Face token sent to reach a private Space) is not taken
@@ -101,7 +101,6 @@ def presented_token(access_token: str | None, request: gr.Request | None) -> str
     """
     if access_token and access_token.strip():
         return access_token
-    bearer = bearer_token(request)
     return bearer if bearer and bearer.startswith("reel_") else None
 
 
@@ -118,12 +117,12 @@ def admit(access_token: str | None, profile: gr.OAuthProfile | None, request: gr
     Raises AccessDenied with the message to show. Failed attempts count towards the client's lockout.
     """
     client = client_of(request)
-    token = presented_token(access_token, request)
+    bearer = bearer_token(request)
+    token = presented_token(access_token, bearer)
     if token is None and profile is not None and not ALLOW_LIST.empty:
         return grant_for_profile(profile, ALLOW_LIST, ON_SPACES, SHARED)
-    hf_token = bearer_token(request)
-    if token is None and hf_token and hf_token.startswith("hf_") and not ALLOW_LIST.empty:
-        return GATE.admit_hf(hf_token, client, ALLOW_LIST)
+    if token is None and bearer and bearer.startswith("hf_") and not ALLOW_LIST.empty:
+        return GATE.admit_hf(bearer, client, ALLOW_LIST)
     return GATE.admit(token, client)
 
 

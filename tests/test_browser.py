@@ -1,5 +1,6 @@
 """The browser UI, driven by Playwright in Debian's Chromium (installed here when missing)."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -43,14 +44,23 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextlib.contextmanager
+def opened_page(browser, url: str):
+    """A fresh browser context (empty storage) with the app loaded and ready."""
     context = browser.new_context()
     page = context.new_page()
-    page.goto(live_server.url)
+    page.goto(url)
     page.wait_for_selector("#generate")
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with opened_page(browser, live_server.url) as page:
+        yield page
 
 
 def fill_and_generate(page, token: str) -> None:
@@ -90,13 +100,11 @@ def test_a_wrong_token_shows_the_error_and_no_video(page):
 @pytest.fixture(scope="module")
 def models_page(browser, tmp_path_factory):
     server = start_server(tmp_path_factory.mktemp("browser-models"), extra_env={"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"})
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(server.url)
-    page.wait_for_selector("#generate")
-    yield page
-    context.close()
-    server.stop()
+    try:
+        with opened_page(browser, server.url) as page:
+            yield page
+    finally:
+        server.stop()
 
 
 def test_choosing_a_model_updates_the_controls(models_page):
