@@ -234,6 +234,7 @@ def generate(
     waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
     fails.
     """
+    started = time.perf_counter()
     try:
         grant = admit(access_token, profile, request)
         model_key, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
@@ -241,7 +242,6 @@ def generate(
     except (AccessDenied, InvalidRequest) as refused:
         raise gr.Error(refused.message, print_exception=False) from None
     logger.info("Generation for %r: %s, seed %d", grant.quota_key, model_key, generation_request.seed)
-    started = time.perf_counter()
     try:
         video_path, manifest = render_on_gpu(model_key, generation_request, progress)
     except BaseException as error:  # a cancelled job is refunded too
@@ -251,7 +251,7 @@ def generate(
         logger.exception("Generation failed")
         raise gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False) from None
     GATE.succeed(reservation, generation_request.seconds)
-    logger.info("Clip ready in %.2f s", time.perf_counter() - started)
+    logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
     return video_path, manifest
 
 

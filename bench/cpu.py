@@ -62,9 +62,11 @@ def bare_pipeline_call(model_dir: Path):
     return call, settings
 
 
-def measure_end_to_end_and_bare(server, token: str, runs: int) -> tuple[list[float], list[float], dict, np.ndarray]:
+def measure_end_to_end_and_bare(server, token: str, runs: int):
     """Seconds of a /generate call through gradio_client and of the bare call, taken in turns (one of each per
-    round, after a warm-up of each) so slow drifts of a shared machine land on both of a round alike."""
+    round, after a warm-up of each) so slow drifts of a shared machine land on both of a round alike. Also
+    the server's own seconds for each call (gate, generation and encoding, from its log), so the rest is
+    what HTTP, the queue and the download cost."""
     client = server.client()
 
     def end_to_end():
@@ -77,7 +79,29 @@ def measure_end_to_end_and_bare(server, token: str, runs: int) -> tuple[list[flo
     for _ in range(runs):
         e2e_samples.append(_timed(end_to_end))
         bare_samples.append(_timed(bare))
-    return e2e_samples, bare_samples, settings, frames
+    handler_seconds = server.handler_seconds()[-runs:]
+    return e2e_samples, bare_samples, handler_seconds, settings, frames
+
+
+def measure_channels_last(model_dir: Path, runs: int) -> tuple[float, float]:
+    """Frames of the default preview request from Reel's engine with the VAE's Conv3d weights channels-last (as
+    loaded on CPU) and in the plain layout, in turns. Returns the two medians in seconds."""
+    import torch
+
+    from model import load_engine
+
+    engine = load_engine("tiny-ltx", data_dir=model_dir.parent.parent, device="cpu")
+    request = engine.plan(prompt=PROMPT, seed=SEED)
+    convolutions = [m for m in engine.pipeline.vae.modules() if isinstance(m, torch.nn.Conv3d)]
+    layouts = {"channels_last": torch.channels_last_3d, "plain": torch.contiguous_format}
+    samples = {name: [] for name in layouts}
+    engine.generate_frames(request)  # warm-up
+    for _ in range(runs):
+        for name, layout in layouts.items():
+            for layer in convolutions:
+                layer.weight.data = layer.weight.data.contiguous(memory_format=layout)
+            samples[name].append(_timed(lambda: engine.generate_frames(request)))
+    return statistics.median(samples["channels_last"]), statistics.median(samples["plain"])
 
 
 def measure_encoders(frames: np.ndarray, preset: str, runs: int) -> tuple[float, float]:
@@ -150,10 +174,14 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         server = start_server(Path(folder))
         try:
             token = server.issue_token("bench")
-            e2e_samples, bare_samples, settings, preview_frames = measure_end_to_end_and_bare(server, token, runs)
+            e2e_samples, bare_samples, handler_seconds, settings, preview_frames = measure_end_to_end_and_bare(
+                server, token, runs
+            )
+            model_dir = server.data_dir / "models" / "tiny-ltx"
             rejections, overlapped = measure_rejections_under_load(server, token, reject_calls)
         finally:
             server.stop()
+        channels_last, plain_layout = measure_channels_last(model_dir, runs=max(3, runs // 3))
     preview_preset = CATALOG["tiny-ltx"].encoder_preset
     reel_encode, diffusers_encode = measure_encoders(preview_frames, preview_preset, runs)
     smooth_reel, smooth_diffusers = measure_encoders(smooth_frames(), "veryfast", runs)
@@ -164,6 +192,9 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         "e2e_over_bare": statistics.median(e / b for e, b in zip(e2e_samples, bare_samples)),
         "e2e_rounds_s": [round(e, 3) for e in e2e_samples],
         "bare_rounds_s": [round(b, 3) for b in bare_samples],
+        "handler_seconds": statistics.median(handler_seconds),
+        "outside_handler_seconds": statistics.median(e - h for e, h in zip(e2e_samples, handler_seconds)),
+        "vae_channels_last_speedup": plain_layout / channels_last,
         "preview_settings": settings,
         "reel_encode_seconds": reel_encode,
         "export_to_video_seconds": diffusers_encode,

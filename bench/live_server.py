@@ -6,6 +6,7 @@ Shared by the benchmark and the test suite, so both measure and attack the same 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,6 +50,10 @@ class LiveServer:
     def generation_count(self) -> int:
         """How many times the pipeline ran, from the engine's own log line."""
         return self.log_text().count("Generating ")
+
+    def handler_seconds(self) -> list[float]:
+        """Seconds the /generate handler took per finished clip, in order, from the app's "Clip ready" line."""
+        return [float(seconds) for seconds in re.findall(r"Clip ready in ([0-9.]+) s", self.log_text())]
 
     def issue_token(self, label: str, *options: str) -> str:
         result = run_access_cli(self.data_dir, "issue", "--label", label, *options, env=self.env)

@@ -11,6 +11,9 @@ transformer is exported, and a cache hook cannot be exported at all):
 - "aot_compile": ahead-of-time compile of the transformer on ZeroGPU (model/aot.py).
 - "cache": a diffusers cache hook (`transformer.enable_cache(FirstBlockCacheConfig(...))`) on other GPUs.
 - "vae_tiling": tiled VAE decoding for frames at or above the entry's pixel threshold (switched per request).
+
+The one CPU-side change, `use_channels_last_convolutions`, lives here too but is not a fast-path step: it only
+changes how the VAE's weights are laid out in memory.
 """
 
 from __future__ import annotations
@@ -110,6 +113,20 @@ def apply_fast_path(
     for line in report.lines():
         logger.info("Fast path %s on %s: %s", spec.key, device, line)
     return report
+
+
+def use_channels_last_convolutions(module: torch.nn.Module) -> int:
+    """Store every 3-D convolution's weights channels-last; returns how many were changed.
+
+    For the CPU preview: oneDNN picks faster Conv3d kernels for that layout (the video VAE's decode is most of
+    a preview clip, and it ran about 10% faster in `python -m bench`'s comparison), and the frames come out the
+    same. Not used on GPU, where it has not been measured."""
+    changed = 0
+    for layer in module.modules():
+        if isinstance(layer, torch.nn.Conv3d) and layer.weight.dim() == 5:
+            layer.weight.data = layer.weight.data.contiguous(memory_format=torch.channels_last_3d)
+            changed += 1
+    return changed
 
 
 def _check_half_precision(pipeline, spec, report, example_call) -> None:

@@ -31,6 +31,12 @@ def clip_folder_broken(server):
             parked.rename(clips)
 
 
+def typo_of(token: str) -> str:
+    """The token with its last character changed, so it can never equal the original (a fixed
+    replacement character would match the real one about once in 62 tokens)."""
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
 def assert_no_token_leaked(server) -> None:
     """Checked when each server stops: no token issued to it is in its log, data dir or temp dir."""
     leaks = {token[:9] + "...": server.places_holding(token) for token in server.issued_tokens}

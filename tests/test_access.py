@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import typo_of
 
 from access import (
     INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE, TOKEN_LENGTH, AccessDenied, InvalidLabel,
@@ -29,10 +30,6 @@ def store(tmp_path: Path) -> TokenStore:
     return TokenStore(tmp_path / "data" / "access.sqlite3")
 
 
-def _flip_last_char(token: str) -> str:
-    return token[:-1] + ("A" if token[-1] != "A" else "B")
-
-
 class _HostileStr(str):
     """A str whose methods blow up: is_well_formed must still just say False."""
 
@@ -45,9 +42,9 @@ def _malformed_tokens() -> list[object]:
     body_typo = good[:5] + ("1" if good[5] != "1" else "2") + good[6:]
     return [
         None, "", 42, b"reel_" + b"0" * 49, "Reel_" + good[5:], "reex_" + good[5:],
-        _flip_last_char(good), body_typo, good[:-1], good + "0", good[:-1] + "é",
+        typo_of(good), body_typo, good[:-1], good + "0", good[:-1] + "é",
         good[:20] + "-" + good[21:], "x" * 1_000_000, "reel_" + "0" * 1_000_000,
-        "\x00" * 54, object(), [], 3.5, _HostileStr(_flip_last_char(good)),
+        "\x00" * 54, object(), [], 3.5, _HostileStr(typo_of(good)),
     ]
 
 
@@ -219,7 +216,7 @@ def test_check_access_same_message_for_unknown_revoked_and_malformed_only(store:
     revoked = store.issue("erin")
     store.revoke("erin")
     unknown = new_token()
-    for bad in (unknown, revoked, _flip_last_char(unknown), "reel_nope", "x" * 10_000):
+    for bad in (unknown, revoked, typo_of(unknown), "reel_nope", "x" * 10_000):
         with pytest.raises(AccessDenied) as caught:
             check_access(store, bad)
         assert caught.value.message == str(caught.value) == INVALID_TOKEN_MESSAGE

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import typo_of
 
 from access import (
     INVALID_TOKEN_MESSAGE, AccessDenied, AllowList, AuditLog, Gate, Grant, Lockout, QuotaExceeded,
@@ -114,7 +115,7 @@ def test_a_token_never_lands_in_the_audit_table(tmp_path: Path, record_prompts: 
         gate.fail(gate.begin(grant, 1.0, token, prompt), "failed")  # token as the client id
     for bad_client in (token, f"{token}, 1.2.3.4", hf_token):
         with pytest.raises(AccessDenied):
-            gate.admit(token[:-1] + "x", bad_client)
+            gate.admit(typo_of(token), bad_client)
         gate.note("invalid_input", bad_client, prompt=token)
     gate.audit.record("ok", client=CLIENT, subject=token, prompt_text=token)  # even called directly
     rows = _audit_rows(gate.store)

@@ -262,3 +262,19 @@ def test_aot_on_zerogpu_captures_exports_compiles_and_applies(model_dir, monkeyp
         clip = engine.render(request, tmp_path)
         assert probe_video(clip.path)["num_frames"] == request.num_frames
     assert calls["graph_runs"] >= 8  # 2 steps x (cond + uncond) x 2 clips
+
+
+@pytest.mark.parametrize("key", ["tiny-ltx", "tiny-wan"])
+def test_cpu_preview_lays_vae_convolutions_out_channels_last_without_changing_frames(key, model_dir):
+    engine = load_engine(key, data_dir=model_dir, device="cpu")
+    convolutions = [m for m in engine.pipeline.vae.modules() if isinstance(m, torch.nn.Conv3d)]
+    assert convolutions
+    assert all(m.weight.is_contiguous(memory_format=torch.channels_last_3d) for m in convolutions)
+    assert not all(m.weight.is_contiguous() for m in convolutions)  # 1x1x1 kernels are both layouts at once
+    request = engine.plan(prompt="a red cat on the sea", seed=7, seconds=0.5, steps=2)
+    fast = engine.generate_frames(request)
+    for layer in convolutions:
+        layer.weight.data = layer.weight.data.contiguous()
+    plain = engine.generate_frames(request)
+    assert fast.shape == plain.shape
+    assert np.abs(fast.astype(np.int16) - plain.astype(np.int16)).max() <= 1
