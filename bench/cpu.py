@@ -83,23 +83,21 @@ def measure_end_to_end_and_bare(server, token: str, runs: int):
     return e2e_samples, bare_samples, handler_seconds, settings, frames
 
 
-def measure_channels_last(model_dir: Path, runs: int) -> tuple[float, float]:
+def measure_channels_last(data_dir: Path, runs: int) -> tuple[float, float]:
     """Frames of the default preview request from Reel's engine with the VAE's Conv3d weights channels-last (as
     loaded on CPU) and in the plain layout, in turns. Returns the two medians in seconds."""
     import torch
 
-    from model import load_engine
+    from model import load_engine, set_conv3d_memory_format
 
-    engine = load_engine("tiny-ltx", data_dir=model_dir.parent.parent, device="cpu")
+    engine = load_engine("tiny-ltx", data_dir=data_dir, device="cpu")
     request = engine.plan(prompt=PROMPT, seed=SEED)
-    convolutions = [m for m in engine.pipeline.vae.modules() if isinstance(m, torch.nn.Conv3d)]
     layouts = {"channels_last": torch.channels_last_3d, "plain": torch.contiguous_format}
     samples = {name: [] for name in layouts}
     engine.generate_frames(request)  # warm-up
     for _ in range(runs):
         for name, layout in layouts.items():
-            for layer in convolutions:
-                layer.weight.data = layer.weight.data.contiguous(memory_format=layout)
+            set_conv3d_memory_format(engine.pipeline.vae, layout)
             samples[name].append(_timed(lambda: engine.generate_frames(request)))
     return statistics.median(samples["channels_last"]), statistics.median(samples["plain"])
 
@@ -177,11 +175,10 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
             e2e_samples, bare_samples, handler_seconds, settings, preview_frames = measure_end_to_end_and_bare(
                 server, token, runs
             )
-            model_dir = server.data_dir / "models" / "tiny-ltx"
             rejections, overlapped = measure_rejections_under_load(server, token, reject_calls)
         finally:
             server.stop()
-        channels_last, plain_layout = measure_channels_last(model_dir, runs=max(3, runs // 3))
+        channels_last, plain_layout = measure_channels_last(server.data_dir, runs=max(3, runs // 3))
     preview_preset = CATALOG["tiny-ltx"].encoder_preset
     reel_encode, diffusers_encode = measure_encoders(preview_frames, preview_preset, runs)
     smooth_reel, smooth_diffusers = measure_encoders(smooth_frames(), "veryfast", runs)

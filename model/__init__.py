@@ -1,6 +1,6 @@
 """Reel's video engine: catalog, loading, generation and encoding. Imports no Gradio."""
 
-from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path, use_channels_last_convolutions
+from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
 from .catalog import CATALOG, RESOLUTION_NAMES, GpuCost, ModelSpec, SpeedOptions
 from .encoding import decode_frames, encode_mp4, probe_video, read_manifest
 from .engine import RenderedClip, VideoEngine
@@ -35,5 +35,5 @@ __all__ = [
     "probe_video",
     "read_manifest",
     "resolve_model_choice",
-    "use_channels_last_convolutions",
+    "set_conv3d_memory_format",
 ]

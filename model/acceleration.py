@@ -12,8 +12,8 @@ transformer is exported, and a cache hook cannot be exported at all):
 - "cache": a diffusers cache hook (`transformer.enable_cache(FirstBlockCacheConfig(...))`) on other GPUs.
 - "vae_tiling": tiled VAE decoding for frames at or above the entry's pixel threshold (switched per request).
 
-The one CPU-side change, `use_channels_last_convolutions`, lives here too but is not a fast-path step: it only
-changes how the VAE's weights are laid out in memory.
+The one CPU-side change, the VAE's Conv3d weights made channels-last by `set_conv3d_memory_format`, lives here
+too but is not a fast-path step: it only changes how those weights are laid out in memory.
 """
 
 from __future__ import annotations
@@ -115,18 +115,17 @@ def apply_fast_path(
     return report
 
 
-def use_channels_last_convolutions(module: torch.nn.Module) -> int:
-    """Store every 3-D convolution's weights channels-last; returns how many were changed.
+def set_conv3d_memory_format(module: torch.nn.Module, memory_format: torch.memory_format) -> int:
+    """Store every 3-D convolution's weights in `memory_format`; returns how many convolutions there were.
 
-    For the CPU preview: oneDNN picks faster Conv3d kernels for that layout (the video VAE's decode is most of
-    a preview clip; `python -m bench` reports the gain as `vae_channels_last_speedup`), and the frames come out the
-    same. Not used on GPU, where it has not been measured."""
-    changed = 0
-    for layer in module.modules():
-        if isinstance(layer, torch.nn.Conv3d) and layer.weight.dim() == 5:
-            layer.weight.data = layer.weight.data.contiguous(memory_format=torch.channels_last_3d)
-            changed += 1
-    return changed
+    For the CPU preview: oneDNN picks faster Conv3d kernels for the channels-last layout (the video VAE's decode
+    is most of a preview clip; `python -m bench` reports the gain as `vae_channels_last_speedup`, switching back
+    with `torch.contiguous_format`), and the frames come out the same. Not used on GPU, where it has not been
+    measured."""
+    convolutions = [layer for layer in module.modules() if isinstance(layer, torch.nn.Conv3d)]
+    for layer in convolutions:
+        layer.weight.data = layer.weight.data.contiguous(memory_format=memory_format)
+    return len(convolutions)
 
 
 def _check_half_precision(pipeline, spec, report, example_call) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path, use_channels_last_convolutions
+from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
 from .aot import example_call_kwargs
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
 from .engine import VideoEngine
@@ -124,7 +124,7 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
         spec = _spec_for_folder(Path(source), pipeline)
     pipeline.to(device)
     if device == "cpu" and getattr(pipeline, "vae", None) is not None:
-        use_channels_last_convolutions(pipeline.vae)
+        set_conv3d_memory_format(pipeline.vae, torch.channels_last_3d)
     zerogpu = on_zerogpu()
     example = example_call_kwargs(spec) if "aot_compile" in plan_fast_path(spec, device, zerogpu) else None
     fast_path = apply_fast_path(pipeline, spec, device, zerogpu=zerogpu, example_call=example)

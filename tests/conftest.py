@@ -31,10 +31,11 @@ def clip_folder_broken(server):
             parked.rename(clips)
 
 
-def typo_of(token: str) -> str:
-    """The token with its last character changed, so it can never equal the original (a fixed
+def typo_of(token: str, at: int = -1) -> str:
+    """The token with one character (the last by default) changed, so it can never equal the original (a fixed
     replacement character would match the real one about once in 62 tokens)."""
-    return token[:-1] + ("A" if token[-1] != "A" else "B")
+    at %= len(token)
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
 
 
 def assert_no_token_leaked(server) -> None:

@@ -39,10 +39,9 @@ class _HostileStr(str):
 
 def _malformed_tokens() -> list[object]:
     good = new_token()
-    body_typo = good[:5] + ("1" if good[5] != "1" else "2") + good[6:]
     return [
         None, "", 42, b"reel_" + b"0" * 49, "Reel_" + good[5:], "reex_" + good[5:],
-        typo_of(good), body_typo, good[:-1], good + "0", good[:-1] + "é",
+        typo_of(good), typo_of(good, at=5), good[:-1], good + "0", good[:-1] + "é",
         good[:20] + "-" + good[21:], "x" * 1_000_000, "reel_" + "0" * 1_000_000,
         "\x00" * 54, object(), [], 3.5, _HostileStr(typo_of(good)),
     ]

@@ -12,7 +12,10 @@ import pytest
 import torch
 from torch.fx.experimental.symbolic_shapes import is_concrete_int
 
-from model import CATALOG, SpeedOptions, apply_fast_path, load_engine, on_zerogpu, plan_fast_path, probe_video
+from model import (
+    CATALOG, SpeedOptions, apply_fast_path, load_engine, on_zerogpu, plan_fast_path, probe_video,
+    set_conv3d_memory_format,
+)
 from model.acceleration import FAST_PATH_STEPS, FastPathError
 from model.aot import NotExportable, example_call_kwargs, export_transformer
 from model.engine import VideoEngine
@@ -273,8 +276,8 @@ def test_cpu_preview_lays_vae_convolutions_out_channels_last_without_changing_fr
     assert not all(m.weight.is_contiguous() for m in convolutions)  # 1x1x1 kernels are both layouts at once
     request = engine.plan(prompt="a red cat on the sea", seed=7, seconds=0.5, steps=2)
     fast = engine.generate_frames(request)
-    for layer in convolutions:
-        layer.weight.data = layer.weight.data.contiguous()
+    assert set_conv3d_memory_format(engine.pipeline.vae, torch.contiguous_format) == len(convolutions)
+    assert all(m.weight.is_contiguous() for m in convolutions)
     plain = engine.generate_frames(request)
     assert fast.shape == plain.shape
     assert np.abs(fast.astype(np.int16) - plain.astype(np.int16)).max() <= 1
