@@ -6,6 +6,7 @@ UI and API wiring only. The video engine lives in `model/`, the gate in `access/
 import spaces  # noqa: F401  # ZeroGPU: must be imported before torch touches CUDA.
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import os
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import torch
 
 from access import (
     AccessDenied,
@@ -26,7 +28,18 @@ from access import (
     token_from_authorization,
 )
 from access.hf import grant_for_profile, is_shared, running_on_spaces
-from model import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, load_engines
+from model import (
+    MAX_PROMPT_CHARS,
+    GenerationRequest,
+    GpuBudget,
+    GpuPolicy,
+    InvalidRequest,
+    ModelUnavailable,
+    UnknownGpuKind,
+    detect_gpu_kind,
+    load_engines,
+    on_zerogpu,
+)
 
 logger = logging.getLogger("reel.app")
 
@@ -39,14 +52,30 @@ OUTPUT_DIR = GRADIO_TEMP_DIR / "reel-clips"
 CLIP_LIFETIME_SECONDS = int(os.environ.get("REEL_CLIP_LIFETIME", str(6 * 3600)))
 QUEUE_SIZE = int(os.environ.get("REEL_QUEUE_SIZE", "16"))
 GPU_CONCURRENCY = int(os.environ.get("REEL_GPU_CONCURRENCY", "1"))
-# ZeroGPU refuses durations above the visitor's tier; 120 s is the longest a standard call may ask for.
-GPU_DURATION_CAP_SECONDS = int(os.environ.get("REEL_GPU_DURATION_CAP", "120"))
 GENERATION_FAILED_MESSAGE = (
     "Generation failed on the server. Please try again; if it keeps failing, tell the Space's operator."
 )
 
-# Loaded at import, outside any GPU function: on ZeroGPU this is where `.to("cuda")` must happen.
-ENGINES = load_engines(data_dir=DATA_DIR)  # REEL_MODELS / REEL_MODEL; the first is the default
+
+def load_served_models():
+    """The engines (REEL_MODELS / REEL_MODEL; the first is the default) and the GPU time policy for them.
+
+    Loaded at import, outside any GPU function: on ZeroGPU this is where `.to("cuda")` must happen. Anything
+    that stops a model from loading ends start-up with one message naming the model and the fix."""
+    try:
+        kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
+        engines = load_engines(data_dir=DATA_DIR, kind=kind)
+    except (ModelUnavailable, UnknownGpuKind) as cannot:
+        raise SystemExit(f"Reel cannot start: {cannot}") from None
+    # ZeroGPU copies every served model into a fresh worker: each call's estimate includes that copy.
+    resident = sum(engine.spec.weight_bytes for engine in engines.values())
+    policy = dataclasses.replace(GpuPolicy.from_env(kind), resident_weight_bytes=resident)
+    for key, engine in engines.items():
+        logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
+    return engines, policy
+
+
+ENGINES, GPU_POLICY = load_served_models()
 DEFAULT_MODEL = next(iter(ENGINES))
 DEFAULT_SPEC = ENGINES[DEFAULT_MODEL].spec
 GATE = Gate.from_env(DATA_DIR)
@@ -133,7 +162,11 @@ def engine_for(model: str | None):
     return ENGINES[key]
 
 
-def plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model) -> tuple[str, GenerationRequest]:
+def plan(
+    prompt, negative_prompt, seed, seconds, resolution, steps, image, model
+) -> tuple[str, GenerationRequest, GpuBudget]:
+    """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call may
+    ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU."""
     engine = engine_for(model)
     generation_request = engine.plan(
         prompt=prompt,
@@ -144,7 +177,7 @@ def plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model
         steps=steps,
         image=image,
     )
-    return engine.spec.key, generation_request
+    return engine.spec.key, generation_request, GPU_POLICY.budget(engine.spec, generation_request)
 
 
 async def validate_generation(
@@ -174,7 +207,7 @@ async def validate_generation(
         problems["access_token"] = denied.message
     planning = functools.partial(plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
     try:
-        _, generation_request = await asyncio.to_thread(planning) if image is not None else planning()
+        _, generation_request, _ = await asyncio.to_thread(planning) if image is not None else planning()
     except InvalidRequest as invalid:
         problems[invalid.field or "prompt"] = invalid.message
     if grant is not None and generation_request is not None:
@@ -185,9 +218,9 @@ async def validate_generation(
     return [gr.validate(name not in problems, problems.get(name, "")) for name in INPUT_NAMES]
 
 
-def gpu_duration(model_key: str, generation_request: GenerationRequest, progress=None) -> int:
-    """Seconds of ZeroGPU time to ask for: what this request needs, not a flat maximum."""
-    return ENGINES[model_key].gpu_seconds(generation_request, GPU_DURATION_CAP_SECONDS)
+def gpu_duration(model_key: str, generation_request: GenerationRequest, budget: GpuBudget, progress=None) -> int:
+    """Seconds of ZeroGPU time to ask for: what plan() estimated this request needs, not a flat maximum."""
+    return budget.seconds
 
 
 def prune_old_clips(folder: Path, max_age_seconds: float) -> None:
@@ -201,15 +234,38 @@ def prune_old_clips(folder: Path, max_age_seconds: float) -> None:
             pass  # removed by a concurrent prune
 
 
-@spaces.GPU(duration=gpu_duration)
-def render_on_gpu(model_key: str, generation_request: GenerationRequest, progress=None):
-    """The only function that holds a GPU on ZeroGPU; validation and the token check happen before it."""
-
+def progress_reporter(progress):
     def report(fraction: float, phase: str) -> None:
         if progress is not None:
             progress(fraction, desc=phase)
 
-    clip = ENGINES[model_key].render(generation_request, OUTPUT_DIR, on_progress=report)
+    return report
+
+
+def generate_frames(model_key: str, generation_request: GenerationRequest, progress=None):
+    """Denoising and decoding: the only work that needs a GPU. Validation, the token check and the MP4 encoding
+    happen outside the GPU call, so they spend none of the visitor's GPU quota."""
+    return ENGINES[model_key].generate_frames(generation_request, on_progress=progress_reporter(progress))
+
+
+# One GPU function per ZeroGPU size: the size is fixed when decorating (the duration is asked per call), and
+# spaces hands back its first wrapper when the same function is decorated twice, so each size has its own.
+@spaces.GPU(duration=gpu_duration)
+def frames_on_gpu(model_key: str, generation_request: GenerationRequest, budget: GpuBudget, progress=None):
+    return generate_frames(model_key, generation_request, progress)
+
+
+@spaces.GPU(duration=gpu_duration, size="xlarge")
+def frames_on_whole_gpu(model_key: str, generation_request: GenerationRequest, budget: GpuBudget, progress=None):
+    return generate_frames(model_key, generation_request, progress)
+
+
+GPU_FUNCTIONS = {"large": frames_on_gpu, "xlarge": frames_on_whole_gpu}
+
+
+def render(model_key: str, generation_request: GenerationRequest, budget: GpuBudget, progress=None):
+    frames = GPU_FUNCTIONS[budget.size](model_key, generation_request, budget, progress)
+    clip = ENGINES[model_key].encode(frames, generation_request, OUTPUT_DIR, on_progress=progress_reporter(progress))
     prune_old_clips(OUTPUT_DIR, CLIP_LIFETIME_SECONDS)
     return str(clip.path), clip.manifest
 
@@ -237,15 +293,25 @@ def generate(
     started = time.perf_counter()
     try:
         grant = admit(access_token, profile, request)
-        model_key, generation_request = plan(prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
+        model_key, generation_request, budget = plan(
+            prompt, negative_prompt, seed, seconds, resolution, steps, image, model
+        )
         reservation = GATE.begin(grant, generation_request.seconds, client_of(request), generation_request.prompt)
     except (AccessDenied, InvalidRequest) as refused:
         raise gr.Error(refused.message, print_exception=False) from None
-    logger.info("Generation for %r: %s, seed %d", grant.quota_key, model_key, generation_request.seed)
+    logger.info(
+        "Generation for %r: %s, seed %d, asking for %d GPU s (%s)",
+        grant.quota_key, model_key, generation_request.seed, budget.seconds, budget.size,
+    )
     try:
-        video_path, manifest = render_on_gpu(model_key, generation_request, progress)
+        video_path, manifest = render(model_key, generation_request, budget, progress)
     except BaseException as error:  # a cancelled job is refunded too
         GATE.fail(reservation, "failed" if isinstance(error, Exception) else "cancelled")
+        if isinstance(error, gr.Error):
+            # ZeroGPU's own refusals (quota spent, duration not allowed, task aborted) are gr.Errors written for
+            # the visitor: they pass through unchanged. Reel's own code raises none inside the render.
+            logger.warning("GPU layer refused the generation: %s", error.title or "gr.Error")
+            raise
         if not isinstance(error, Exception):
             raise
         logger.exception("Generation failed")
@@ -262,6 +328,13 @@ def preview_banner(spec) -> str:
         f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise. "
         "It proves the whole path on CPU; the Space serves a real model where a GPU is present."
     )
+
+
+def status_footer(engines, policy: GpuPolicy) -> str:
+    """What the Space runs on and whether each model's fast path is on, so a failed compile is visible."""
+    lines = [f"Running on {policy.kind.label}."]
+    lines += [f"Fast path for {engine.spec.label}: {engine.fast_path.summary()}." for engine in engines.values()]
+    return "\n\n".join(lines)
 
 
 def resolution_choices(spec) -> list[tuple[str, str]]:
@@ -350,6 +423,7 @@ with gr.Blocks(title="Reel", delete_cache=(3600, CLIP_LIFETIME_SECONDS)) as demo
         with gr.Column():
             video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True)
             manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
+    gr.Markdown(status_footer(ENGINES, GPU_POLICY), elem_id="status-footer")
 
     model.change(
         show_model_settings,

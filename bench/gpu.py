@@ -35,6 +35,8 @@ import os
 
 import torch
 
+from model.hardware import detect_gpu_kind
+
 from .gpu_fast_path import apply_benchmark_fast_path  # noqa: F401 (re-exported)
 from .gpu_measure import (  # noqa: F401 (SEED, WARMUP_STEPS, default_request, measure_variant: re-exported)
     DEFAULT_BASELINE,
@@ -96,8 +98,10 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
 
     device = torch.device("cuda", torch.cuda.current_device())
     properties = torch.cuda.get_device_properties(device)
+    kind = detect_gpu_kind(zerogpu=False, cuda_available=True)
     report = {
         "device": f"{properties.name}, {_gib(properties.total_memory)} GiB",
+        "gpu_kind": kind.key,
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "diffusers": diffusers.__version__,
@@ -110,7 +114,7 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
     for spec in specs:
         print(f"[bench --gpu] {spec.key}: building {spec.repo_id} at full size with random weights ...", flush=True)
         report["models"][spec.key] = measure_model(
-            spec, device, baseline=baseline, baseline_steps=baseline_steps
+            spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind
         )
     report["goals"] = _evaluate_goals(report["models"])
     report["notes"] = _notes(report["models"])

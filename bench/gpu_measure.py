@@ -166,6 +166,19 @@ def measure_variant(
     return result
 
 
+def estimate_for(spec, request, kind) -> dict:
+    """Reel's GPU time estimate for `request` on `kind` (the GPU measured) and on the standard ZeroGPU slice.
+    The weight move a fresh ZeroGPU worker pays is left out: the benchmark builds its weights on the GPU."""
+    from model.gpu_time import GpuPolicy
+    from model.hardware import KINDS
+
+    return {
+        "kind": kind.key,
+        "estimated_s": round(GpuPolicy(kind=kind).needs(spec, request), 2),
+        "zerogpu_slice_estimated_s": round(GpuPolicy(kind=KINDS["zerogpu-h200"]).needs(spec, request), 2),
+    }
+
+
 def _no_cache_estimate(fast: dict) -> float | None:
     """What the fast variant would take if every pass ran in full (the cache hook skipping nothing): an upper bound
     for the fast path with trained weights, from the same run."""
@@ -183,8 +196,12 @@ def measure_model(
     baseline_steps: int | None = DEFAULT_BASELINE_STEPS,
     configs=None,
     request_overrides: dict | None = None,
+    kind=None,
 ) -> dict:
-    """Both variants of one catalog model at its default settings (request_overrides: tests shrink the request)."""
+    """Both variants of one catalog model at its default settings (request_overrides: tests shrink the request).
+
+    `kind` (model.hardware.GpuKind): the GPU this runs on; the result then carries what Reel's GPU time estimate
+    says for the same request there, to set against the measured seconds."""
     from .full_size import meta_parameter_counts
 
     request = default_request(spec, **(request_overrides or {}))
@@ -204,6 +221,8 @@ def measure_model(
     result["fast"]["all_passes_full_estimate_s"] = (
         _no_cache_estimate(result["fast"]) if not result["fast"]["error"] else None
     )
+    if kind is not None:
+        result["estimate"] = estimate_for(spec, request, kind)
     _progress(spec.key, result["fast"])
     if baseline != "off":
         result["baseline"] = measure_variant(

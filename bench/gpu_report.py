@@ -13,7 +13,7 @@ def _goals() -> list[dict]:
     return [
         {
             "model": DEFAULT_GPU_MODEL,
-            "what": "default model: a 5 s 720p clip in under 60 s of GPU",
+            "what": "default model: its default clip in under 60 s of GPU",
             "metric": "seconds",
             "below": 60.0,
         },
@@ -97,6 +97,10 @@ def print_report(report: dict) -> None:
         print(f"  {goal['what']}: {goal['model']} ({goal['settings']}): {goal['metric']} = "
               f"{_fmt(goal['value'])} (goal < {goal['below']:g})  {verdict}")
     print()
+    print("GPU time: measured (fast path) against Reel's estimate for the same request:")
+    for key, model in report["models"].items():
+        print(f"  {estimate_line(key, model)}")
+    print()
     print("Fast path per model:")
     for key, model in report["models"].items():
         fast_path = model["fast"].get("fast_path", {})
@@ -108,6 +112,19 @@ def print_report(report: dict) -> None:
     for note in report["notes"]:
         print(f"Note: {note}")
     print()
+
+
+def estimate_line(key: str, model: dict) -> str:
+    """Measured against estimated seconds, and the ratio that calibrates the kind's relative speed (above 1: the
+    estimate asks for too little, and ZeroGPU would stop such calls)."""
+    estimate, fast = model.get("estimate"), model["fast"]
+    if estimate is None:
+        return f"{key}: no estimate (GPU kind unknown)"
+    measured = None if fast.get("error") else fast.get("seconds")
+    ratio = "-" if not measured else f"{measured / estimate['estimated_s']:.2f}"
+    return (f"{key} on {estimate['kind']}: measured {_fmt(measured, '.1f')} s, estimated "
+            f"{estimate['estimated_s']:.1f} s, measured/estimated {ratio}; ZeroGPU slice estimate "
+            f"{estimate['zerogpu_slice_estimated_s']:.1f} s")
 
 
 def _notes(models: dict) -> list[str]:

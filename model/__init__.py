@@ -1,29 +1,42 @@
 """Reel's video engine: catalog, loading, generation and encoding. Imports no Gradio."""
 
 from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
-from .catalog import CATALOG, RESOLUTION_NAMES, GpuCost, ModelSpec, SpeedOptions
+from .catalog import CATALOG, RESOLUTION_NAMES, GpuCost, ModelSpec, SpeedOptions, WeightSizes
 from .encoding import decode_frames, encode_mp4, probe_video, read_manifest
 from .engine import RenderedClip, VideoEngine
+from .gpu_time import GpuBudget, GpuPolicy, estimate_gpu_seconds
+from .hardware import KINDS, GpuKind, UnknownGpuKind, detect_gpu_kind
 from .loading import ModelUnavailable, load_engine, load_engines, parse_model_list, resolve_model_choice
-from .requests import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, estimate_gpu_seconds, plan_request
+from .memory import MemoryPlan, MemoryPlanError, check_memory, plan_memory
+from .requests import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, plan_request
 from .version import APP_VERSION
 
 __all__ = [
     "APP_VERSION",
     "CATALOG",
+    "KINDS",
     "MAX_PROMPT_CHARS",
     "RESOLUTION_NAMES",
     "FastPathReport",
     "GenerationRequest",
+    "GpuBudget",
     "GpuCost",
+    "GpuKind",
+    "GpuPolicy",
     "InvalidRequest",
+    "MemoryPlan",
+    "MemoryPlanError",
     "ModelSpec",
     "ModelUnavailable",
     "RenderedClip",
     "SpeedOptions",
+    "UnknownGpuKind",
     "VideoEngine",
+    "WeightSizes",
     "apply_fast_path",
+    "check_memory",
     "decode_frames",
+    "detect_gpu_kind",
     "encode_mp4",
     "estimate_gpu_seconds",
     "load_engine",
@@ -31,6 +44,7 @@ __all__ = [
     "on_zerogpu",
     "parse_model_list",
     "plan_fast_path",
+    "plan_memory",
     "plan_request",
     "probe_video",
     "read_manifest",

@@ -47,6 +47,21 @@ class FastPathReport:
     def lines(self) -> list[str]:
         return [f"applied {step}" for step in self.applied] + [f"skipped {step}: {why}" for step, why in self.skipped]
 
+    @property
+    def failed(self) -> list[tuple[str, str]]:
+        return [(step, why) for step, why in self.skipped if why.startswith("failed")]
+
+    def summary(self) -> str:
+        """One line for the start-up log and the page: is the fast path on, and did anything fail."""
+        speedups = [step for step in self.applied if step != "bf16"]
+        if not self.applied:
+            reasons = {why for _, why in self.skipped if not why.startswith("not enabled")}
+            return "off (" + ("; ".join(sorted(reasons)) or "nothing enabled for this model") + ")"
+        line = "on: " + (", ".join(self.applied) if speedups else "bf16 only")
+        if self.failed:
+            line += " (" + "; ".join(f"{step} {why}" for step, why in self.failed) + ")"
+        return line
+
 
 def on_zerogpu() -> bool:
     """Hugging Face sets SPACES_ZERO_GPU on ZeroGPU hardware."""
@@ -105,13 +120,22 @@ def apply_fast_path(
         except FastPathError:
             raise
         except Exception as error:  # a speed-up that fails must not take the Space down
-            logger.warning("Fast path step %s failed for %s: %s", step, spec.key, error)
+            logger.warning(
+                "Fast path step %s FAILED for %s, the model runs without it: %s: %s",
+                step, spec.key, type(error).__name__, error,
+            )
             logger.debug("Fast path step %s failure", step, exc_info=True)
-            report.skipped.append((step, f"failed: {type(error).__name__}: {error}"))
+            report.skipped.append((step, f"failed: {type(error).__name__}: {error}"[:200]))
+            if step == "aot_compile" and spec.speed.cache:
+                # The cache hook was planned out only because the compiled graph replaces it; without the
+                # compile it is the next best speed-up, so it goes on.
+                planned.insert(planned.index("aot_compile") + 1, "cache")
+                logger.warning("Fast path %s: using the cache hook instead of the failed compile", spec.key)
             continue
         report.applied.append(step)
     for line in report.lines():
         logger.info("Fast path %s on %s: %s", spec.key, device, line)
+    logger.info("Fast path %s: %s", spec.key, report.summary())
     return report
 
 

@@ -33,7 +33,9 @@ RESOLUTION_NAMES = ("landscape", "portrait", "square")
 
 @dataclass(frozen=True)
 class GpuCost:
-    """Numbers the ZeroGPU duration estimate uses: seconds = overhead + steps * megapixel-frames * per_step."""
+    """Numbers the ZeroGPU duration estimate uses (model/gpu_time.py), written for one whole NVIDIA H200:
+    seconds = overhead + (steps * megapixel-frames * per_step + megapixel-frames * per_frame) / the GPU kind's
+    relative speed (model/hardware.py), plus moving the weights into a fresh ZeroGPU worker."""
 
     overhead_seconds: float
     seconds_per_step_per_megapixel_frame: float
@@ -65,6 +67,29 @@ NO_SPEEDUPS = SpeedOptions()
 
 
 @dataclass(frozen=True)
+class WeightSizes:
+    """Parameters per pipeline component, for the memory plan (model/memory.py) and the weight move a fresh
+    ZeroGPU worker pays. Bytes follow from the dtype the weights are loaded in (`bytes_in`)."""
+
+    transformer: int
+    text_encoder: int
+    vae: int
+    # Activations at the largest preset and longest clip, VAE decode included, in bytes: a planning allowance,
+    # not a measurement (`python -m bench --gpu` reports the real peak as peak_gib).
+    activation_bytes: int
+
+    @property
+    def parameters(self) -> int:
+        return self.transformer + self.text_encoder + self.vae
+
+    def bytes_in(self, dtype: str) -> int:
+        return self.parameters * _BYTES_PER_PARAMETER[dtype]
+
+
+_BYTES_PER_PARAMETER = {"bfloat16": 2, "float16": 2, "float32": 4}
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     key: str
     label: str
@@ -87,6 +112,8 @@ class ModelSpec:
     default_seconds: float
     max_seconds: float
     gpu_cost: GpuCost
+    # Full-size parameter counts; None for the tiny previews (a few hundred kilobytes, built by code).
+    weights: WeightSizes | None = None
     speed: SpeedOptions = NO_SPEEDUPS
     # Pipeline config flags that identify the model (a local folder is matched on them) and that the
     # image-to-video pipeline must share.
@@ -108,6 +135,11 @@ class ModelSpec:
         return self.image_pipeline_class is not None
 
     @property
+    def weight_bytes(self) -> int:
+        """Bytes of weights on the GPU, in the entry's GPU dtype (0 for the tiny previews)."""
+        return self.weights.bytes_in(self.torch_dtype) if self.weights else 0
+
+    @property
     def max_frames(self) -> int:
         return int(self.max_seconds * self.fps) // self.frame_step * self.frame_step + 1
 
@@ -120,6 +152,11 @@ def _entries() -> tuple[ModelSpec, ...]:
     # same page, for the timestep-aware VAE.
     ltx_distilled_timesteps = (1000.0, 993.0, 987.0, 981.0, 975.0, 909.0, 725.0, 0.03)
     ltx_call = {"decode_timestep": 0.05, "decode_noise_scale": 0.025, "image_cond_noise_scale": 0.0}
+    # Parameter counts: counted on the meta device from the public configs in bench/full_size_wan.py and
+    # bench/full_size_ltx.py (tests/test_full_size_configs.py checks they still agree). Wan 2.2 and Wan 2.1 each
+    # load their own umT5-XXL copy from their own repo, so each counts its own.
+    umt5_xxl_encoder = 5_680_910_336
+    gb = 1_000_000_000
     tiny_cost = GpuCost(
         overhead_seconds=5.0, seconds_per_step_per_megapixel_frame=0.001, seconds_per_megapixel_frame=0.01
     )
@@ -140,14 +177,23 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_preset="landscape",
             min_steps=4,
             max_steps=50,
-            default_steps=40,
+            # 30 steps and 3 s: the most that fits one standard ZeroGPU call (120 s on the H200 slice) by the
+            # estimate below; 40 steps at 5 s would need about 230 s there (tests/test_gpu_time.py).
+            default_steps=30,
             default_guidance=5.0,
-            default_seconds=5.0,
+            default_seconds=3.0,
             max_seconds=5.0,
-            # Estimates from the published ~9 min for 5 s of 720p on one consumer GPU, scaled to an H200;
+            # Estimates from the published ~9 min for 5 s of 720p on one consumer GPU, scaled to a whole H200;
             # not yet calibrated on hardware (see README, Performance).
             gpu_cost=GpuCost(
                 overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.02, seconds_per_megapixel_frame=0.1
+            ),
+            weights=WeightSizes(
+                transformer=4_999_787_712,
+                text_encoder=umt5_xxl_encoder,
+                vae=704_688_668,
+                # 27,280 latent tokens of width 3072 through 30 blocks, then a tiled decode of 121 frames at 720p.
+                activation_bytes=8 * gb,
             ),
             speed=SpeedOptions(
                 cache="first_block", cache_threshold=0.05, aot_compile=True, vae_tiling_min_pixels=1280 * 704
@@ -180,6 +226,13 @@ def _entries() -> tuple[ModelSpec, ...]:
             ),
             # No cache hook at 8 steps (nothing to skip safely); no AoT: with an image the transformer gets
             # per-token timesteps, without one a per-sample timestep, so one exported graph cannot serve both.
+            weights=WeightSizes(
+                transformer=13_042_569_344,
+                text_encoder=4_762_310_656,  # T5 v1.1 XXL encoder
+                vae=1_246_913_522,
+                # 6,144 latent tokens at 768x512x121 (32x spatial, 8x temporal), then a tiled decode.
+                activation_bytes=6 * gb,
+            ),
             speed=SpeedOptions(vae_tiling_min_pixels=768 * 512),
             extra_call_kwargs=ltx_call,
             distilled_timesteps=ltx_distilled_timesteps,
@@ -207,6 +260,13 @@ def _entries() -> tuple[ModelSpec, ...]:
             # Estimate from the published ~4 min for 5 s of 480p on an RTX 4090, scaled to an H200.
             gpu_cost=GpuCost(
                 overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.03, seconds_per_megapixel_frame=0.1
+            ),
+            weights=WeightSizes(
+                transformer=1_418_996_800,
+                text_encoder=umt5_xxl_encoder,
+                vae=126_892_531,
+                # 32,760 latent tokens at 832x480x81 of width 1536, then an untiled decode.
+                activation_bytes=4 * gb,
             ),
             speed=SpeedOptions(cache="first_block", cache_threshold=0.05, aot_compile=True),
             pipeline_config={"expand_timesteps": False},

@@ -16,7 +16,7 @@ import torch
 
 from .catalog import ModelSpec
 from .encoding import encode_mp4, video_tensor_to_uint8
-from .requests import GenerationRequest, estimate_gpu_seconds, plan_request
+from .requests import GenerationRequest, plan_request
 from .version import APP_VERSION
 
 logger = logging.getLogger("reel.model")
@@ -108,9 +108,6 @@ class VideoEngine:
         """Validate one request; `image` (PIL image or None) makes it image-to-video."""
         return plan_request(self.spec, image=image, image_alternatives=self.image_alternatives, **kwargs)
 
-    def gpu_seconds(self, request: GenerationRequest, cap_seconds: int) -> int:
-        return estimate_gpu_seconds(self.spec, request, cap_seconds)
-
     def _call_kwargs(self, request: GenerationRequest, on_progress: ProgressCallback) -> dict:
         def report_step(pipeline, step_index, timestep, callback_kwargs):
             done = step_index + 1
@@ -181,7 +178,14 @@ class VideoEngine:
         self, request: GenerationRequest, output_dir: Path, on_progress: ProgressCallback = _no_progress
     ) -> RenderedClip:
         """Generate and encode one clip into output_dir; the manifest travels inside the MP4."""
-        frames = self.generate_frames(request, on_progress)
+        return self.encode(self.generate_frames(request, on_progress), request, output_dir, on_progress)
+
+    def encode(
+        self, frames: np.ndarray, request: GenerationRequest, output_dir: Path,
+        on_progress: ProgressCallback = _no_progress,
+    ) -> RenderedClip:
+        """Encode frames made for `request` into an MP4 under output_dir. Separate from generate_frames so the app
+        can run it after the ZeroGPU call returns: encoding needs no GPU and would spend the visitor's quota."""
         on_progress(_ENCODE_PHASE_START, "Encoding video")
         created_at = datetime.now(timezone.utc)
         manifest = self.manifest(request, created_at)

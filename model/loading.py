@@ -18,6 +18,8 @@ from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path, set_conv3
 from .aot import example_call_kwargs
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
 from .engine import VideoEngine
+from .hardware import GpuKind, detect_gpu_kind
+from .memory import MemoryPlanError, check_memory
 from .tiny import ensure_tiny_pipeline
 
 logger = logging.getLogger("reel.model")
@@ -82,6 +84,25 @@ def _spec_for_folder(folder: Path, pipeline) -> ModelSpec:
     return dataclasses.replace(matches[0], key=folder.name, label=f"{class_name} from {folder}", repo_id=str(folder))
 
 
+def _load_failure_message(name: str, source, error: Exception) -> str:
+    """One message naming the model and the fix. A missing download is the common case (OSError for a repo id);
+    anything else (a tokenizer transformers cannot read, a broken or newer config in a local folder) is named by
+    its type and a short excerpt of its text, which is about the operator's own model, never a visitor's input."""
+    fallback = f"or use REEL_MODEL={DEFAULT_CPU_MODEL} for the CPU preview."
+    if isinstance(error, OSError) and not Path(source).is_dir():
+        return (
+            f"Could not load {name} from {source}: it is not in the local Hugging Face cache and the Hub cannot be "
+            f"reached ({type(error).__name__}). Download it first with `hf download {source}`, point REEL_MODEL "
+            f"at a local folder, {fallback}"
+        )
+    detail = " ".join(str(error).split())[:300].rstrip(".")
+    return (
+        f"Could not load {name} from {source}: {type(error).__name__}: {detail}. Check that the packages in "
+        f"requirements.txt are installed (sentencepiece and protobuf read slow tokenizers), that the folder is a "
+        f"complete diffusers pipeline, {fallback}"
+    )
+
+
 def _pipeline_class(spec: ModelSpec | None):
     import diffusers
 
@@ -114,12 +135,8 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     dtype = getattr(torch, spec.torch_dtype) if (spec and device != "cpu") else torch.float32
     try:
         pipeline = _pipeline_class(spec).from_pretrained(source, dtype=dtype)
-    except OSError as error:
-        raise ModelUnavailable(
-            f"Could not load {source}: it is not in the local Hugging Face cache and the Hub cannot be reached "
-            f"({type(error).__name__}). Download it first with `hf download {source}`, point REEL_MODEL at a "
-            f"local folder, or use REEL_MODEL={DEFAULT_CPU_MODEL} for the CPU preview."
-        ) from error
+    except Exception as error:  # any failure here must end start-up with one message, not a stack of internals
+        raise ModelUnavailable(_load_failure_message(spec.key if spec else Path(source).name, source, error)) from error
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
     pipeline.to(device)
@@ -132,12 +149,15 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     return VideoEngine(spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path)
 
 
-def load_engines(choices=None, data_dir: Path | None = None, device: str | None = None) -> dict[str, VideoEngine]:
+def load_engines(
+    choices=None, data_dir: Path | None = None, device: str | None = None, kind: GpuKind | None = None
+) -> dict[str, VideoEngine]:
     """Load several engines, keyed by model key, in the order given; the first is the default.
 
     `choices`: a list of catalog keys / local folders, a comma-separated string, or None for REEL_MODELS /
-    REEL_MODEL. Every entry is checked before any model loads, so a typo fails at once. Each engine learns
-    which of the others can animate an image, for its refusal message.
+    REEL_MODEL. Every entry is checked before any model loads, so a typo or a combination that does not fit the
+    GPU (`kind`, detected when None) fails at once. Each engine learns which of the others can animate an
+    image, for its refusal message.
     """
     cuda_available = torch.cuda.is_available()
     if choices is None:
@@ -149,6 +169,12 @@ def load_engines(choices=None, data_dir: Path | None = None, device: str | None 
     unknown = [choice for choice in choices if not _is_known(choice)]
     if unknown:
         raise ModelUnavailable(_unknown_choice_message(unknown, "REEL_MODELS"))
+    kind = kind or detect_gpu_kind(on_zerogpu(), cuda_available)
+    try:  # local folders are not counted: their size is known only once loaded
+        plan = check_memory([CATALOG[choice] for choice in choices if choice in CATALOG], kind)
+    except MemoryPlanError as too_big:
+        raise ModelUnavailable(str(too_big)) from None
+    logger.info("Memory plan: %s", plan.describe())
 
     engines: dict[str, VideoEngine] = {}
     for choice in choices:

@@ -180,19 +180,3 @@ def _image(spec: ModelSpec, resolution: str, image, image_alternatives):
         return prepare_image(spec, resolution, image)
     except ImageProblem as problem:
         raise InvalidRequest(str(problem), "image") from None
-
-
-def estimate_gpu_seconds(spec: ModelSpec, request: GenerationRequest, cap_seconds: int) -> int:
-    """ZeroGPU duration for one request: what it needs, rounded up, never above the tier cap.
-
-    Asking for more than needed fails the call on a visitor's remaining quota, so this grows with the work
-    (steps x frames x pixels) instead of being one large constant.
-    """
-    megapixel_frames = request.width * request.height * request.num_frames / 1e6
-    cost = spec.gpu_cost
-    seconds = (
-        cost.overhead_seconds
-        + request.steps * megapixel_frames * cost.seconds_per_step_per_megapixel_frame
-        + megapixel_frames * cost.seconds_per_megapixel_frame
-    )
-    return max(1, min(cap_seconds, math.ceil(seconds)))

@@ -1,8 +1,5 @@
-"""The catalog is consistent, every entry has a duration estimate that fits ZeroGPU, and REEL_MODELS loads the
-models an operator lists, in order."""
-
-import dataclasses
-import math
+"""The catalog is consistent and REEL_MODELS loads the models an operator lists, in order. (GPU time: see
+tests/test_gpu_time.py.)"""
 
 import diffusers
 import pytest
@@ -12,7 +9,6 @@ from model import (
     RESOLUTION_NAMES,
     InvalidRequest,
     ModelUnavailable,
-    estimate_gpu_seconds,
     load_engines,
     parse_model_list,
     plan_request,
@@ -20,7 +16,6 @@ from model import (
 from model.tiny import TINY_BUILDERS
 
 REAL_KEYS = [key for key, spec in CATALOG.items() if not spec.is_preview]
-STANDARD_ZEROGPU_CAP = 120
 
 
 @pytest.mark.parametrize("key", list(CATALOG))
@@ -77,58 +72,6 @@ def test_each_real_model_has_a_tiny_twin_on_the_same_code_path(key):
     ]
     assert twins, f"no tiny model runs {key}'s code path"
     assert all(twin.size_multiple == real.size_multiple for twin in twins)
-
-
-def _largest_request(spec):
-    largest = max(spec.presets, key=lambda name: spec.presets[name][0] * spec.presets[name][1])
-    return plan_request(spec, "a cat", seconds=spec.max_seconds, resolution=largest, steps=spec.max_steps)
-
-
-@pytest.mark.parametrize("key", list(CATALOG))
-def test_gpu_duration_never_exceeds_the_cap(key):
-    spec = CATALOG[key]
-    biggest = _largest_request(spec)
-    for cap in (1, 30, STANDARD_ZEROGPU_CAP):
-        assert 1 <= estimate_gpu_seconds(spec, biggest, cap) <= cap
-    smallest = plan_request(spec, "a cat", seconds=0.5, steps=spec.min_steps)
-    assert 1 <= estimate_gpu_seconds(spec, smallest, 1) == 1
-
-
-@pytest.mark.parametrize("key", list(CATALOG))
-def test_gpu_duration_grows_with_steps_frames_and_pixels(key):
-    spec = CATALOG[key]
-    base = plan_request(spec, "a cat", seconds=spec.max_seconds, steps=spec.min_steps)
-    more_steps = dataclasses.replace(base, steps=spec.max_steps)
-    more_frames = dataclasses.replace(base, num_frames=base.num_frames * 4)
-    more_pixels = dataclasses.replace(base, width=base.width * 4, height=base.height * 4)
-    uncapped = 10**9
-    seconds = estimate_gpu_seconds(spec, base, uncapped)
-    for bigger in (more_steps, more_frames, more_pixels):
-        # Whole seconds: the tiny previews' few milliseconds of extra work may round to the same second.
-        if spec.is_preview:
-            assert estimate_gpu_seconds(spec, bigger, uncapped) >= seconds
-        else:
-            assert estimate_gpu_seconds(spec, bigger, uncapped) > seconds
-    huge = dataclasses.replace(base, steps=spec.max_steps, num_frames=base.num_frames * 50, width=base.width * 8)
-    assert estimate_gpu_seconds(spec, huge, uncapped) > seconds
-
-
-@pytest.mark.parametrize("key", REAL_KEYS)
-def test_each_real_models_default_clip_fits_a_standard_zerogpu_call(key):
-    spec = CATALOG[key]
-    needed = estimate_gpu_seconds(spec, plan_request(spec, "a cat"), cap_seconds=10**9)
-    assert needed <= STANDARD_ZEROGPU_CAP
-
-
-def test_gpu_duration_follows_an_image_requests_size():
-    from PIL import Image
-
-    spec = CATALOG["wan2.2-ti2v-5b"]
-    text = plan_request(spec, "a cat", seconds=2)
-    image = plan_request(spec, "a cat", seconds=2, image=Image.new("RGB", (400, 1600)))
-    pixels = image.width * image.height
-    assert math.isclose(pixels, text.width * text.height, rel_tol=0.15)
-    assert abs(estimate_gpu_seconds(spec, image, 10**9) - estimate_gpu_seconds(spec, text, 10**9)) <= 10
 
 
 @pytest.mark.parametrize(

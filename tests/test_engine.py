@@ -7,9 +7,10 @@ import pytest
 
 from model import (
     CATALOG,
+    KINDS,
+    GpuPolicy,
     InvalidRequest,
     ModelUnavailable,
-    estimate_gpu_seconds,
     load_engine,
     plan_request,
     probe_video,
@@ -153,19 +154,19 @@ def test_bad_input_is_refused_with_a_message_naming_the_problem(changes, field, 
     assert message_part in refused.value.message
 
 
-def test_gpu_duration_grows_with_the_work_and_respects_the_cap():
+def test_gpu_duration_grows_with_the_work():
     spec = CATALOG["wan2.2-ti2v-5b"]
+    policy = GpuPolicy(kind=KINDS["zerogpu-h200"])
     default = plan_request(spec, "a cat")
     shorter = plan_request(spec, "a cat", seconds=1.0)
     fewer_steps = plan_request(spec, "a cat", steps=8)
     smaller = dataclasses.replace(default, width=640, height=352)
-    base = estimate_gpu_seconds(spec, default, cap_seconds=10_000)
+    base = policy.needs(spec, default)
     for cheaper in (shorter, fewer_steps, smaller):
-        assert estimate_gpu_seconds(spec, cheaper, cap_seconds=10_000) < base
-    assert estimate_gpu_seconds(spec, default, cap_seconds=60) == 60
+        assert policy.needs(spec, cheaper) < base
     assert base <= 120, "the default 720p clip must fit a standard ZeroGPU call"
     tiny = plan_request(CATALOG["tiny-ltx"], "a cat")
-    assert 1 <= estimate_gpu_seconds(CATALOG["tiny-ltx"], tiny, cap_seconds=120) <= 10
+    assert 1 <= policy.budget(CATALOG["tiny-ltx"], tiny).seconds <= 10
 
 
 def test_auto_model_choice_depends_on_cuda():

@@ -17,7 +17,7 @@ from model import (
     set_conv3d_memory_format,
 )
 from model.acceleration import FAST_PATH_STEPS, FastPathError
-from model.aot import NotExportable, example_call_kwargs, export_transformer
+from model.aot import AOT_COMPILE_GPU_SECONDS, NotExportable, example_call_kwargs, export_transformer
 from model.engine import VideoEngine
 
 ALL_ON = SpeedOptions(
@@ -252,7 +252,7 @@ def test_aot_on_zerogpu_captures_exports_compiles_and_applies(model_dir, monkeyp
     report = apply_fast_path(engine.pipeline, spec, "cuda", zerogpu=True, example_call=example_call_kwargs(spec))
     assert "aot_compile" in report.applied and "cache" not in report.applied
     assert dict(report.skipped)["cache"].startswith("replaced by the AoT-compiled transformer")
-    assert calls["applied"] is engine.pipeline.transformer and calls["duration"] >= 600
+    assert calls["applied"] is engine.pipeline.transformer and calls["duration"] == AOT_COMPILE_GPU_SECONDS
     hidden = next(node for node in calls["exported"].graph.nodes if node.name == "hidden_states")
     # Batch and channels fixed; latent frames, height and width left free for every preset and image shape.
     assert [is_concrete_int(size) for size in hidden.meta["val"].shape] == [True, True, False, False, False]
@@ -281,3 +281,35 @@ def test_cpu_preview_lays_vae_convolutions_out_channels_last_without_changing_fr
     plain = engine.generate_frames(request)
     assert fast.shape == plain.shape
     assert np.abs(fast.astype(np.int16) - plain.astype(np.int16)).max() <= 1
+
+
+def test_a_failed_compile_is_a_warning_and_the_cache_hook_goes_on_instead(model_dir, monkeypatch, caplog):
+    """On ZeroGPU the compiled graph replaces the cache hook; when the compile fails the Space must not be left
+    with no speed-up at all, and the operator must be told."""
+
+    def gpu(duration):
+        return lambda function: function
+
+    def aoti_capture(module):
+        raise RuntimeError("torch.export could not trace a data-dependent branch")
+
+    fake = types.SimpleNamespace(GPU=gpu, aoti_capture=aoti_capture)
+    monkeypatch.setitem(sys.modules, "spaces", fake)
+    spec = dataclasses.replace(CATALOG["tiny-wan"], speed=SpeedOptions(cache="first_block", aot_compile=True))
+    engine = load_engine("tiny-wan", data_dir=model_dir, device="cpu")
+    with caplog.at_level("WARNING", logger="reel.model"):
+        report = apply_fast_path(engine.pipeline, spec, "cuda", zerogpu=True, example_call=example_call_kwargs(spec))
+    assert "cache" in report.applied and "aot_compile" not in report.applied
+    assert engine.pipeline.transformer.is_cache_enabled and _hooked_modules(engine.pipeline.transformer)
+    assert dict(report.failed)["aot_compile"].startswith("failed: RuntimeError: torch.export could not trace")
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("aot_compile FAILED for tiny-wan" in line for line in warnings)
+    assert any("cache hook instead" in line for line in warnings)
+    assert report.summary().startswith("on: cache") and "aot_compile failed: RuntimeError" in report.summary()
+
+
+def test_the_fast_path_summary_says_on_or_off_and_why():
+    cpu = apply_fast_path(None, CATALOG["wan2.2-ti2v-5b"], "cpu", zerogpu=False)
+    assert cpu.summary() == "off (not on a GPU (device cpu))"
+    nothing = apply_fast_path(None, CATALOG["tiny-ltx"], "cuda", zerogpu=False)
+    assert nothing.summary() == "off (nothing enabled for this model)"

@@ -24,6 +24,7 @@ from bench.full_size import (
     meta_parameter_counts,
 )
 from model.catalog import CATALOG
+from model.hardware import KINDS
 
 WAN22 = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
 WAN21 = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
@@ -277,9 +278,12 @@ def test_report_evaluates_the_goals_and_prints(capsys, monkeypatch):
 
     spec = CATALOG[gpu.FAST_MODEL]
     result = gpu.measure_model(
-        spec, "cpu", baseline="off", configs=_shrunk(spec.repo_id), request_overrides=_small_request(spec)
+        spec, "cpu", baseline="off", configs=_shrunk(spec.repo_id), request_overrides=_small_request(spec),
+        kind=KINDS["h100"],
     )
     assert "baseline" not in result and "speedup" not in result
+    assert result["estimate"]["kind"] == "h100"
+    assert result["estimate"]["zerogpu_slice_estimated_s"] >= result["estimate"]["estimated_s"] > 0
     models = {spec.key: result}
     goals = {goal["model"]: goal for goal in gpu._evaluate_goals(models)}
     assert goals[spec.key]["value"] == result["fast"]["gpu_s_per_video_s"]
@@ -290,6 +294,9 @@ def test_report_evaluates_the_goals_and_prints(capsys, monkeypatch):
     gpu.print_report(report)
     printed = capsys.readouterr().out
     assert spec.key in printed and "not measured" in printed and "Goals" in printed
+    measured, estimated = result["fast"]["seconds"], result["estimate"]["estimated_s"]
+    assert (f"{spec.key} on h100: measured {measured:.1f} s, estimated {estimated:.1f} s, "
+            f"measured/estimated {measured / estimated:.2f}") in printed
 
     monkeypatch.delenv("REEL_BENCH_MODELS", raising=False)
     assert [s.key for s in gpu._select_specs(None)][0] == DEFAULT_GPU_MODEL  # default model first

@@ -1,0 +1,144 @@
+"""How many seconds of GPU one request asks ZeroGPU for, and what to do when that is more than may be asked.
+
+ZeroGPU stops a call that runs past the duration it asked for ("GPU task aborted") and refuses one that asks for
+more than the visitor's tier allows, while asking for more than needed spends the visitor's quota for nothing.
+So the estimate is what the request needs on the GPU kind at hand, and it is never cut down to fit: a request
+that needs more than the cap runs on the xlarge size where the operator allows it, or is refused before the queue
+with a message that says what would fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+
+from .catalog import ModelSpec
+from .hardware import GpuKind, gpu_kind
+from .requests import MIN_SECONDS, GenerationRequest, InvalidRequest, snap_num_frames
+
+# 120 s: the longest call a standard ZeroGPU visitor may ask for (spaces' own default duration is 60 s).
+DEFAULT_DURATION_CAP_SECONDS = 120
+# Start-up, worst case: every weight downloaded in float32 (how some diffusers repos store them) at an assumed
+# 100 MB/s from the Hub, read back from disk at an assumed 200 MB/s, and each ahead-of-time compile using all
+# the GPU time it asks for (model/aot.py).
+START_DOWNLOAD_BYTES_PER_SECOND = 100_000_000
+START_LOAD_BYTES_PER_SECOND = 200_000_000
+
+
+def estimate_gpu_seconds(spec: ModelSpec, request: GenerationRequest, kind: GpuKind, resident_weight_bytes: int = 0) -> float:
+    """Seconds `request` needs on `kind`, uncapped and unrounded.
+
+    `resident_weight_bytes`: every served model's weights, which ZeroGPU copies into a fresh worker before the
+    call runs. The main process cannot tell whether the worker is fresh, so the copy is always asked for: a few
+    seconds of quota, against a whole clip lost when the call is stopped short.
+    """
+    megapixel_frames = request.width * request.height * request.num_frames / 1e6
+    cost = spec.gpu_cost
+    work = (
+        request.steps * megapixel_frames * cost.seconds_per_step_per_megapixel_frame
+        + megapixel_frames * cost.seconds_per_megapixel_frame
+    )
+    move = resident_weight_bytes / kind.weight_move_bytes_per_second if kind.weight_move_bytes_per_second else 0.0
+    return cost.overhead_seconds + move + work / kind.relative_speed
+
+
+@dataclass(frozen=True)
+class GpuBudget:
+    """What one request asks ZeroGPU for: whole seconds and the size ("large" is the standard size)."""
+
+    seconds: int
+    size: str = "large"
+
+
+@dataclass(frozen=True)
+class GpuPolicy:
+    """The GPU kind requests are planned for, the most one call may ask for, and whether the operator lets a
+    request that does not fit run on the xlarge size (twice the quota per second)."""
+
+    kind: GpuKind
+    cap_seconds: int = DEFAULT_DURATION_CAP_SECONDS
+    allow_xlarge: bool = False
+    resident_weight_bytes: int = 0
+
+    @classmethod
+    def from_env(cls, kind: GpuKind, environ=None) -> "GpuPolicy":
+        """REEL_GPU_DURATION_CAP (seconds) and REEL_ZEROGPU_XLARGE (1 to allow the xlarge size)."""
+        environ = os.environ if environ is None else environ
+        cap = int(environ.get("REEL_GPU_DURATION_CAP", str(DEFAULT_DURATION_CAP_SECONDS)))
+        allow_xlarge = environ.get("REEL_ZEROGPU_XLARGE", "").strip().lower() in ("1", "true", "yes")
+        return cls(kind=kind, cap_seconds=cap, allow_xlarge=allow_xlarge)
+
+    def needs(self, spec: ModelSpec, request: GenerationRequest, kind: GpuKind | None = None) -> float:
+        return estimate_gpu_seconds(spec, request, kind or self.kind, self.resident_weight_bytes)
+
+    def fits(self, spec: ModelSpec, request: GenerationRequest) -> bool:
+        return not self.kind.zerogpu or self.needs(spec, request) <= self.cap_seconds
+
+    def budget(self, spec: ModelSpec, request: GenerationRequest) -> GpuBudget:
+        """The duration and size to ask for; raises InvalidRequest when the request fits no size allowed here.
+
+        Off ZeroGPU nothing stops a long call, so every request gets its estimate and nothing is refused."""
+        needed = self.needs(spec, request)
+        if not self.kind.zerogpu or needed <= self.cap_seconds:
+            return GpuBudget(seconds=max(1, math.ceil(needed)))
+        if self.allow_xlarge and self.kind.xlarge:
+            on_xlarge = self.needs(spec, request, gpu_kind(self.kind.xlarge))
+            if on_xlarge <= self.cap_seconds:
+                return GpuBudget(seconds=max(1, math.ceil(on_xlarge)), size="xlarge")
+        raise InvalidRequest(self.too_long_message(spec, request, needed), "steps")
+
+    def too_long_message(self, spec: ModelSpec, request: GenerationRequest, needed: float) -> str:
+        options = what_fits(self, spec, request)
+        message = (
+            f"This request needs about {math.ceil(needed)} s of GPU time on {self.kind.label}; one request may use "
+            f"at most {self.cap_seconds} s."
+        )
+        if options:
+            return f"{message} What fits: {', or '.join(options)}."
+        return f"{message} Nothing at these settings fits; ask the Space's operator for a larger GPU size."
+
+
+def what_fits(policy: GpuPolicy, spec: ModelSpec, request: GenerationRequest) -> list[str]:
+    """Changes of one setting each that bring `request` within the cap: fewer steps, a shorter clip, a smaller
+    size (the size only for text-to-video: an image request's size follows the image)."""
+    options = []
+    steps = next(
+        (n for n in range(request.steps - 1, spec.min_steps - 1, -1)
+         if policy.fits(spec, dataclasses.replace(request, steps=n))),
+        None,
+    )
+    if steps is not None:
+        options.append(f"{steps} steps")
+    shorter = _longest_fitting_frames(policy, spec, request)
+    if shorter is not None:
+        options.append(f"{shorter / request.fps:.1f} s of video")
+    if request.image is None:
+        for name, (width, height) in spec.presets.items():
+            smaller = dataclasses.replace(request, width=width, height=height, resolution=name)
+            if width * height < request.width * request.height and policy.fits(spec, smaller):
+                options.append(f"the {name} size ({width}×{height})")
+    return options
+
+
+def _longest_fitting_frames(policy: GpuPolicy, spec: ModelSpec, request: GenerationRequest) -> int | None:
+    shortest = snap_num_frames(MIN_SECONDS * spec.fps, spec.frame_step, spec.max_frames)
+    for frames in range(request.num_frames - spec.frame_step, shortest - 1, -spec.frame_step):
+        if policy.fits(spec, dataclasses.replace(request, num_frames=frames)):
+            return frames
+    return None
+
+
+def worst_case_start_seconds(specs: list[ModelSpec], zerogpu: bool = True) -> float:
+    """Seconds from a cold Space to serving `specs`: downloads, loading and, on ZeroGPU, each compile. The README
+    front matter's `startup_duration_timeout` must cover it (tests/test_space_build.py checks)."""
+    from .aot import AOT_COMPILE_GPU_SECONDS
+
+    stored = sum(spec.weights.bytes_in("float32") for spec in specs if spec.weights)
+    compiles = sum(1 for spec in specs if zerogpu and spec.speed.aot_compile)
+    return (
+        stored / START_DOWNLOAD_BYTES_PER_SECOND
+        + stored / START_LOAD_BYTES_PER_SECOND
+        + compiles * AOT_COMPILE_GPU_SECONDS
+    )
