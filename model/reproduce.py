@@ -27,12 +27,16 @@ MAX_MANIFEST_BYTES = 256 * 1024
 _AREA_SLACK = 1.5
 
 
+def _check_size(size: int) -> None:
+    if size > MAX_MANIFEST_BYTES:
+        limit = MAX_MANIFEST_BYTES // 1024
+        raise InvalidRequest(f"The manifest is {size // 1024} KB; the limit is {limit} KB.", "manifest")
+
+
 def load_manifest(manifest) -> dict:
     """A manifest dict from a dict or JSON text, refused above MAX_MANIFEST_BYTES."""
     if isinstance(manifest, (str, bytes)):
-        size = len(manifest.encode() if isinstance(manifest, str) else manifest)
-        if size > MAX_MANIFEST_BYTES:
-            raise InvalidRequest(f"The manifest is {size // 1024} KB; the limit is {MAX_MANIFEST_BYTES // 1024} KB.", "manifest")
+        _check_size(len(manifest.encode() if isinstance(manifest, str) else manifest))
         try:
             manifest = json.loads(manifest)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -42,8 +46,7 @@ def load_manifest(manifest) -> dict:
             size = len(json.dumps(manifest, ensure_ascii=False).encode())
         except (TypeError, ValueError):
             raise InvalidRequest("The manifest holds values that are not JSON.", "manifest") from None
-        if size > MAX_MANIFEST_BYTES:
-            raise InvalidRequest(f"The manifest is {size // 1024} KB; the limit is {MAX_MANIFEST_BYTES // 1024} KB.", "manifest")
+        _check_size(size)
     if not isinstance(manifest, dict):
         raise InvalidRequest("The manifest must be a JSON object.", "manifest")
     return manifest
@@ -70,7 +73,8 @@ def _check_image(image, entry: dict, what: str, where: str):
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
         raise InvalidRequest(f"{where}the manifest's {what} entry is malformed.", "manifest")
     if image is None:
-        raise InvalidRequest(f"{where}this was made from an {what} (sha256 {entry['sha256'][:12]}...); provide it.", "image")
+        named = entry["sha256"][:12]
+        raise InvalidRequest(f"{where}this was made from an {what} (sha256 {named}...); provide it.", "image")
     try:
         digest = pixel_sha256(to_rgb(image))
     except Exception:
@@ -125,7 +129,8 @@ def is_storyboard(manifest: dict) -> bool:
 def style_from_manifest(manifest: dict) -> Style:
     """The style a storyboard was made with; none for a single clip."""
     style = manifest.get("style") or {"name": "none", "prompt_suffix": "", "negative_prompt": ""}
-    if not isinstance(style, dict) or not all(isinstance(style.get(k), str) for k in ("name", "prompt_suffix", "negative_prompt")):
+    fields = ("name", "prompt_suffix", "negative_prompt")
+    if not isinstance(style, dict) or not all(isinstance(style.get(name), str) for name in fields):
         raise InvalidRequest("The manifest's style is malformed.", "manifest")
     return Style(style["name"], style["prompt_suffix"], style["negative_prompt"])
 
@@ -147,7 +152,8 @@ def plan_from_manifest(spec: ModelSpec, manifest, reference=None, end_images=Non
             if entry.get("input_image") is not None:
                 raise InvalidRequest(f"{where}only the first shot may start from an input image.", "manifest")
             if continuity.continues is None:
-                raise InvalidRequest(f"{where}{spec.label} makes video from text only and cannot continue a shot.", "manifest")
+                message = f"{where}{spec.label} makes video from text only and cannot continue a shot."
+                raise InvalidRequest(message, "manifest")
             if (request.width, request.height) != (planned[0].request.width, planned[0].request.height):
                 raise InvalidRequest(f"{where}every shot must have the first shot's size.", "manifest")
         overlap = continuity.overlap if index > 0 else 0

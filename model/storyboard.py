@@ -125,11 +125,14 @@ def parse_shots(value) -> list:
     """JSON text or an already-decoded list of shot objects; only the outer shape is checked here."""
     if isinstance(value, (str, bytes)):
         if len(value) > MAX_SHOTS_JSON_CHARS:
-            raise InvalidRequest(f"The shots text is too long; the limit is {MAX_SHOTS_JSON_CHARS // 1024} KB.", "shots")
+            limit = MAX_SHOTS_JSON_CHARS // 1024
+            raise InvalidRequest(f"The shots text is too long; the limit is {limit} KB.", "shots")
         try:
             value = json.loads(value)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise InvalidRequest(f"The shots are not valid JSON ({error.msg if hasattr(error, 'msg') else error}).", "shots") from None
+        except json.JSONDecodeError as error:
+            raise InvalidRequest(f"The shots are not valid JSON ({error.msg}).", "shots") from None
+        except UnicodeDecodeError:
+            raise InvalidRequest("The shots are not valid JSON (not UTF-8 text).", "shots") from None
     if not isinstance(value, (list, tuple)):
         raise InvalidRequest("The shots must be a list of shots, each with a prompt and seconds.", "shots")
     if not value:

@@ -87,7 +87,8 @@ def test_three_shots_stitch_into_the_frames_and_boundaries_the_manifest_states(s
                             on_progress=lambda fraction, text: progress.append((fraction, text)))
     manifest, frames = result.manifest, result.frames
     assert len(calls) == 3 and result.generated_shots == (1, 2, 3)
-    assert frames.dtype == np.uint8 and frames.shape == (manifest["num_frames"], manifest["height"], manifest["width"], 3)
+    assert frames.dtype == np.uint8
+    assert frames.shape == (manifest["num_frames"], manifest["height"], manifest["width"], 3)
     assert manifest["num_frames"] == planned.num_frames
     entries = manifest["shots"]
     assert [entry["shot"] for entry in entries] == [1, 2, 3]
@@ -99,7 +100,8 @@ def test_three_shots_stitch_into_the_frames_and_boundaries_the_manifest_states(s
     # Shot 1 is in the video as generated; each later shot is its colour-corrected frames minus the overlap.
     assert np.array_equal(frames[: entries[0]["last_frame"] + 1], raws[0])
     for entry, raw in zip(entries[1:], raws[1:]):
-        correction = ColourCorrection(tuple(entry["colour_correction"]["gain"]), tuple(entry["colour_correction"]["offset"]))
+        numbers = entry["colour_correction"]
+        correction = ColourCorrection(tuple(numbers["gain"]), tuple(numbers["offset"]))
         assert np.array_equal(frames[entry["first_frame"] : entry["last_frame"] + 1], correction.apply(raw)[overlap:])
         assert entry["generated_frames"] == len(raw) and entry["mode"] == "continuation"
     # A later shot's asked seconds are its new frames (each clip is frame_step*k+1 frames, sharing the cut frame).
@@ -109,7 +111,8 @@ def test_three_shots_stitch_into_the_frames_and_boundaries_the_manifest_states(s
     assert new_frames[2] == snap_num_frames(1.0 * spec.fps, spec.frame_step, spec.max_frames) - 1 == spec.fps
     assert all(", cinematic film still" in entry["prompt"] for entry in entries)
     assert {(call["width"], call["height"]) for call in calls} == {(manifest["width"], manifest["height"])}
-    for field in ("model", "style", "seed", "resolution", "steps", "fps", "width", "height", "created_at", "app_version"):
+    top_fields = ("model", "style", "seed", "resolution", "steps", "fps", "width", "height", "created_at", "app_version")
+    for field in top_fields:
         assert field in manifest
     texts = [text for _, text in progress]
     assert "Shot 1/3 · Denoising step 1/1" in texts and "Shot 3/3 · Denoising step 1/1" in texts
