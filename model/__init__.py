@@ -10,8 +10,60 @@ from .loading import ModelUnavailable, load_engine, load_engines, parse_model_li
 from .memory import MemoryPlan, MemoryPlanError, check_memory, plan_memory
 from .requests import MAX_PROMPT_CHARS, GenerationRequest, InvalidRequest, plan_request
 from .version import APP_VERSION
+from .continuity import (
+    ColourCorrection,
+    ColourStats,
+    Continuity,
+    ShotInputs,
+    colour_drift,
+    colour_stats,
+    continuity_for,
+    match_colour,
+)
+from .extend import extend_clip
+from .reproduce import MAX_MANIFEST_BYTES, ReproducedStoryboard, load_manifest, plan_from_manifest, reproduce
+from .shot_cache import ShotCache
+from .storyboard import (
+    MAX_SHOTS,
+    STYLE_PRESETS,
+    PlannedShot,
+    StoryboardPlan,
+    Style,
+    parse_shots,
+    plan_storyboard,
+    resolve_style,
+)
+from .storyboard_runner import RenderedStoryboard, ShotFailed, StoryboardResult, render_storyboard, run_storyboard
 
 __all__ = [
+    "MAX_MANIFEST_BYTES",
+    "MAX_SHOTS",
+    "STYLE_PRESETS",
+    "ColourCorrection",
+    "ColourStats",
+    "Continuity",
+    "PlannedShot",
+    "RenderedStoryboard",
+    "ReproducedStoryboard",
+    "ShotCache",
+    "ShotFailed",
+    "ShotInputs",
+    "StoryboardPlan",
+    "StoryboardResult",
+    "Style",
+    "colour_drift",
+    "colour_stats",
+    "continuity_for",
+    "extend_clip",
+    "load_manifest",
+    "match_colour",
+    "parse_shots",
+    "plan_from_manifest",
+    "plan_storyboard",
+    "render_storyboard",
+    "reproduce",
+    "resolve_style",
+    "run_storyboard",
     "APP_VERSION",
     "CATALOG",
     "KINDS",

@@ -108,7 +108,14 @@ class VideoEngine:
         """Validate one request; `image` (PIL image or None) makes it image-to-video."""
         return plan_request(self.spec, image=image, image_alternatives=self.image_alternatives, **kwargs)
 
-    def _call_kwargs(self, request: GenerationRequest, on_progress: ProgressCallback) -> dict:
+    def _call_kwargs(
+        self,
+        request: GenerationRequest,
+        on_progress: ProgressCallback,
+        start_image=None,
+        start_frames=None,
+        end_image=None,
+    ) -> dict:
         def report_step(pipeline, step_index, timestep, callback_kwargs):
             done = step_index + 1
             span = _DENOISE_PHASE_END - _TEXT_PHASE_END
@@ -136,8 +143,40 @@ class VideoEngine:
             kwargs["timesteps"] = list(timesteps)
         if request.image is not None:
             kwargs["image"] = request.image
+        self._add_conditioning(kwargs, request, start_image, start_frames, end_image)
         kwargs.update(self.spec.extra_call_kwargs)
         return kwargs
+
+    def _add_conditioning(self, kwargs: dict, request: GenerationRequest, start_image, start_frames, end_image):
+        """Storyboard conditioning (model/continuity.py decides what to give): a start picture, the previous
+        shot's last frames (uint8 (N, H, W, 3), LTX only) and a picture to end on.
+
+        LTXConditionPipeline refuses `image` next to `conditions`, so on LTX everything, the request's own image
+        included, becomes one list of conditions; Wan image-to-video takes `image` and `last_image`.
+        """
+        if start_image is None and start_frames is None and end_image is None:
+            return
+        if self.spec.family == "ltx":
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+            from PIL import Image
+
+            first = start_image if start_image is not None else kwargs.pop("image", None)
+            conditions = []
+            if first is not None:
+                conditions.append(LTXVideoCondition(image=first, frame_index=0))
+            if start_frames is not None:
+                video = [Image.fromarray(frame) for frame in np.asarray(start_frames, dtype=np.uint8)]
+                conditions.append(LTXVideoCondition(video=video, frame_index=0))
+            if end_image is not None:
+                conditions.append(LTXVideoCondition(image=end_image, frame_index=request.num_frames - 1))
+            kwargs["conditions"] = conditions
+            return
+        if start_frames is not None:
+            raise ValueError(f"{self.spec.label} continues from one picture, not from frames")
+        if start_image is not None:
+            kwargs["image"] = start_image
+        if end_image is not None:
+            kwargs["last_image"] = end_image
 
     def _set_vae_tiling(self, request: GenerationRequest) -> None:
         threshold = self.vae_tiling_min_pixels
@@ -148,11 +187,23 @@ class VideoEngine:
         else:
             self.pipeline.vae.disable_tiling()
 
-    def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress) -> np.ndarray:
-        """uint8 frames (F, H, W, 3) for one request; the same request, seed and image give the same frames."""
-        if request.image is not None and self.image_pipeline is None:
+    def generate_frames(
+        self,
+        request: GenerationRequest,
+        on_progress: ProgressCallback = _no_progress,
+        *,
+        start_image=None,
+        start_frames=None,
+        end_image=None,
+    ) -> np.ndarray:
+        """uint8 frames (F, H, W, 3) for one request; the same request, seed and image give the same frames.
+
+        The keyword-only conditioning (see _add_conditioning) is how a storyboard shot continues the one before
+        and ends on a keyframe; without it this is exactly the single-clip call."""
+        conditioned = any(item is not None for item in (request.image, start_image, start_frames, end_image))
+        if conditioned and self.image_pipeline is None:
             raise ValueError(f"{self.spec.label} cannot animate an image")
-        pipeline = self.image_pipeline if request.image is not None else self.pipeline
+        pipeline = self.image_pipeline if conditioned else self.pipeline
         on_progress(0.0, "Encoding text")
         with self._lock, torch.inference_mode():
             logger.info(
@@ -161,7 +212,7 @@ class VideoEngine:
                 request.mode,
             )
             self._set_vae_tiling(request)
-            output = pipeline(**self._call_kwargs(request, on_progress))
+            output = pipeline(**self._call_kwargs(request, on_progress, start_image, start_frames, end_image))
             return video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
 
     def manifest(self, request: GenerationRequest, created_at: datetime) -> dict:

@@ -1,0 +1,110 @@
+"""Finished storyboard shots on disk, so re-rolling one shot regenerates only it and the shots after it.
+
+A shot's key hashes everything that decides its frames (see shot_key); its frames are stored compressed as
+`<key>.npz`. Writes go to a temporary file in the same folder and are renamed into place, so a reader never
+sees half a file; a file that does not load as exactly the frames expected is a miss (and is removed). The
+folder is kept under a byte budget by removing the least recently used files first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger("reel.model")
+
+DEFAULT_CACHE_BYTES = 2 * 1024**3
+_SUFFIX = ".npz"
+
+
+def shot_key(parts: dict) -> str:
+    """sha256 of the parts as canonical JSON: the same inputs always give the same name."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ShotCache:
+    """uint8 frames by key, under `directory`, at most `max_bytes` in total (oldest used evicted)."""
+
+    def __init__(self, directory: Path, max_bytes: int = DEFAULT_CACHE_BYTES):
+        if max_bytes <= 0:
+            raise ValueError("max_bytes must be positive")
+        self.directory = Path(directory)
+        self.max_bytes = int(max_bytes)
+        self._lock = threading.Lock()
+
+    def _path(self, key: str) -> Path:
+        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError("a cache key is a sha256 hex digest")
+        return self.directory / f"{key}{_SUFFIX}"
+
+    def get(self, key: str, shape: tuple[int, ...] | None = None) -> np.ndarray | None:
+        """The cached frames, or None when absent, unreadable or not of `shape` (then the file is dropped)."""
+        path = self._path(key)
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                frames = stored["frames"]
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            logger.warning("Dropping unreadable cached shot %s (%s)", path.name, type(error).__name__)
+            self._discard(path)
+            return None
+        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or (shape and frames.shape != shape):
+            logger.warning("Dropping cached shot %s of unexpected shape %s", path.name, frames.shape)
+            self._discard(path)
+            return None
+        try:
+            os.utime(path)  # most recently used: evicted last
+        except OSError:
+            pass
+        return frames
+
+    def put(self, key: str, frames: np.ndarray) -> None:
+        frames = np.ascontiguousarray(frames, dtype=np.uint8)
+        path = self._path(key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".shot-", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez_compressed(file, frames=frames)
+            os.replace(temporary, path)
+        except BaseException:
+            self._discard(Path(temporary))
+            raise
+        self.evict()
+
+    def evict(self) -> None:
+        """Remove least recently used shots until the folder fits the budget."""
+        with self._lock:
+            entries = []
+            for path in self.directory.glob(f"*{_SUFFIX}"):
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                entries.append((info.st_mtime_ns, info.st_size, path))
+            total = sum(size for _, size, _ in entries)
+            for _, size, path in sorted(entries):
+                if total <= self.max_bytes:
+                    break
+                self._discard(path)
+                total -= size
+
+    def total_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.directory.glob(f"*{_SUFFIX}"))
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        try:
+            path.unlink()
+        except OSError:
+            pass

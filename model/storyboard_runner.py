@@ -1,0 +1,223 @@
+"""Running a planned storyboard shot by shot: conditioning, cache, colour matching, stitching, manifest.
+
+The app decides how each shot runs (`run_shot`, e.g. its own ZeroGPU call) and may stop the storyboard before a
+shot (`before_shot`, e.g. a quota reservation that raises). Finished shots go to the shot cache as generated,
+so a retry after a failure, or a re-roll of a later shot, starts where it has to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import diffusers
+import numpy as np
+
+from .continuity import (
+    ColourStats,
+    ShotInputs,
+    colour_drift,
+    colour_stats,
+    continuation_inputs,
+    continuity_for,
+    frames_sha256,
+    match_colour,
+    stitch,
+)
+from .encoding import encode_mp4
+from .engine import MANIFEST_REQUEST_FIELDS, VideoEngine
+from .images import pixel_sha256
+from .shot_cache import ShotCache, shot_key
+from .storyboard import PlannedShot, StoryboardPlan
+from .version import APP_VERSION
+
+# run_shot(request, inputs, on_progress) -> uint8 frames (F, H, W, 3)
+RunShot = Callable[..., np.ndarray]
+
+
+class ShotFailed(RuntimeError):
+    """A shot raised while generating; `shot` is its 1-based number, the original error is `__cause__`."""
+
+    def __init__(self, shot: int, error: BaseException):
+        super().__init__(f"Shot {shot} failed: {error}")
+        self.shot = shot
+        self.error = error
+
+
+@dataclass(frozen=True)
+class StoryboardResult:
+    frames: np.ndarray  # uint8 (F, H, W, 3)
+    manifest: dict
+    generated_shots: tuple[int, ...]  # 1-based numbers of the shots that ran (the rest came from the cache)
+
+
+@dataclass(frozen=True)
+class RenderedStoryboard:
+    path: Path
+    manifest: dict
+    frames: np.ndarray
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    pass
+
+
+def _cache_parts(engine: VideoEngine, plan: StoryboardPlan, shot: PlannedShot, conditioning: dict | None) -> dict:
+    request = shot.request
+    return {
+        "model": engine.spec.key,
+        "source": engine.source,
+        "diffusers": diffusers.__version__,
+        "request": {name: getattr(request, name) for name in MANIFEST_REQUEST_FIELDS if name != "mode"},
+        "reference": pixel_sha256(request.image) if request.image is not None else None,
+        "style": plan.style.as_dict(),
+        "start": conditioning,
+        "end": pixel_sha256(shot.end_image) if shot.end_image is not None else None,
+    }
+
+
+def _progress_for(on_progress, number: int, total: int, first: int, count: int):
+    """Map one shot's 0..1 progress into its slice of the whole bar, with "Shot n/N · " before the text."""
+
+    def report(fraction: float, text: str) -> None:
+        on_progress(min(1.0, ((number - first) + fraction) / count), f"Shot {number}/{total} · {text}")
+
+    return report
+
+
+def run_shots(
+    engine: VideoEngine,
+    plan: StoryboardPlan,
+    shots: tuple[PlannedShot, ...],
+    previous: np.ndarray | None,
+    target: ColourStats | None,
+    cache: ShotCache | None,
+    run_shot: RunShot | None,
+    before_shot: Callable[[int], None] | None,
+    on_progress,
+    total_shots: int,
+    created_at: datetime,
+) -> tuple[np.ndarray, list[dict], ColourStats, tuple[int, ...]]:
+    """Generate `shots` after the video `previous` (None: from the start); returns the stitched video, the
+    shots' manifests, the colour target and which shots ran. Shared by storyboards and clip extension."""
+    continuity = continuity_for(engine.spec)
+    run_shot = run_shot or (lambda request, inputs, progress: engine.generate_frames(
+        request, progress, **inputs.engine_kwargs()))
+    video = previous
+    manifests, generated = [], []
+    first_number = shots[0].index + 1
+    for shot in shots:
+        number = shot.index + 1
+        report = _progress_for(on_progress, number, total_shots, first_number, len(shots))
+        inputs, conditioning = ShotInputs(end_image=shot.end_image), None
+        if shot.continues:
+            inputs, conditioning = continuation_inputs(continuity, video)
+            inputs = ShotInputs(inputs.start_image, inputs.start_frames, shot.end_image)
+        request = shot.request
+        expected = (request.num_frames, request.height, request.width, 3)
+        key = shot_key(_cache_parts(engine, plan, shot, conditioning))
+        raw = cache.get(key, expected) if cache is not None else None
+        if raw is not None:
+            report(1.0, "Reused from cache")
+        else:
+            if before_shot is not None:
+                before_shot(number)  # may raise: the storyboard stops here, earlier shots stay cached
+            try:
+                raw = np.asarray(run_shot(request, inputs, report))
+            except Exception as error:
+                raise ShotFailed(number, error) from error
+            if raw.dtype != np.uint8 or raw.shape != expected:
+                raise ShotFailed(number, ValueError(f"got frames {raw.dtype} {raw.shape}, expected {expected}"))
+            if cache is not None:
+                cache.put(key, raw)
+            generated.append(number)
+        correction, drift = None, None
+        if video is None:
+            frames = raw
+            target = target or colour_stats(raw)
+        else:
+            frames, fix = match_colour(raw, target)
+            correction = fix.as_dict()
+            drift = {
+                "raw": colour_drift(video, raw[shot.overlap:]),
+                "matched": colour_drift(video, frames[shot.overlap:]),
+            }
+        first_frame = 0 if video is None else len(video)
+        video = stitch(video, frames, shot.overlap)
+        entry = engine.manifest(request, created_at)
+        entry.update(
+            shot=number, mode="continuation" if shot.continues else entry["mode"], first_frame=first_frame,
+            last_frame=len(video) - 1, generated_frames=request.num_frames, dropped_leading_frames=shot.overlap,
+            continues_from=conditioning, end_image=shot.end_image_entry, colour_correction=correction,
+            colour_drift_at_cut=drift,
+        )
+        manifests.append(entry)
+    return video, manifests, target, tuple(generated)
+
+
+def storyboard_manifest(plan: StoryboardPlan, frames: np.ndarray, shots: list[dict], target: ColourStats,
+                        created_at: datetime, kind: str = "storyboard") -> dict:
+    return {
+        "kind": kind,
+        "model": plan.model,
+        "style": plan.style.as_dict(),
+        "seed": plan.seed,
+        "resolution": plan.resolution,
+        "steps": plan.steps,
+        "guidance": plan.guidance,
+        "fps": plan.fps,
+        "width": plan.width,
+        "height": plan.height,
+        "num_frames": int(len(frames)),
+        "colour_target": {"source": plan.colour_target, **target.as_dict()},
+        "created_at": created_at.isoformat(timespec="seconds"),
+        "app_version": APP_VERSION,
+        "shots": shots,
+    }
+
+
+def run_storyboard(
+    engine: VideoEngine,
+    plan: StoryboardPlan,
+    cache: ShotCache | None = None,
+    run_shot: RunShot | None = None,
+    before_shot: Callable[[int], None] | None = None,
+    on_progress=_no_progress,
+    created_at: datetime | None = None,
+) -> StoryboardResult:
+    """All shots of `plan`, stitched, with the storyboard manifest. Raises ShotFailed naming the shot."""
+    if plan.model != engine.spec.key:
+        raise ValueError(f"the plan is for {plan.model}, the engine serves {engine.spec.key}")
+    created_at = created_at or datetime.now(timezone.utc)
+    reference = plan.reference_image
+    target = None
+    if plan.colour_target == "reference" and reference is not None:
+        target = colour_stats(np.asarray(reference)[None])
+    frames, shots, target, generated = run_shots(
+        engine, plan, plan.shots, None, target, cache, run_shot, before_shot, on_progress, len(plan.shots),
+        created_at,
+    )
+    return StoryboardResult(frames, storyboard_manifest(plan, frames, shots, target, created_at), generated)
+
+
+def render_storyboard(
+    engine: VideoEngine,
+    plan: StoryboardPlan,
+    output_dir: Path,
+    cache: ShotCache | None = None,
+    run_shot: RunShot | None = None,
+    before_shot: Callable[[int], None] | None = None,
+    on_progress=_no_progress,
+) -> RenderedStoryboard:
+    """run_storyboard, then one MP4 in output_dir with the manifest in its container tag."""
+    result = run_storyboard(engine, plan, cache, run_shot, before_shot, lambda f, t: on_progress(0.95 * f, t))
+    on_progress(0.95, "Encoding video")
+    stamp = datetime.now(timezone.utc)
+    name = f"reel-storyboard-{stamp:%Y%m%d-%H%M%S}-{plan.seed}-{uuid.uuid4().hex[:8]}.mp4"
+    path = encode_mp4(result.frames, plan.fps, Path(output_dir) / name, result.manifest,
+                      preset=engine.spec.encoder_preset)
+    on_progress(1.0, "Done")
+    return RenderedStoryboard(path, result.manifest, result.frames)
