@@ -68,8 +68,13 @@ def format_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def clips_quota_message(limit: int, who: str = "This token") -> str:
+def clips_quota_message(limit: int, who: str = "This token", used: int | None = None, asked: int = 1) -> str:
     noun = "clip" if limit == 1 else "clips"
+    if used is not None and asked > 1 and used < limit:  # some left, not enough for every shot
+        return (
+            f"{who} has {limit - used} of its {limit} {noun} left for today, not enough for {asked} shots. "
+            f"Use fewer shots, or wait: {QUOTA_RESET_NOTE}"
+        )
     return f"{who} has used its {limit} {noun} for today; {QUOTA_RESET_NOTE}"
 
 

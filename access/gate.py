@@ -124,17 +124,19 @@ class Gate:
             self._refused(client)
             raise
 
-    def check_quota(self, grant: Grant, seconds: float) -> None:
-        """Advisory QuotaExceeded before queueing; no reservation, no audit row."""
+    def check_quota(self, grant: Grant, seconds: float, clips: int = 1) -> None:
+        """Advisory QuotaExceeded before queueing (``clips`` clips of ``seconds`` in all); no reservation, no
+        audit row."""
         if grant.source == "hf":
             self.store.check_quota_for(
                 grant.quota_key,
                 seconds,
                 daily_limit=grant.daily_limit,
                 daily_seconds=grant.daily_seconds,
+                clips=clips,
             )
         else:
-            self.store.check_quota(grant.label, seconds)
+            self.store.check_quota(grant.label, seconds, clips=clips)
 
     # -- around a render ------------------------------------------------
 

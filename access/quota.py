@@ -104,17 +104,18 @@ class QuotaMixin:
                 conn, quota_key, seconds, daily_limit, daily_seconds, who=who
             )
 
-    def check_quota(self, label: str, seconds: float) -> None:
-        """Advisory, read-only: raise QuotaExceeded now if ``reserve`` would.
+    def check_quota(self, label: str, seconds: float, clips: int = 1) -> None:
+        """Advisory, read-only: raise QuotaExceeded now if ``clips`` reservations of ``seconds`` in all would.
 
-        Lets a validator refuse before queueing; only ``reserve`` is binding.
+        Lets a validator refuse before queueing (a storyboard checks all its shots at once); only ``reserve``
+        is binding.
         """
         seconds = _check_seconds(seconds)
         with self._connect() as conn:
             conn.execute("BEGIN")  # one snapshot for both reads
             try:
                 limits = self._token_limits(conn, label)
-                self._check_in(conn, label, seconds, *limits, who="This token")
+                self._check_in(conn, label, seconds, *limits, who="This token", clips=clips)
             finally:
                 conn.execute("ROLLBACK")
 
@@ -126,11 +127,12 @@ class QuotaMixin:
         daily_limit: int | None = None,
         daily_seconds: float | None = None,
         who: str = "Your account",
+        clips: int = 1,
     ) -> None:
         """Advisory counterpart of ``reserve_for``."""
         seconds = _check_seconds(seconds)
         with self._connect() as conn:
-            self._check_in(conn, quota_key, seconds, daily_limit, daily_seconds, who)
+            self._check_in(conn, quota_key, seconds, daily_limit, daily_seconds, who, clips=clips)
 
     # -- settling -------------------------------------------------------
 
@@ -231,16 +233,17 @@ class QuotaMixin:
         daily_limit: int | None,
         daily_seconds: float | None,
         who: str,
+        clips: int = 1,
     ) -> str:
-        """Raise QuotaExceeded if one more clip of ``seconds`` would not fit; return the day."""
+        """Raise QuotaExceeded if ``clips`` more clips of ``seconds`` in all would not fit; return the day."""
         day = utc_day(self._now())
-        clips, used = conn.execute(
+        made, used = conn.execute(
             "SELECT count(*), total(seconds) FROM reservations"
             " WHERE quota_key = ? AND day = ?",
             (key, day),
         ).fetchone()
-        if daily_limit is not None and clips + 1 > daily_limit:
-            raise QuotaExceeded(clips_quota_message(daily_limit, who))
+        if daily_limit is not None and made + clips > daily_limit:
+            raise QuotaExceeded(clips_quota_message(daily_limit, who, used=made, asked=clips))
         if daily_seconds is not None and used + seconds > daily_seconds + _EPSILON:
             raise QuotaExceeded(seconds_quota_message(daily_seconds, used, seconds, who))
         return day

@@ -12,6 +12,7 @@ import numpy as np
 from model import CATALOG, plan_request
 
 from .live_server import start_server
+from .storyboard import drift_summary, measure_storyboard_and_bare, ratios_median, synthetic_cast_drift
 
 # The default preview request: what a person gets by typing a prompt and pressing Generate.
 PROMPT = "a paper boat drifting down a rain-soaked street at dusk"
@@ -175,10 +176,15 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
             e2e_samples, bare_samples, handler_seconds, settings, preview_frames = measure_end_to_end_and_bare(
                 server, token, runs
             )
+            story_samples, story_bare_samples, story_handler, manifests, story_settings = measure_storyboard_and_bare(
+                server, token, runs
+            )
             rejections, overlapped = measure_rejections_under_load(server, token, reject_calls)
         finally:
             server.stop()
         channels_last, plain_layout = measure_channels_last(server.data_dir, runs=max(3, runs // 3))
+        drift = drift_summary(manifests)
+        cast_drift = synthetic_cast_drift(server.data_dir)
     preview_preset = CATALOG["tiny-ltx"].encoder_preset
     reel_encode, diffusers_encode = measure_encoders(preview_frames, preview_preset, runs)
     smooth_reel, smooth_diffusers = measure_encoders(smooth_frames(), "veryfast", runs)
@@ -191,6 +197,23 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         "bare_rounds_s": [round(b, 3) for b in bare_samples],
         "handler_seconds": statistics.median(handler_seconds),
         "outside_handler_seconds": statistics.median(e - h for e, h in zip(e2e_samples, handler_seconds)),
+        "storyboard_seconds": statistics.median(story_samples),
+        "storyboard_bare_seconds": statistics.median(story_bare_samples),
+        # /storyboard (4 shots) over the sum of its 4 bare pipeline calls, median of per-round ratios.
+        "storyboard_over_bare": ratios_median(story_samples, story_bare_samples),
+        "storyboard_rounds_s": [round(s, 3) for s in story_samples],
+        "storyboard_bare_rounds_s": [round(b, 3) for b in story_bare_samples],
+        "storyboard_handler_seconds": statistics.median(story_handler),
+        "storyboard_settings": story_settings,
+        # Colour drift at the cuts of the timed storyboards (0-255 units, median over all cuts).
+        "drift_raw": drift["raw"],
+        "drift_matched": drift["matched"],
+        "drift_matched_over_raw": drift["matched_over_raw"],
+        "drift_cuts": drift["cuts"],
+        # SYNTHETIC: the same storyboard with a growing colour cast put on shots 2-4 (bench/storyboard.py).
+        "synthetic_cast_drift_raw": cast_drift["raw"],
+        "synthetic_cast_drift_matched": cast_drift["matched"],
+        "synthetic_cast_drift_matched_over_raw": cast_drift["matched_over_raw"],
         "vae_channels_last_speedup": plain_layout / channels_last,
         "preview_settings": settings,
         "reel_encode_seconds": reel_encode,

@@ -27,6 +27,9 @@ Environment knobs (all optional):
   REEL_BENCH_MODELS=key,key     catalog keys to run (default: every real entry, the default GPU model first)
   REEL_BENCH_BASELINE=float32   float32 | bfloat16 (bf16 without the fast path: isolates cache and tiling) | off
   REEL_BENCH_BASELINE_STEPS=4   steps the baseline runs before scaling; 0 runs every default step
+  REEL_BENCH_STORYBOARD_SHOTS=12  shots of 5 s in the fast model's storyboard row (bench/gpu_storyboard.py: GPU
+                                seconds per video second of a one-minute storyboard, on the fast variant's engine
+                                after its timed request); 0 skips it
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from .gpu_measure import (  # noqa: F401 (SEED, WARMUP_STEPS, default_request, m
     measure_variant,
 )
 from .gpu_report import FAST_MODEL, _evaluate_goals, _notes, print_report  # noqa: F401 (FAST_MODEL: re-exported)
+from .gpu_storyboard import STORYBOARD_SHOTS
 from .gpu_timing import GIB, _gib  # noqa: F401 (GIB: re-exported)
 
 NO_GPU_MESSAGE = (
@@ -95,6 +99,7 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
     if baseline_steps is None:
         baseline_steps = int(os.environ.get("REEL_BENCH_BASELINE_STEPS", DEFAULT_BASELINE_STEPS))
     specs = _select_specs(models)
+    storyboard_shots = int(os.environ.get("REEL_BENCH_STORYBOARD_SHOTS", STORYBOARD_SHOTS))
 
     device = torch.device("cuda", torch.cuda.current_device())
     properties = torch.cuda.get_device_properties(device)
@@ -109,12 +114,14 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
         "prompt": PROMPT,
         "baseline": baseline,
         "baseline_steps": baseline_steps or "all",
+        "storyboard_shots": storyboard_shots,
         "models": {},
     }
     for spec in specs:
         print(f"[bench --gpu] {spec.key}: building {spec.repo_id} at full size with random weights ...", flush=True)
+        storyboard = {"shots": storyboard_shots} if spec.key == FAST_MODEL and storyboard_shots > 0 else None
         report["models"][spec.key] = measure_model(
-            spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind
+            spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind, storyboard=storyboard
         )
     report["goals"] = _evaluate_goals(report["models"])
     report["notes"] = _notes(report["models"])

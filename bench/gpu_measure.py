@@ -60,10 +60,14 @@ def measure_variant(
     steps: int | None = None,
     configs=None,
     parameter_counts: dict[str, int] | None = None,
+    storyboard: dict | None = None,
 ) -> dict:
     """Build the full-size pipeline for `spec` in `dtype`, optionally with the fast path, warm it up and time one
     `request` (with `steps` steps when given, then scaled to the request's steps). Errors (out of memory above
-    all) are reported in the result, not raised, so one model cannot stop the others."""
+    all) are reported in the result, not raised, so one model cannot stop the others.
+
+    `storyboard` (keyword arguments of bench/gpu_storyboard.py's measure_storyboard, e.g. {"shots": 12}): then
+    the same engine also runs that storyboard, into result["storyboard"]."""
     from model.engine import VideoEngine
 
     from .full_size import build_full_size_pipeline
@@ -152,6 +156,11 @@ def measure_variant(
                 "vae_tiling": bool(getattr(pipeline.vae, "use_tiling", False)),
             }
         )
+        if storyboard is not None:
+            from .gpu_storyboard import measure_storyboard
+
+            probe.detach()  # its synchronised hooks would slow every pass of the storyboard
+            result["storyboard"] = measure_storyboard(engine, device, **storyboard)
     except (torch.OutOfMemoryError, MemoryError) as error:
         result["error"] = f"out of memory: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
     except Exception as error:  # one model's failure is reported, the others still run
@@ -197,8 +206,10 @@ def measure_model(
     configs=None,
     request_overrides: dict | None = None,
     kind=None,
+    storyboard: dict | None = None,
 ) -> dict:
     """Both variants of one catalog model at its default settings (request_overrides: tests shrink the request).
+    `storyboard`: the fast variant also runs a storyboard (see measure_variant).
 
     `kind` (model.hardware.GpuKind): the GPU this runs on; the result then carries what Reel's GPU time estimate
     says for the same request there, to set against the measured seconds."""
@@ -215,7 +226,7 @@ def measure_model(
         "settings": _settings(request),
         "fast": measure_variant(
             spec, request, device, fast=True, dtype=getattr(torch, spec.torch_dtype), configs=configs,
-            parameter_counts=counts,
+            parameter_counts=counts, storyboard=storyboard,
         ),
     }
     result["fast"]["all_passes_full_estimate_s"] = (

@@ -34,6 +34,10 @@ def _progress(key: str, variant: dict) -> None:
         line = (f"{variant['seconds']:.1f} s, {variant['gpu_s_per_video_s']:.2f} s per second of video, "
                 f"peak {_fmt(variant['peak_gib'], '.1f')} GiB")
     print(f"[bench --gpu] {key} {variant['variant']} ({variant['dtype']}): {line}", flush=True)
+    if variant.get("storyboard"):
+        from .gpu_storyboard import storyboard_line
+
+        print(f"[bench --gpu] {storyboard_line(key, variant['storyboard'])}", flush=True)
 
 
 def _evaluate_goals(models: dict) -> list[dict]:
@@ -96,6 +100,15 @@ def print_report(report: dict) -> None:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[goal["met"]]
         print(f"  {goal['what']}: {goal['model']} ({goal['settings']}): {goal['metric']} = "
               f"{_fmt(goal['value'])} (goal < {goal['below']:g})  {verdict}")
+    storyboards = {key: model["fast"]["storyboard"] for key, model in report["models"].items()
+                   if model["fast"].get("storyboard")}
+    if storyboards:
+        from .gpu_storyboard import storyboard_line
+
+        print()
+        print("Storyboard (fast path, Reel's storyboard runner, GPU s = the shots' generate_frames calls):")
+        for key, storyboard in storyboards.items():
+            print(f"  {storyboard_line(key, storyboard)}")
     print()
     print("GPU time: measured (fast path) against Reel's estimate for the same request:")
     for key, model in report["models"].items():

@@ -96,3 +96,41 @@ def probe_video(path: Path) -> dict:
             "num_frames": decoded,
             "fps": float(stream.average_rate) if stream.average_rate else None,
         }
+
+
+class NotAReelVideo(ValueError):
+    """A file that is not a video Reel made (or cannot be read as one); the message says so."""
+
+
+# A Reel video is at most a minute at the largest preset: refuse decoding anything that could be much larger.
+MAX_DECODED_BYTES = 4_000_000_000
+
+
+def read_reel_video(path: Path) -> tuple[np.ndarray, dict]:
+    """Frames and manifest of a Reel MP4. Anything else raises NotAReelVideo: a file that is not a video or has
+    no Reel manifest before any frame is decoded, a video too large to hold once decoding passes the limit."""
+    message = "This file is not a video made by Reel (it carries no Reel manifest). Upload a Reel MP4."
+    try:
+        with av.open(str(path)) as container:
+            raw = container.metadata.get(MANIFEST_TAG)
+            streams = container.streams.video
+            if not raw or not streams:
+                raise NotAReelVideo(message)
+            manifest = json.loads(raw)
+            if not isinstance(manifest, dict) or "model" not in manifest:
+                raise NotAReelVideo(message)
+            stream = streams[0]
+            frame_bytes = (stream.codec_context.width or 0) * (stream.codec_context.height or 0) * 3
+            frames = []
+            for frame in container.decode(stream):
+                if frame_bytes * (len(frames) + 1) > MAX_DECODED_BYTES:
+                    raise NotAReelVideo("This video is too long or too large to extend here.")
+                frames.append(frame.to_ndarray(format="rgb24"))
+            if not frames:
+                raise NotAReelVideo(message)
+            frames = np.stack(frames)
+    except NotAReelVideo:
+        raise
+    except (av.FFmpegError, OSError, ValueError, TypeError):
+        raise NotAReelVideo(message) from None
+    return frames, manifest

@@ -108,3 +108,22 @@ def prepare_image(spec: ModelSpec, resolution: str, image: Image.Image) -> Prepa
         source_height=rgb.height,
         sha256=pixel_sha256(rgb),
     )
+
+
+def open_image_file(path, what: str = "The image") -> Image.Image:
+    """An uploaded picture read from disk: its size is checked from the header before any pixel is decoded, so
+    a huge or broken file costs no memory; every failure becomes an ImageProblem with a message."""
+    try:
+        image = Image.open(path)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise ImageProblem(f"{what} could not be read. Upload a PNG, JPEG or WebP picture.") from None
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageProblem(
+            f"{what} is {width}x{height} pixels, too large: the limit is {MAX_IMAGE_PIXELS // 1_000_000} megapixels."
+        )
+    try:
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise ImageProblem(f"{what} could not be read. Upload a PNG, JPEG or WebP picture.") from None
+    return image

@@ -23,7 +23,6 @@ from .continuity import (
     colour_stats,
     continuation_inputs,
     continuity_for,
-    frames_sha256,
     match_colour,
     stitch,
 )
@@ -79,13 +78,33 @@ def _cache_parts(engine: VideoEngine, plan: StoryboardPlan, shot: PlannedShot, c
     }
 
 
-def _progress_for(on_progress, number: int, total: int, first: int, count: int):
-    """Map one shot's 0..1 progress into its slice of the whole bar, with "Shot n/N · " before the text."""
+@dataclass(frozen=True)
+class ShotProgress:
+    """One shot's 0..1 progress mapped into its slice of the whole bar, with "Shot n/N · " before the text.
 
-    def report(fraction: float, text: str) -> None:
-        on_progress(min(1.0, ((number - first) + fraction) / count), f"Shot {number}/{total} · {text}")
+    A class, not a closure: on ZeroGPU it travels to the GPU worker with the shot's other arguments, pickled."""
 
-    return report
+    on_progress: Callable[[float, str], None]
+    number: int
+    total: int
+    first: int
+    count: int
+
+    def __call__(self, fraction: float, text: str) -> None:
+        self.on_progress(
+            min(1.0, ((self.number - self.first) + fraction) / self.count), f"Shot {self.number}/{self.total} · {text}"
+        )
+
+
+@dataclass(frozen=True)
+class ScaledProgress:
+    """Progress squeezed into the first `scale` of the bar (the rest is left for encoding); picklable."""
+
+    on_progress: Callable[[float, str], None]
+    scale: float
+
+    def __call__(self, fraction: float, text: str) -> None:
+        self.on_progress(self.scale * fraction, text)
 
 
 def run_shots(
@@ -111,7 +130,7 @@ def run_shots(
     first_number = shots[0].index + 1
     for shot in shots:
         number = shot.index + 1
-        report = _progress_for(on_progress, number, total_shots, first_number, len(shots))
+        report = ShotProgress(on_progress, number, total_shots, first_number, len(shots))
         inputs, conditioning = ShotInputs(end_image=shot.end_image), None
         if shot.continues:
             inputs, conditioning = continuation_inputs(continuity, video)
@@ -213,7 +232,7 @@ def render_storyboard(
     on_progress=_no_progress,
 ) -> RenderedStoryboard:
     """run_storyboard, then one MP4 in output_dir with the manifest in its container tag."""
-    result = run_storyboard(engine, plan, cache, run_shot, before_shot, lambda f, t: on_progress(0.95 * f, t))
+    result = run_storyboard(engine, plan, cache, run_shot, before_shot, ScaledProgress(on_progress, 0.95))
     on_progress(0.95, "Encoding video")
     stamp = datetime.now(timezone.utc)
     name = f"reel-storyboard-{stamp:%Y%m%d-%H%M%S}-{plan.seed}-{uuid.uuid4().hex[:8]}.mp4"

@@ -115,3 +115,46 @@ def test_choosing_a_model_updates_the_controls(models_page):
     page.wait_for_selector("#resolution :text('Landscape 96×64')")
     assert not page.is_visible("#resolution :text('Landscape 512×320')")
     assert page.get_by_text("makes video from text only").first.is_visible()
+
+
+STORYBOARD_SHOTS = (
+    '[{"prompt": "a harbour at dawn, boats rocking", "seconds": 1},'
+    ' {"prompt": "the boats sail out to sea", "seconds": 1.5}]'
+)
+
+
+def test_a_two_shot_storyboard_built_in_the_page_plays_and_a_shot_can_be_rerolled(page, live_server):
+    token = live_server.issue_token("storyboard-browser")
+    page.fill("#access-token input", token)
+    page.get_by_role("tab", name="Storyboard").click()
+    editor = page.locator("#shots .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(STORYBOARD_SHOTS)
+    page.click("#storyboard-generate")
+    page.wait_for_function(
+        """() => { const v = document.querySelector('#storyboard-video video');
+                   return v && v.readyState >= 1 && v.duration > 0; }""",
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    # 1 s (25 frames) then 1.5 s (32 more frames) at 24 fps.
+    duration = page.evaluate("() => document.querySelector('#storyboard-video video').duration")
+    assert duration == pytest.approx(57 / 24, abs=0.1)
+    # The shots table: one row per shot, each cell marked cell-<row>-<column> (column 1: the seed).
+    shot_number = page.locator("#storyboard-shots [data-testid='cell-1-0']")
+    seed = "#storyboard-shots [data-testid='cell-1-1']"
+    shot_number.wait_for()
+    assert shot_number.inner_text().strip() == "2"
+    assert page.locator("#storyboard-shots [data-testid='cell-2-0']").count() == 0
+    seed_before = page.locator(seed).inner_text().strip()
+    assert seed_before.isdigit()
+
+    page.fill("#reroll-shot input", "2")
+    page.click("#reroll")
+    page.wait_for_function(
+        """([selector, before]) => { const cell = document.querySelector(selector);
+                                    return cell && cell.innerText.trim() !== before; }""",
+        arg=[seed, seed_before],
+        timeout=GENERATION_TIMEOUT_MS,
+    )
+    assert token not in browser_storage(page)

@@ -11,7 +11,6 @@ from model import (
     ModelUnavailable,
     load_engines,
     parse_model_list,
-    plan_request,
 )
 from model.tiny import TINY_BUILDERS
 

@@ -1,0 +1,69 @@
+"""Form controls shared by the tabs, and the validator plumbing every endpoint uses.
+
+Scalar inputs (slider, radio, number, dropdown) are stock components whose `preprocess` hands the value through
+as sent: the engine's planning owns every limit and says what is wrong in Reel's own words, where the stock check
+would fail the validator stage with a bare HTTP 400. `is_template` keeps the stock front end.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from model import ModelSpec
+
+
+def _pass_value_through(self, payload):
+    return payload
+
+
+class PlannedSlider(gr.Slider):
+    is_template = True
+    preprocess = _pass_value_through
+
+
+class PlannedRadio(gr.Radio):
+    is_template = True
+    preprocess = _pass_value_through
+
+
+class PlannedNumber(gr.Number):
+    is_template = True
+    preprocess = _pass_value_through
+
+
+class PlannedDropdown(gr.Dropdown):
+    is_template = True
+    preprocess = _pass_value_through
+
+
+def validation(names: tuple[str, ...], problems: dict[str, str]) -> list:
+    """One gr.validate per input, in the event's input order; a problem under an unknown name goes on the
+    first input so it is never lost."""
+    known = {name: message for name, message in problems.items() if name in names}
+    stray = [message for name, message in problems.items() if name not in names]
+    if stray:
+        known[names[0]] = " ".join([known.get(names[0], ""), *stray]).strip()
+    return [gr.validate(name not in known, known.get(name, "")) for name in names]
+
+
+def resolution_choices(spec: ModelSpec) -> list[tuple[str, str]]:
+    return [(f"{name.title()} {width}×{height}", name) for name, (width, height) in spec.presets.items()]
+
+
+def preview_banner(spec: ModelSpec) -> str:
+    if not spec.is_preview:
+        return ""
+    return (
+        f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise. "
+        "It proves the whole path on CPU; the Space serves a real model where a GPU is present."
+    )
+
+
+def model_picker(engines, elem_id: str) -> PlannedDropdown:
+    return PlannedDropdown(
+        label="Model",
+        choices=[(engine.spec.label, key) for key, engine in engines.items()],
+        value=next(iter(engines)),
+        visible=len(engines) > 1,
+        elem_id=elem_id,
+    )

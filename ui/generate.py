@@ -1,0 +1,194 @@
+"""The Generate tab and the `/generate` API: one clip from text or from a start image, with the result's own
+"Reproduce" and "Extend" actions."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+
+import gradio as gr
+
+from access import AccessDenied
+from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
+
+from . import jobs
+from .components import (
+    PlannedNumber,
+    PlannedRadio,
+    PlannedSlider,
+    model_picker,
+    preview_banner,
+    resolution_choices,
+    validation,
+)
+from .runtime import Runtime
+
+logger = logging.getLogger("reel.app")
+
+INPUT_NAMES = (
+    "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model",
+)
+
+
+def image_label(spec) -> str:
+    if spec.supports_image:
+        return "Start image (optional): the clip starts from it and keeps its shape"
+    return f"Start image: not available, {spec.label} makes video from text only"
+
+
+class GenerateTab:
+    """Builds the tab inside the current Blocks and wires its events; handlers read the shared runtime."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    def plan(self, prompt, negative_prompt, seed, seconds, resolution, steps, image, model):
+        """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call
+        may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU."""
+        engine = self.runtime.engine_for(model)
+        request = engine.plan(
+            prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
+            steps=steps, image=image,
+        )
+        budget: GpuBudget = self.runtime.policy.budget(engine.spec, request)
+        return engine, request, budget
+
+    async def validate(
+        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model,
+        request: gr.Request, profile: gr.OAuthProfile | None,
+    ):
+        """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
+        running job. Nothing is reserved here; the job reserves its clip when it starts.
+
+        `async` so it runs on the event loop instead of waiting for a worker thread: under a busy CPU that
+        hand-off was most of a rejection's latency. Its work is a few milliseconds (a SQLite lookup, request
+        planning), except preparing a start image, which can take long on a big picture and so goes to a worker
+        thread."""
+        grant, problems = self.runtime.admission(access_token, profile, request)
+        generation_request = None
+        planning = functools.partial(self.plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
+        try:
+            _, generation_request, _ = await asyncio.to_thread(planning) if image is not None else planning()
+        except InvalidRequest as invalid:
+            problems[invalid.field or "prompt"] = invalid.message
+        if grant is not None and generation_request is not None:
+            try:
+                self.runtime.gate.check_quota(grant, generation_request.seconds)
+            except AccessDenied as spent:
+                problems["access_token"] = spent.message
+        return validation(INPUT_NAMES, problems)
+
+    def generate(
+        self,
+        prompt: str,
+        negative_prompt: str = "",
+        seed: float = -1,
+        seconds: float | None = None,
+        resolution: str | None = None,
+        steps: float | None = None,
+        access_token: str = "",
+        image=None,
+        model: str | None = None,
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+        progress=gr.Progress(),
+    ):
+        """Generate one clip, from text or from a start image. Returns the MP4 and its manifest (with the seed
+        used).
+
+        Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
+        waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
+        fails.
+        """
+        started = time.perf_counter()
+        try:
+            grant = self.runtime.admit(access_token, profile, request)
+            engine, generation_request, _ = self.plan(
+                prompt, negative_prompt, seed, seconds, resolution, steps, image, model
+            )
+        except (AccessDenied, InvalidRequest) as refused:
+            raise jobs.refusal(refused) from None
+        result = jobs.render_clip(
+            self.runtime, grant, self.runtime.client_of(request), engine, generation_request, progress
+        )
+        logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
+        return result
+
+    def show_model_settings(self, model: str):
+        """Each model has its own sizes, longest clip and step range: the controls follow the chosen model."""
+        spec = self.runtime.engine_for(model).spec
+        return (
+            gr.update(value=preview_banner(spec), visible=spec.is_preview),
+            gr.update(choices=resolution_choices(spec), value=spec.default_preset),
+            gr.update(maximum=spec.max_seconds, value=min(spec.default_seconds, spec.max_seconds)),
+            gr.update(minimum=spec.min_steps, maximum=spec.max_steps, value=spec.default_steps),
+            gr.update(label=image_label(spec), interactive=spec.supports_image),
+        )
+
+    def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None):
+        """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
+        result (Reproduce, Extend), wired by the tab that owns those endpoints."""
+        runtime = self.runtime
+        spec = runtime.engines[runtime.default_model].spec
+        with gr.Row():
+            with gr.Column():
+                prompt = gr.Textbox(
+                    label="Prompt",
+                    lines=3,
+                    max_length=MAX_PROMPT_CHARS,
+                    placeholder="A paper boat drifting down a rain-soaked street at dusk, cinematic",
+                    elem_id="prompt",
+                )
+                model = model_picker(runtime.engines, elem_id="model")
+                image = gr.Image(
+                    label=image_label(spec),
+                    type="pil",
+                    sources=["upload", "clipboard"],
+                    interactive=spec.supports_image,
+                    elem_id="image",
+                )
+                resolution = PlannedRadio(
+                    label="Resolution", choices=resolution_choices(spec), value=spec.default_preset,
+                    elem_id="resolution",
+                )
+                seconds = PlannedSlider(
+                    label="Duration (seconds)", minimum=0.5, maximum=spec.max_seconds, step=0.5,
+                    value=spec.default_seconds, elem_id="seconds",
+                )
+                with gr.Accordion("Advanced", open=False):
+                    negative_prompt = gr.Textbox(
+                        label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS,
+                        elem_id="negative-prompt",
+                    )
+                    seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
+                    steps = PlannedSlider(
+                        label="Steps", minimum=spec.min_steps, maximum=spec.max_steps, step=1,
+                        value=spec.default_steps, elem_id="steps",
+                    )
+                generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
+            with gr.Column():
+                video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True)
+                manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
+                if result_actions is not None:
+                    result_actions(video, manifest)
+
+        model.change(
+            self.show_model_settings,
+            inputs=model,
+            outputs=[banner, resolution, seconds, steps, image],
+            api_visibility="private",
+            queue=False,
+        )
+        generate_button.click(
+            self.generate,
+            inputs=[prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model],
+            outputs=[video, manifest],
+            api_name="generate",
+            validator=self.validate,
+            concurrency_limit=runtime.gpu_concurrency,
+            concurrency_id="gpu",
+            show_progress_on=[video],
+        )
+

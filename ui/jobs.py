@@ -1,0 +1,136 @@
+"""What runs around the GPU for every endpoint: the quota reservation, the GPU call, the MP4, and the words a
+person sees when something stops.
+
+A clip is reserved against the holder's quota before its GPU call and committed when it is ready; any failure or
+cancellation refunds it. A storyboard does the same shot by shot, and checks access again before each shot, so a
+token revoked mid-storyboard stops it at the next shot. ZeroGPU's own refusals are `gr.Error`s written for the
+visitor and pass through unchanged; any other internal error is logged and answered with a generic message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import gradio as gr
+
+from access import AccessDenied, Grant
+from model import GenerationRequest, InvalidRequest, ShotFailed, ShotInputs, VideoEngine, continuity_for
+
+from . import gpu
+from .runtime import Runtime
+
+logger = logging.getLogger("reel.app")
+
+GENERATION_FAILED_MESSAGE = (
+    "Generation failed on the server. Please try again; if it keeps failing, tell the Space's operator."
+)
+
+
+def refusal(error: AccessDenied | InvalidRequest) -> gr.Error:
+    return gr.Error(error.message, print_exception=False)
+
+
+@dataclass(frozen=True)
+class GradioProgress:
+    """(fraction, text) -> gr.Progress, for the engine's and the storyboard runner's progress callbacks. A class,
+    not a closure: on ZeroGPU it is pickled into the GPU worker with the call's other arguments (a gr.Progress
+    pickles; spaces forwards its updates)."""
+
+    progress: object
+
+    def __call__(self, fraction: float, text: str) -> None:
+        if self.progress is not None:
+            self.progress(fraction, desc=text)
+
+
+def progress_reporter(progress) -> GradioProgress:
+    return GradioProgress(progress)
+
+
+@contextlib.contextmanager
+def settled(runtime: Runtime, reservation, seconds: float):
+    """Settle a clip reserved with `gate.begin` by the end of the block: committed when it finishes, refunded
+    (audited "failed" or "cancelled") when it raises, and the error passes on unchanged."""
+    try:
+        yield
+    except BaseException as error:  # a cancelled job is refunded too
+        runtime.gate.fail(reservation, "failed" if isinstance(error, Exception) else "cancelled")
+        raise
+    runtime.gate.succeed(reservation, seconds)
+
+
+def server_failure(error: BaseException) -> BaseException:
+    """What the person sees for an error raised while generating: ZeroGPU's gr.Error as it is, anything else
+    as the generic message (its text goes to the log only)."""
+    if isinstance(error, gr.Error):
+        logger.warning("GPU layer refused the generation: %s", error.title or "gr.Error")
+        return error
+    logger.error("Generation failed", exc_info=error)
+    return gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False)
+
+
+def render_clip(
+    runtime: Runtime, grant: Grant, client: str, engine: VideoEngine, request: GenerationRequest, progress
+) -> tuple[str, dict]:
+    """One clip: reserve, generate on the GPU, encode outside it. Returns the MP4 path and its manifest."""
+    try:
+        budget = runtime.policy.budget(engine.spec, request)
+        reservation = runtime.gate.begin(grant, request.seconds, client, request.prompt)
+    except (AccessDenied, InvalidRequest) as refused:
+        raise refusal(refused) from None
+    logger.info(
+        "Generation for %r: %s, seed %d, asking for %d GPU s (%s)",
+        grant.quota_key, engine.spec.key, request.seed, budget.seconds, budget.size,
+    )
+    report = progress_reporter(progress)
+    try:
+        with settled(runtime, reservation, request.seconds):
+            frames = gpu.generate_frames(engine.spec.key, request, budget, progress=report)
+            clip = engine.encode(frames, request, runtime.output_dir, on_progress=report)
+    except Exception as error:
+        raise server_failure(error) from None
+    runtime.prune_old_clips()
+    return str(clip.path), clip.manifest
+
+
+class ShotRunner:
+    """The storyboard runner's `run_shot`: each shot is admitted again (a revoked token stops here), sized for
+    its own ZeroGPU call, and reserved against the quota for the seconds it adds to the video."""
+
+    def __init__(self, runtime: Runtime, engine: VideoEngine, admit, client: str):
+        self.runtime = runtime
+        self.engine = engine
+        self.admit = admit  # () -> Grant, raising AccessDenied
+        self.client = client
+        self.overlap = continuity_for(engine.spec).overlap
+
+    def __call__(self, request: GenerationRequest, inputs: ShotInputs, report) -> object:
+        grant = self.admit()
+        budget = self.runtime.policy.budget(self.engine.spec, request)
+        continues = inputs.start_frames is not None or inputs.start_image is not None
+        seconds = (request.num_frames - (self.overlap if continues else 0)) / request.fps
+        reservation = self.runtime.gate.begin(grant, seconds, self.client, request.prompt)
+        with settled(self.runtime, reservation, seconds):
+            return gpu.generate_frames(self.engine.spec.key, request, budget, inputs, report)
+
+
+def shot_failure(failed: ShotFailed, total: int) -> gr.Error:
+    """The message for a storyboard stopped at one shot: which shot, and why."""
+    number, error = failed.shot, failed.error
+    kept = f" Shots 1 to {number - 1} were made and are kept." if number > 2 else (
+        " Shot 1 was made and is kept." if number == 2 else "")
+    if isinstance(error, AccessDenied):
+        return gr.Error(f"Stopped before shot {number} of {total}: {error.message}{kept}", print_exception=False)
+    if isinstance(error, InvalidRequest):
+        return gr.Error(f"Shot {number} of {total}: {error.message}", print_exception=False)
+    if isinstance(error, gr.Error):
+        logger.warning("GPU layer refused shot %d: %s", number, error.title or "gr.Error")
+        return gr.Error(f"Shot {number} of {total}: {error.message}", title=error.title, print_exception=False)
+    logger.error("Shot %d failed", number, exc_info=error)
+    return gr.Error(
+        f"Shot {number} of {total} failed on the server.{kept} Try again: only shot {number} onwards is made "
+        "again, the shots before it come from the cache.",
+        print_exception=False,
+    )

@@ -1,0 +1,329 @@
+"""The Reproduce & extend tab, the `/reproduce` and `/extend` APIs, and the same two actions under a result.
+
+Reproduce makes a clip or storyboard again from its manifest (JSON text, or the Reel MP4 that carries it): on the
+same model and hardware the frames are identical. Extend continues a Reel MP4 from its last frames with a new
+prompt and returns the longer video. Manifests and videos come from outside, so every field is checked with
+Reel's own messages before anything runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import gradio as gr
+
+from access import AccessDenied
+from model import (
+    MAX_MANIFEST_BYTES,
+    MAX_PROMPT_CHARS,
+    ImageProblem,
+    InvalidRequest,
+    NotAReelVideo,
+    ScaledProgress,
+    ShotFailed,
+    encode_mp4,
+    extend_clip,
+    load_manifest,
+    open_image_file,
+    pixel_sha256,
+    plan_from_manifest,
+    plan_request,
+    read_manifest,
+    read_reel_video,
+    request_from_entry,
+    to_rgb,
+)
+
+from . import jobs
+from .components import PlannedNumber, PlannedSlider, validation
+from .runtime import Runtime
+from .storyboard import StoryboardTab
+
+logger = logging.getLogger("reel.app")
+
+REPRODUCE_INPUTS = ("manifest", "video", "image", "keyframes", "access_token")
+EXTEND_INPUTS = ("video", "prompt", "seconds", "negative_prompt", "seed", "access_token")
+
+
+def _path(file) -> Path | None:
+    """A file input's path: a str or Path from type="filepath", or an object with the path as `.name`."""
+    if file is None or file == "":
+        return None
+    return Path(file if isinstance(file, (str, Path)) else file.name)
+
+
+def manifest_from(manifest_text, video) -> dict:
+    """The manifest from its JSON text, else from the Reel MP4's tag; Reel's messages for anything else."""
+    if isinstance(manifest_text, str) and manifest_text.strip():
+        return load_manifest(manifest_text)
+    if isinstance(manifest_text, dict) and manifest_text:
+        return load_manifest(manifest_text)
+    path = _path(video)
+    if path is None:
+        raise InvalidRequest("Give a manifest (its JSON text) or a video made by Reel.", "manifest")
+    try:
+        manifest = read_manifest(path)
+    except Exception:  # PyAV raises several kinds for a file that is not a video
+        manifest = {}
+    if not manifest or "model" not in manifest:
+        raise InvalidRequest("This file is not a video made by Reel (it carries no Reel manifest).", "video")
+    return load_manifest(manifest)
+
+
+def pictures_by_hash(files, what: str) -> dict[str, object]:
+    """Uploaded pictures keyed by the hash manifests name them by (their RGB pixels)."""
+    pictures = {}
+    for number, path in enumerate(filter(None, (_path(item) for item in files or [])), start=1):
+        try:
+            picture = open_image_file(path, f"{what} {number}")
+        except ImageProblem as problem:
+            raise InvalidRequest(str(problem), "keyframes") from None
+        pictures[pixel_sha256(to_rgb(picture))] = picture
+    return pictures
+
+
+class ReproduceTab:
+    def __init__(self, runtime: Runtime, storyboards: StoryboardTab):
+        self.runtime = runtime
+        self.storyboards = storyboards  # storyboards are made again the way they were made
+
+    def engine_of(self, manifest: dict):
+        model = manifest.get("model")
+        if not isinstance(model, str) or model not in self.runtime.engines:
+            served = ", ".join(self.runtime.engines)
+            raise InvalidRequest(
+                f"This was made with the model {str(model)[:60]!r}, which this Space does not serve "
+                f"(it serves: {served}).",
+                "manifest",
+            )
+        return self.runtime.engines[model]
+
+    def plan_reproduction(self, manifest_text, video, image, keyframes):
+        """(engine, single-clip request or None, storyboard plan or None), everything checked."""
+        manifest = manifest_from(manifest_text, video)
+        engine = self.engine_of(manifest)
+        if "shots" not in manifest:
+            request = request_from_entry(engine.spec, manifest, image=image)
+            self.runtime.policy.budget(engine.spec, request)
+            return engine, request, None
+        ends = pictures_by_hash(keyframes, "Keyframe")
+        end_images = {
+            number: ends.get((entry.get("end_image") or {}).get("sha256"))
+            for number, entry in enumerate(manifest["shots"], start=1) if isinstance(entry, dict)
+        }
+        plan = plan_from_manifest(engine.spec, manifest, reference=image, end_images=end_images)
+        for shot in plan.shots:
+            try:
+                self.runtime.policy.budget(engine.spec, shot.request)
+            except InvalidRequest as too_long:
+                raise InvalidRequest(f"Shot {shot.index + 1}: {too_long.message}", "manifest") from None
+        return engine, None, plan
+
+    def validate_reproduce(self, manifest, video, image, keyframes, access_token, request: gr.Request,
+                           profile: gr.OAuthProfile | None):
+        _, problems = self.runtime.admission(access_token, profile, request)
+        try:
+            self.plan_reproduction(manifest, video, image, keyframes)
+        except InvalidRequest as invalid:
+            problems[invalid.field or "manifest"] = invalid.message
+        return validation(REPRODUCE_INPUTS, problems)
+
+    def reproduce(
+        self,
+        manifest: str = "",
+        video=None,
+        image=None,
+        keyframes=None,
+        access_token: str = "",
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+        progress=gr.Progress(),
+    ):
+        """Make a clip or a storyboard again from its manifest. Returns the MP4 and its manifest; on the same
+        model and hardware the frames are identical.
+
+        Args:
+            manifest: the manifest's JSON text (leave empty to read it from `video`).
+            video: a Reel MP4, whose tags carry its manifest.
+            image: the start image or reference, when the clip was made from one (checked by its hash).
+            keyframes: the pictures its shots ended on, when it had any (matched by their hashes).
+            access_token: a Reel access token.
+        """
+        started = time.perf_counter()
+        admit = functools.partial(self.runtime.admit, access_token, profile, request)
+        try:
+            grant = admit()
+            engine, clip_request, plan = self.plan_reproduction(manifest, video, image, keyframes)
+        except (AccessDenied, InvalidRequest) as refused:
+            raise jobs.refusal(refused) from None
+        if plan is not None:
+            result = self.storyboards.render(engine, plan, admit, request, progress)
+            path, made = str(result.path), result.manifest
+        else:
+            path, made = jobs.render_clip(
+                self.runtime, grant, self.runtime.client_of(request), engine, clip_request, progress
+            )
+        logger.info("Reproduction ready in %.3f s", time.perf_counter() - started)
+        return path, made
+
+    def check_extension(self, video, prompt, seconds):
+        """What can be checked without decoding the video: it is a Reel MP4 of a served model, and the new
+        shot's prompt and length are valid for it."""
+        path = _path(video)
+        if path is None:
+            raise InvalidRequest("Upload the Reel MP4 to extend.", "video")
+        engine = self.engine_of(manifest_from("", path))
+        plan_request(engine.spec, prompt, seconds=seconds)
+        return engine, path
+
+    def validate_extend(self, video, prompt, seconds, negative_prompt, seed, access_token, request: gr.Request,
+                        profile: gr.OAuthProfile | None):
+        _, problems = self.runtime.admission(access_token, profile, request)
+        try:
+            self.check_extension(video, prompt, seconds)
+        except InvalidRequest as invalid:
+            problems[invalid.field or "video"] = invalid.message
+        return validation(EXTEND_INPUTS, problems)
+
+    def extend(
+        self,
+        video,
+        prompt: str,
+        seconds: float | None = None,
+        negative_prompt: str = "",
+        seed: float = -1,
+        access_token: str = "",
+        request: gr.Request = None,
+        profile: gr.OAuthProfile | None = None,
+        progress=gr.Progress(),
+    ):
+        """Continue a Reel video from its last frames with a new prompt. Returns the longer MP4 and its manifest
+        (a storyboard manifest whose last shot is the new one).
+
+        Args:
+            video: a Reel MP4 (its tags carry the manifest).
+            prompt: what happens next.
+            seconds: how many seconds to add; the model's default when left out.
+            negative_prompt: what to avoid in the new shot.
+            seed: the new shot's seed; -1 picks one.
+            access_token: a Reel access token.
+        """
+        started = time.perf_counter()
+        admit = functools.partial(self.runtime.admit, access_token, profile, request)
+        try:
+            admit()
+            engine, path = self.check_extension(video, prompt, seconds)
+            frames, manifest = read_reel_video(path)
+        except NotAReelVideo as not_reel:
+            raise gr.Error(str(not_reel), print_exception=False) from None
+        except (AccessDenied, InvalidRequest) as refused:
+            raise jobs.refusal(refused) from None
+        continuing, ending = self.runtime.storyboard_alternatives(engine)
+        runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request))
+        report = jobs.progress_reporter(progress)
+        try:
+            result = extend_clip(
+                engine, frames, manifest, prompt, seconds=seconds, negative_prompt=negative_prompt, seed=seed,
+                cache=self.runtime.shot_cache, run_shot=runner, on_progress=ScaledProgress(report, 0.95),
+                max_total_seconds=self.runtime.storyboard_max_seconds, image_alternatives=continuing,
+                end_image_alternatives=ending,
+            )
+            report(0.95, "Encoding video")
+            stamp = datetime.now(timezone.utc)
+            name = f"reel-extended-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.mp4"
+            clip = encode_mp4(result.frames, engine.spec.fps, self.runtime.output_dir / name, result.manifest,
+                              preset=engine.spec.encoder_preset)
+        except InvalidRequest as refused:
+            raise jobs.refusal(refused) from None
+        except ShotFailed as failed:
+            raise jobs.shot_failure(failed, len(result_shots(manifest)) + 1) from None
+        except Exception as error:
+            raise jobs.server_failure(error) from None
+        self.runtime.prune_old_clips()
+        logger.info("Extension ready in %.3f s", time.perf_counter() - started)
+        return str(clip), result.manifest
+
+    # -- the page ---------------------------------------------------------------------------------------------
+
+    def result_actions(self, access_token: gr.Textbox):
+        """Reproduce and Extend under another tab's result (its video and manifest components)."""
+
+        def build(video, manifest):
+            with gr.Row():
+                again = gr.Button("Reproduce", size="sm", elem_id="reproduce-result")
+            with gr.Accordion("Extend this video", open=False):
+                prompt = gr.Textbox(label="What happens next", lines=2, max_length=MAX_PROMPT_CHARS,
+                                    elem_id="extend-result-prompt")
+                seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,
+                                        elem_id="extend-result-seconds")
+                extend = gr.Button("Extend", size="sm", elem_id="extend-result")
+            def reproduce_shown(manifest_value, token, request: gr.Request, profile: gr.OAuthProfile | None,
+                                progress=gr.Progress()):
+                if not manifest_value:
+                    raise gr.Error("Nothing to reproduce yet: make a video first.", print_exception=False)
+                return self.reproduce(json.dumps(manifest_value), None, None, None, token, request, profile, progress)
+
+            def extend_shown(video_value, text, length, token, request: gr.Request,
+                             profile: gr.OAuthProfile | None, progress=gr.Progress()):
+                if not video_value:
+                    raise gr.Error("Nothing to extend yet: make a video first.", print_exception=False)
+                return self.extend(video_value, text, length, "", -1, token, request, profile, progress)
+
+            gpu = dict(concurrency_limit=self.runtime.gpu_concurrency, concurrency_id="gpu", show_progress_on=[video])
+            again.click(reproduce_shown, inputs=[manifest, access_token], outputs=[video, manifest],
+                        api_visibility="private", **gpu)
+            extend.click(extend_shown, inputs=[video, prompt, seconds, access_token], outputs=[video, manifest],
+                         api_visibility="private", **gpu)
+
+        return build
+
+    def build(self, access_token: gr.Textbox):
+        gpu = dict(concurrency_limit=self.runtime.gpu_concurrency, concurrency_id="gpu")
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("### Reproduce\nThe same frames again, from a Reel MP4 or its manifest.")
+                video = gr.File(label="Reel MP4", file_types=[".mp4"], type="filepath", elem_id="reproduce-video")
+                manifest = gr.Textbox(
+                    label=f"…or its manifest (JSON, at most {MAX_MANIFEST_BYTES // 1024} KB)", lines=4, value="",
+                    elem_id="reproduce-manifest",
+                )
+                with gr.Accordion("Pictures it was made from", open=False):
+                    image = gr.Image(label="Start image or reference", type="pil", elem_id="reproduce-image")
+                    keyframes = gr.File(label="Keyframes", file_count="multiple", file_types=["image"],
+                                        type="filepath", elem_id="reproduce-keyframes")
+                reproduce = gr.Button("Reproduce", variant="primary", elem_id="reproduce")
+                gr.Markdown("### Extend\nContinue a Reel MP4 from its last frames.")
+                extend_video = gr.File(label="Reel MP4 to extend", file_types=[".mp4"], type="filepath",
+                                       elem_id="extend-video")
+                prompt = gr.Textbox(label="What happens next", lines=2, max_length=MAX_PROMPT_CHARS,
+                                    elem_id="extend-prompt")
+                seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,
+                                        elem_id="extend-seconds")
+                with gr.Accordion("Advanced", open=False):
+                    negative_prompt = gr.Textbox(label="Negative prompt", max_length=MAX_PROMPT_CHARS, value="",
+                                                 elem_id="extend-negative-prompt")
+                    seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="extend-seed")
+                extend = gr.Button("Extend", variant="primary", elem_id="extend")
+            with gr.Column():
+                result = gr.Video(label="Video", elem_id="reproduce-result-video", autoplay=True)
+                result_manifest = gr.JSON(label="Manifest", elem_id="reproduce-result-manifest")
+        reproduce.click(
+            self.reproduce, inputs=[manifest, video, image, keyframes, access_token],
+            outputs=[result, result_manifest], api_name="reproduce", validator=self.validate_reproduce,
+            show_progress_on=[result], **gpu,
+        )
+        extend.click(
+            self.extend, inputs=[extend_video, prompt, seconds, negative_prompt, seed, access_token],
+            outputs=[result, result_manifest], api_name="extend", validator=self.validate_extend,
+            show_progress_on=[result], **gpu,
+        )
+
+
+def result_shots(manifest: dict) -> list:
+    return manifest.get("shots") or [manifest]

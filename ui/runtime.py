@@ -1,0 +1,183 @@
+"""What every tab shares, built once at start: the served models, the gate, the GPU policy and where clips go.
+
+Nothing here changes after start; handlers read it. Admission (who may generate) lives here because every
+endpoint asks the same question the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import torch
+
+from access import (
+    AccessDenied,
+    AllowList,
+    Gate,
+    Grant,
+    behind_proxy_from_env,
+    client_id,
+    default_data_dir,
+    token_from_authorization,
+)
+from access.gate import StartupReport
+from access.hf import grant_for_profile, is_shared, running_on_spaces
+from model import (
+    GpuPolicy,
+    InvalidRequest,
+    ModelUnavailable,
+    ShotCache,
+    UnknownGpuKind,
+    VideoEngine,
+    continuity_for,
+    detect_gpu_kind,
+    load_engines,
+    on_zerogpu,
+)
+
+from . import gpu
+
+logger = logging.getLogger("reel.app")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    engines: dict[str, VideoEngine]  # the first is the default
+    policy: GpuPolicy
+    gate: Gate
+    startup: StartupReport
+    allow_list: AllowList
+    data_dir: Path
+    output_dir: Path  # clips, beside Gradio's cache; never under the data dir
+    clip_lifetime_seconds: int
+    shot_cache: ShotCache  # under the data dir, which no file route reaches
+    storyboard_max_seconds: float
+    queue_size: int
+    gpu_concurrency: int
+    on_spaces: bool
+    behind_proxy: bool
+    shared: bool
+
+    @classmethod
+    def from_env(cls) -> "Runtime":
+        """Load the served models and open the gate, as the environment says (README, Configuration).
+
+        Models load here, at import of the app, outside any GPU function: on ZeroGPU this is where `.to("cuda")`
+        must happen. Anything that stops a model from loading ends start-up with one message naming the model
+        and the fix."""
+        data_dir = default_data_dir()
+        temp_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+        try:
+            kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
+            engines = load_engines(data_dir=data_dir, kind=kind)
+        except (ModelUnavailable, UnknownGpuKind) as cannot:
+            raise SystemExit(f"Reel cannot start: {cannot}") from None
+        # ZeroGPU copies every served model into a fresh worker: each call's estimate includes that copy.
+        resident = sum(engine.spec.weight_bytes for engine in engines.values())
+        policy = dataclasses.replace(GpuPolicy.from_env(kind), resident_weight_bytes=resident)
+        for key, engine in engines.items():
+            logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
+        gpu.serve(engines)
+        gate = Gate.from_env(data_dir)
+        return cls(
+            engines=engines,
+            policy=policy,
+            gate=gate,
+            startup=gate.startup(),  # merge the REEL_TOKENS secret; refund clips a crash or restart left reserved
+            allow_list=AllowList.from_env(),
+            data_dir=data_dir,
+            output_dir=temp_dir / "reel-clips",
+            clip_lifetime_seconds=int(os.environ.get("REEL_CLIP_LIFETIME", str(6 * 3600))),
+            shot_cache=ShotCache(
+                data_dir / "shot-cache", max_bytes=int(os.environ.get("REEL_SHOT_CACHE_BYTES", str(2 * 1024**3)))
+            ),
+            storyboard_max_seconds=float(os.environ.get("REEL_STORYBOARD_MAX_SECONDS", "60")),
+            queue_size=int(os.environ.get("REEL_QUEUE_SIZE", "16")),
+            gpu_concurrency=int(os.environ.get("REEL_GPU_CONCURRENCY", "1")),
+            on_spaces=running_on_spaces(),
+            behind_proxy=behind_proxy_from_env(),
+            shared=is_shared(os.environ.get("GRADIO_SERVER_NAME"), os.environ.get("GRADIO_SHARE", "").lower() == "true"),
+        )
+
+    @property
+    def default_model(self) -> str:
+        return next(iter(self.engines))
+
+    def engine_for(self, model: str | None) -> VideoEngine:
+        key = model or self.default_model
+        if not isinstance(key, str) or key not in self.engines:
+            served = ", ".join(self.engines)
+            raise InvalidRequest(f"Unknown model {str(key)[:60]!r}; this Space serves: {served}.", "model")
+        return self.engines[key]
+
+    def storyboard_alternatives(self, engine: VideoEngine) -> tuple[list[str], list[str]]:
+        """Labels of the other served models that can continue shots, and that can end a shot on a picture."""
+        others = [other for other in self.engines.values() if other is not engine]
+        continuing = [other.spec.label for other in others if continuity_for(other.spec).continues]
+        ending = [other.spec.label for other in others if continuity_for(other.spec).end_image]
+        return continuing, ending
+
+    # -- who is asking --------------------------------------------------------------------------------------
+
+    def client_of(self, request: gr.Request | None) -> str:
+        """Who failed attempts are counted against: the first X-Forwarded-For hop on Spaces, else the peer."""
+        peer = request.client.host if request is not None and request.client is not None else None
+        headers = request.headers if request is not None else {}
+        return client_id(headers, peer, self.behind_proxy)
+
+    def admit(self, access_token: str | None, profile: gr.OAuthProfile | None, request: gr.Request | None) -> Grant:
+        """Who may generate: a Reel token; else an allow-listed Hugging Face sign-in (browser) or HF token (API).
+
+        Raises AccessDenied with the message to show. Failed attempts count towards the client's lockout.
+        """
+        client = self.client_of(request)
+        bearer = bearer_token(request)
+        token = presented_token(access_token, bearer)
+        if token is None and profile is not None and not self.allow_list.empty:
+            return grant_for_profile(profile, self.allow_list, self.on_spaces, self.shared)
+        if token is None and bearer and bearer.startswith("hf_") and not self.allow_list.empty:
+            return self.gate.admit_hf(bearer, client, self.allow_list)
+        return self.gate.admit(token, client)
+
+    def admission(
+        self, access_token: str | None, profile: gr.OAuthProfile | None, request: gr.Request | None
+    ) -> tuple[Grant | None, dict[str, str]]:
+        """A validator's first question, the same on every endpoint: the grant, or the refusal to show under the
+        token field."""
+        try:
+            return self.admit(access_token, profile, request), {}
+        except AccessDenied as denied:
+            return None, {"access_token": denied.message}
+
+    def prune_old_clips(self) -> None:
+        """Our copy of a clip is only needed until Gradio has cached it; old ones go, so the disk does not fill."""
+        cutoff = time.time() - self.clip_lifetime_seconds
+        for clip in self.output_dir.glob("reel-*.mp4"):
+            try:
+                if clip.stat().st_mtime < cutoff:
+                    clip.unlink()
+            except OSError:
+                pass  # removed by a concurrent prune
+
+
+def bearer_token(request: gr.Request | None) -> str | None:
+    header = request.headers.get("authorization") if request is not None else None
+    return token_from_authorization(header)
+
+
+def presented_token(access_token: str | None, bearer: str | None) -> str | None:
+    """The token from the form or API parameter, else from an `Authorization: Bearer reel_...` header.
+
+    A bearer value that is not a Reel token (a Hugging Face token sent to reach a private Space) is not taken
+    for a wrong Reel token.
+    """
+    if access_token and access_token.strip():
+        return access_token
+    return bearer if bearer and bearer.startswith("reel_") else None
