@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from PIL import Image
 
 from .catalog import ModelSpec
@@ -98,18 +99,25 @@ class ColourStats:
         return {"space": "YCbCr", "mean": list(self.mean), "std": list(self.std)}
 
 
+def _rgb_moments(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (3,) and covariance (3, 3) of the RGB pixels, in torch on every core (numpy's float64 version was a
+    third of a preview storyboard's time). Each block of 65,536 pixels is summed in float32, exact to about one
+    part in ten million there, and the blocks are added up in float64."""
+    pixels = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.uint8)).reshape(-1, 3)
+    total = torch.zeros(3, dtype=torch.float64)
+    outer = torch.zeros(3, 3, dtype=torch.float64)
+    for block in pixels.split(1 << 16):
+        block = block.float()
+        total += block.sum(dim=0).double()
+        outer += (block.T @ block).double()
+    mean = total / len(pixels)
+    return mean.numpy(), (outer / len(pixels) - torch.outer(mean, mean)).numpy()
+
+
 def colour_stats(frames: np.ndarray) -> ColourStats:
     """Stats of a whole shot (or one picture), from the RGB mean and covariance: YCbCr is a linear map of RGB,
     so no float copy of the video is needed."""
-    pixels = np.asarray(frames, dtype=np.uint8).reshape(-1, 3)
-    total = np.zeros(3)
-    outer = np.zeros((3, 3))
-    for start in range(0, len(pixels), 1 << 20):
-        chunk = pixels[start : start + (1 << 20)].astype(np.float64)
-        total += chunk.sum(axis=0)
-        outer += chunk.T @ chunk
-    mean_rgb = total / len(pixels)
-    covariance = outer / len(pixels) - np.outer(mean_rgb, mean_rgb)
+    mean_rgb, covariance = _rgb_moments(frames)
     mean = _RGB_TO_YCBCR @ mean_rgb
     variance = np.clip(np.diag(_RGB_TO_YCBCR @ covariance @ _RGB_TO_YCBCR.T), 0.0, None)
     return ColourStats(tuple(float(v) for v in mean), tuple(float(v) for v in np.sqrt(variance)))
@@ -126,15 +134,19 @@ class ColourCorrection:
         return {"space": "YCbCr", "gain": list(self.gain), "offset": list(self.offset)}
 
     def apply(self, frames: np.ndarray) -> np.ndarray:
-        """As one affine RGB map (YCbCr -> scale -> RGB folded together), frame by frame."""
+        """As one affine RGB map (YCbCr -> scale -> RGB folded together), in torch on every core.
+
+        A correction too small to move any pixel by half a level after rounding returns the frames unchanged
+        without touching them: the usual case when shots already agree."""
         matrix = _YCBCR_TO_RGB @ np.diag(self.gain) @ _RGB_TO_YCBCR
         shift = _YCBCR_TO_RGB @ np.asarray(self.offset)
-        matrix32, shift32 = matrix.T.astype(np.float32), shift.astype(np.float32)
-        out = np.empty_like(frames, dtype=np.uint8)
-        for index, frame in enumerate(frames):
-            corrected = frame.reshape(-1, 3).astype(np.float32) @ matrix32 + shift32
-            out[index] = np.clip(np.rint(corrected), 0, 255).astype(np.uint8).reshape(frame.shape)
-        return out
+        largest_move = 255.0 * np.abs(matrix - np.eye(3)).sum(axis=1) + np.abs(shift)
+        if largest_move.max() < 0.5:
+            return np.array(frames, dtype=np.uint8, copy=True)
+        pixels = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.uint8)).reshape(-1, 3).float()
+        rgb_map = torch.from_numpy(matrix.T.astype(np.float32))
+        corrected = torch.addmm(torch.from_numpy(shift.astype(np.float32)), pixels, rgb_map)
+        return corrected.round_().clamp_(0, 255).to(torch.uint8).reshape(frames.shape).numpy()
 
 
 def colour_correction(source: ColourStats, target: ColourStats) -> ColourCorrection:
@@ -156,9 +168,9 @@ def match_colour(frames: np.ndarray, target: ColourStats) -> tuple[np.ndarray, C
 def colour_drift(frames_a: np.ndarray, frames_b: np.ndarray, window: int = 4) -> float:
     """Colour jump at a cut, in 0-255 units: the mean absolute difference of the per-channel (RGB) means and
     standard deviations of the last `window` frames of `frames_a` and the first `window` of `frames_b`."""
-    a = np.asarray(frames_a[-window:], dtype=np.float64).reshape(-1, 3)
-    b = np.asarray(frames_b[:window], dtype=np.float64).reshape(-1, 3)
-    differences = np.concatenate([np.abs(a.mean(0) - b.mean(0)), np.abs(a.std(0) - b.std(0))])
+    (mean_a, covariance_a), (mean_b, covariance_b) = _rgb_moments(frames_a[-window:]), _rgb_moments(frames_b[:window])
+    std_a, std_b = (np.sqrt(np.clip(np.diag(c), 0.0, None)) for c in (covariance_a, covariance_b))
+    differences = np.concatenate([np.abs(mean_a - mean_b), np.abs(std_a - std_b)])
     return float(differences.mean())
 
 

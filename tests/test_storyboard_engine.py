@@ -217,7 +217,7 @@ def test_corrupt_cache_file_is_a_miss_and_the_cache_stays_within_its_budget(spie
     folder = tmp_path / "shots"
     cache = ShotCache(folder, max_bytes=50_000_000)
     first = run_storyboard(engine, plan(engine, shots(0.5)), cache=cache)
-    (stored,) = folder.glob("*.npz")
+    (stored,) = folder.glob("*.npy")
     stored.write_bytes(b"not a zip at all")
     again = run_storyboard(engine, plan(engine, shots(0.5)), cache=cache)
     assert len(calls) == 2 and again.generated_shots == (1,)
@@ -227,7 +227,7 @@ def test_corrupt_cache_file_is_a_miss_and_the_cache_stays_within_its_budget(spie
     for seed in (1, 2, 3, 4):
         run_storyboard(engine, plan(engine, shots(0.5), seed=seed), cache=small)
     assert small.total_bytes() <= small.max_bytes
-    assert len(list(folder.glob("*.npz"))) < 5
+    assert len(list(folder.glob("*.npy"))) < 5
 
 
 def test_a_failing_shot_is_reported_by_number_and_stops_the_storyboard(engines):
@@ -306,3 +306,20 @@ def test_bad_storyboards_are_refused_with_a_message_before_anything_runs(spied, 
     assert message in refusal.value.message
     assert refusal.value.field
     assert calls == []
+
+
+def test_a_colour_correction_matches_its_definition_and_a_negligible_one_changes_nothing():
+    from model.continuity import _RGB_TO_YCBCR, _YCBCR_TO_RGB, ColourCorrection
+
+    rng = np.random.default_rng(3)
+    frames = rng.integers(0, 256, size=(3, 20, 24, 3), dtype=np.uint8)
+    correction = ColourCorrection(gain=(1.2, 0.8, 1.1), offset=(-10.0, 4.0, 2.0))
+    # The definition: to YCbCr, y' = gain * y + offset, back to RGB, rounded and clipped (float64 reference).
+    ycbcr = frames.reshape(-1, 3).astype(np.float64) @ _RGB_TO_YCBCR.T
+    reference = (ycbcr * np.array(correction.gain) + np.array(correction.offset)) @ _YCBCR_TO_RGB.T
+    expected = np.clip(np.rint(reference), 0, 255).reshape(frames.shape)
+    applied = correction.apply(frames)
+    assert applied.dtype == np.uint8 and np.abs(applied.astype(int) - expected).max() <= 1
+    assert (applied != frames).mean() > 0.5
+    tiny = ColourCorrection(gain=(1.0 + 1e-4, 1.0, 1.0), offset=(0.05, -0.05, 0.0))
+    assert np.array_equal(tiny.apply(frames), frames)

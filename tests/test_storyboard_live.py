@@ -240,7 +240,7 @@ def test_cached_shots_are_never_served_by_a_file_route(server, token, route):
     import httpx
 
     storyboard(server.client(), token, shots(1, 1, prompt="a windmill turning"))
-    cached = sorted((server.data_dir / "shot-cache").rglob("*.npz"))
+    cached = sorted((server.data_dir / "shot-cache").rglob("*.npy"))
     assert cached, "the storyboard left its shots in the cache"
     with httpx.Client(base_url=server.url, timeout=10) as http:
         for target in (cached[0], server.data_dir / "shot-cache"):
