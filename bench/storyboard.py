@@ -15,7 +15,7 @@ from the server's own tiny-model folder, as the single-clip bare call is), with 
 get the engine's continuity conditioning: one LTXVideoCondition at frame_index 0 holding the previous shot's last
 9 frames. Included: the four pipeline calls and turning each previous shot's last 9 frames into uint8 pictures.
 Excluded (all on the storyboard side only): HTTP, the queue and the client's download, the access gate and a quota
-reservation per shot, the GPU-layer call per shot, shot-cache lookups and writes (compressed to disk), colour
+reservation per shot, the GPU-layer call per shot, shot-cache lookups and writes to disk, colour
 matching, stitching, the manifest and encoding the whole video. Shots 2-4 of the bare side are conditioned on the
 previous bare shot's raw frames, not on the colour-matched video: the same amount of work, other pixel values.
 """

@@ -101,12 +101,12 @@ class ColourStats:
 
 def _rgb_moments(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean (3,) and covariance (3, 3) of the RGB pixels, in torch on every core (numpy's float64 version was a
-    third of a preview storyboard's time). Each block of 65,536 pixels is summed in float32, exact to about one
+    third of a preview storyboard's time). Each block of 262,144 pixels is summed in float32, exact to about one
     part in ten million there, and the blocks are added up in float64."""
     pixels = torch.from_numpy(np.ascontiguousarray(frames, dtype=np.uint8)).reshape(-1, 3)
     total = torch.zeros(3, dtype=torch.float64)
     outer = torch.zeros(3, 3, dtype=torch.float64)
-    for block in pixels.split(1 << 16):
+    for block in pixels.split(1 << 18):
         block = block.float()
         total += block.sum(dim=0).double()
         outer += (block.T @ block).double()
@@ -174,10 +174,30 @@ def colour_drift(frames_a: np.ndarray, frames_b: np.ndarray, window: int = 4) ->
     return float(differences.mean())
 
 
-def stitch(previous: np.ndarray | None, shot: np.ndarray, overlap: int) -> np.ndarray:
-    """The video so far plus a shot, without the shot's leading frames that reproduce the previous end."""
-    if previous is None:
-        return shot
-    if previous.shape[1:] != shot.shape[1:]:
-        raise ValueError(f"shot size {shot.shape[1:]} differs from the video's {previous.shape[1:]}")
-    return np.concatenate([previous, shot[overlap:]])
+class StitchedVideo:
+    """A video grown shot by shot, without the shot's leading frames that reproduce the previous end. The pieces
+    are joined once, at the end: joining after every shot copied the whole video each time."""
+
+    def __init__(self, start: np.ndarray | None = None):
+        self.pieces: list[np.ndarray] = [start] if start is not None and len(start) else []
+
+    def __len__(self) -> int:
+        return sum(len(piece) for piece in self.pieces)
+
+    def tail(self, count: int) -> np.ndarray:
+        """The last `count` frames (fewer when the video is shorter)."""
+        taken, needed = [], count
+        for piece in reversed(self.pieces):
+            if needed <= 0:
+                break
+            taken.append(piece[-needed:])
+            needed -= len(taken[-1])
+        return np.concatenate(taken[::-1]) if len(taken) > 1 else (taken[0] if taken else np.empty((0,)))
+
+    def append(self, shot: np.ndarray, overlap: int) -> None:
+        if self.pieces and self.pieces[0].shape[1:] != shot.shape[1:]:
+            raise ValueError(f"shot size {shot.shape[1:]} differs from the video's {self.pieces[0].shape[1:]}")
+        self.pieces.append(shot[overlap:] if self.pieces else shot)
+
+    def frames(self) -> np.ndarray:
+        return self.pieces[0] if len(self.pieces) == 1 else np.concatenate(self.pieces)

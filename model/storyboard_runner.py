@@ -19,12 +19,12 @@ import numpy as np
 from .continuity import (
     ColourStats,
     ShotInputs,
+    StitchedVideo,
     colour_drift,
     colour_stats,
     continuation_inputs,
     continuity_for,
     match_colour,
-    stitch,
 )
 from .encoding import encode_mp4
 from .engine import MANIFEST_REQUEST_FIELDS, VideoEngine
@@ -33,6 +33,8 @@ from .shot_cache import ShotCache, shot_key
 from .storyboard import PlannedShot, StoryboardPlan
 from .version import APP_VERSION
 
+# Frames each side of a cut that the colour drift there is measured on.
+DRIFT_WINDOW = 4
 # run_shot(request, inputs, on_progress) -> uint8 frames (F, H, W, 3)
 RunShot = Callable[..., np.ndarray]
 
@@ -125,7 +127,7 @@ def run_shots(
     continuity = continuity_for(engine.spec)
     run_shot = run_shot or (lambda request, inputs, progress: engine.generate_frames(
         request, progress, **inputs.engine_kwargs()))
-    video = previous
+    video = StitchedVideo(previous)
     manifests, generated = [], []
     first_number = shots[0].index + 1
     for shot in shots:
@@ -133,7 +135,7 @@ def run_shots(
         report = ShotProgress(on_progress, number, total_shots, first_number, len(shots))
         inputs, conditioning = ShotInputs(end_image=shot.end_image), None
         if shot.continues:
-            inputs, conditioning = continuation_inputs(continuity, video)
+            inputs, conditioning = continuation_inputs(continuity, video.tail(continuity.overlap))
             inputs = ShotInputs(inputs.start_image, inputs.start_frames, shot.end_image)
         request = shot.request
         expected = (request.num_frames, request.height, request.width, 3)
@@ -154,18 +156,19 @@ def run_shots(
                 cache.put(key, raw)
             generated.append(number)
         correction, drift = None, None
-        if video is None:
+        if not len(video):
             frames = raw
             target = target or colour_stats(raw)
         else:
             frames, fix = match_colour(raw, target)
             correction = fix.as_dict()
+            before_cut = video.tail(DRIFT_WINDOW)
             drift = {
-                "raw": colour_drift(video, raw[shot.overlap:]),
-                "matched": colour_drift(video, frames[shot.overlap:]),
+                "raw": colour_drift(before_cut, raw[shot.overlap:], DRIFT_WINDOW),
+                "matched": colour_drift(before_cut, frames[shot.overlap:], DRIFT_WINDOW),
             }
-        first_frame = 0 if video is None else len(video)
-        video = stitch(video, frames, shot.overlap)
+        first_frame = len(video)
+        video.append(frames, shot.overlap)
         entry = engine.manifest(request, created_at)
         entry.update(
             shot=number, mode="continuation" if shot.continues else entry["mode"], first_frame=first_frame,
@@ -174,7 +177,7 @@ def run_shots(
             colour_drift_at_cut=drift,
         )
         manifests.append(entry)
-    return video, manifests, target, tuple(generated)
+    return video.frames(), manifests, target, tuple(generated)
 
 
 def storyboard_manifest(plan: StoryboardPlan, frames: np.ndarray, shots: list[dict], target: ColourStats,
