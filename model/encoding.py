@@ -41,13 +41,16 @@ def video_tensor_to_uint8(video: torch.Tensor) -> np.ndarray:
 
 
 def encode_mp4(
-    frames: np.ndarray, fps: int, path: Path, manifest: dict, crf: int = 23, preset: str = "veryfast"
+    frames, fps: int, path: Path, manifest: dict, crf: int = 23, preset: str = "veryfast"
 ) -> Path:
-    """Write uint8 frames (F, H, W, 3) as H.264 yuv420p MP4 with the manifest as a JSON metadata tag."""
-    frames = frames_to_uint8(frames)
-    num_frames, height, width, channels = frames.shape
-    if channels != 3 or width % 2 or height % 2:
-        raise ValueError(f"frames must be RGB with even sides, got {frames.shape}")
+    """Write uint8 frames (F, H, W, 3) as H.264 yuv420p MP4 with the manifest as a JSON metadata tag.
+
+    `frames` may also be a list of such arrays (a storyboard's shots), encoded one after the other, so a long
+    video is never copied into one array just to be written out."""
+    pieces = [frames_to_uint8(piece) for piece in (frames if isinstance(frames, (list, tuple)) else [frames])]
+    height, width, channels = pieces[0].shape[1:]
+    if channels != 3 or width % 2 or height % 2 or any(piece.shape[1:] != pieces[0].shape[1:] for piece in pieces):
+        raise ValueError(f"frames must be RGB with even sides, all one size, got {[p.shape for p in pieces]}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
@@ -57,7 +60,7 @@ def encode_mp4(
         stream.height = height
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": preset}
-        for frame in frames:
+        for frame in (frame for piece in pieces for frame in piece):
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():

@@ -113,8 +113,8 @@ def extend_clip(
         colour_target=colour_source,
     )
     created_at = datetime.now(timezone.utc)
-    video, new_shots, target, generated = run_shots(
+    pieces, new_shots, target, generated = run_shots(
         engine, plan, (shot,), frames, target, cache, run_shot, before_shot, on_progress, index + 1, created_at,
     )
-    result = storyboard_manifest(plan, video, history + new_shots, target, created_at, kind="extended")
-    return StoryboardResult(video, result, generated)
+    result = storyboard_manifest(plan, pieces, history + new_shots, target, created_at, kind="extended")
+    return StoryboardResult(pieces, result, generated)

@@ -195,7 +195,7 @@ def reproduce(
         entry["shot"] for entry, before in zip(result.manifest["shots"], recorded)
         if entry["continues_from"] is not None and entry["continues_from"] != before
     )
-    return ReproducedStoryboard(result.frames, result.manifest, result.generated_shots, mismatched)
+    return ReproducedStoryboard(result.pieces, result.manifest, result.generated_shots, mismatched)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,10 @@ def shot_key(parts: dict) -> str:
 
 
 class ShotCache:
-    """uint8 frames by key, under `directory`, at most `max_bytes` in total (oldest used evicted)."""
+    """uint8 frames by key, under `directory`, at most `max_bytes` in total (oldest used evicted).
+
+    Writes happen on a background thread, off the storyboard's critical path (a 720p shot is hundreds of
+    megabytes); until its file is in place a shot is served from memory, so a `get` right after `put` hits."""
 
     def __init__(self, directory: Path, max_bytes: int = DEFAULT_CACHE_BYTES):
         if max_bytes <= 0:
@@ -40,6 +44,9 @@ class ShotCache:
         self.directory = Path(directory)
         self.max_bytes = int(max_bytes)
         self._lock = threading.Lock()
+        self._pending: dict[str, np.ndarray] = {}
+        self._pending_lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-cache")
 
     def _path(self, key: str) -> Path:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -49,6 +56,10 @@ class ShotCache:
     def get(self, key: str, shape: tuple[int, ...] | None = None) -> np.ndarray | None:
         """The cached frames, or None when absent, unreadable or not of `shape` (then the file is dropped)."""
         path = self._path(key)
+        with self._pending_lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            return pending if not shape or pending.shape == shape else None
         try:
             frames = np.load(path, allow_pickle=False)
         except FileNotFoundError:
@@ -68,18 +79,33 @@ class ShotCache:
         return frames
 
     def put(self, key: str, frames: np.ndarray) -> None:
+        """Keep `frames` (never modified afterwards) under `key`; the file is written in the background."""
         frames = np.ascontiguousarray(frames, dtype=np.uint8)
         path = self._path(key)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".shot-", suffix=".tmp", dir=self.directory)
+        with self._pending_lock:
+            self._pending[key] = frames
+        self._writer.submit(self._write, key, path, frames)
+
+    def flush(self) -> None:
+        """Wait until every shot put so far is on disk."""
+        self._writer.submit(lambda: None).result()
+
+    def _write(self, key: str, path: Path, frames: np.ndarray) -> None:
+        temporary = None
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".shot-", suffix=".tmp", dir=self.directory)
             with os.fdopen(handle, "wb") as file:
                 np.save(file, frames, allow_pickle=False)
             os.replace(temporary, path)
-        except BaseException:
-            self._discard(Path(temporary))
-            raise
-        self.evict()
+            self.evict()
+        except Exception as error:  # a full disk costs the cache entry, never the storyboard
+            logger.warning("Could not cache shot %s: %s", path.name, type(error).__name__)
+            if temporary is not None:
+                self._discard(Path(temporary))
+        finally:
+            with self._pending_lock:
+                self._pending.pop(key, None)
 
     def evict(self) -> None:
         """Remove least recently used shots until the folder fits the budget."""

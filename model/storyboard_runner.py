@@ -7,6 +7,7 @@ so a retry after a failure, or a re-roll of a later shot, starts where it has to
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,16 +51,25 @@ class ShotFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class StoryboardResult:
-    frames: np.ndarray  # uint8 (F, H, W, 3)
+    pieces: tuple[np.ndarray, ...]  # the video, uint8 (F, H, W, 3) a shot at a time, as stitched
     manifest: dict
     generated_shots: tuple[int, ...]  # 1-based numbers of the shots that ran (the rest came from the cache)
+
+    @functools.cached_property
+    def frames(self) -> np.ndarray:
+        """The whole video as one array, joined on first use (the encoder takes the pieces as they are)."""
+        return self.pieces[0] if len(self.pieces) == 1 else np.concatenate(self.pieces)
 
 
 @dataclass(frozen=True)
 class RenderedStoryboard:
     path: Path
     manifest: dict
-    frames: np.ndarray
+    result: StoryboardResult
+
+    @property
+    def frames(self) -> np.ndarray:
+        return self.result.frames
 
 
 def _no_progress(fraction: float, text: str) -> None:
@@ -177,11 +187,13 @@ def run_shots(
             colour_drift_at_cut=drift,
         )
         manifests.append(entry)
-    return video.frames(), manifests, target, tuple(generated)
+    return tuple(video.pieces), manifests, target, tuple(generated)
 
 
-def storyboard_manifest(plan: StoryboardPlan, frames: np.ndarray, shots: list[dict], target: ColourStats,
-                        created_at: datetime, kind: str = "storyboard") -> dict:
+def storyboard_manifest(
+    plan: StoryboardPlan, pieces: tuple[np.ndarray, ...], shots: list[dict], target: ColourStats,
+    created_at: datetime, kind: str = "storyboard",
+) -> dict:
     return {
         "kind": kind,
         "model": plan.model,
@@ -193,7 +205,7 @@ def storyboard_manifest(plan: StoryboardPlan, frames: np.ndarray, shots: list[di
         "fps": plan.fps,
         "width": plan.width,
         "height": plan.height,
-        "num_frames": int(len(frames)),
+        "num_frames": sum(len(piece) for piece in pieces),
         "colour_target": {"source": plan.colour_target, **target.as_dict()},
         "created_at": created_at.isoformat(timespec="seconds"),
         "app_version": APP_VERSION,
@@ -218,11 +230,11 @@ def run_storyboard(
     target = None
     if plan.colour_target == "reference" and reference is not None:
         target = colour_stats(np.asarray(reference)[None])
-    frames, shots, target, generated = run_shots(
+    pieces, shots, target, generated = run_shots(
         engine, plan, plan.shots, None, target, cache, run_shot, before_shot, on_progress, len(plan.shots),
         created_at,
     )
-    return StoryboardResult(frames, storyboard_manifest(plan, frames, shots, target, created_at), generated)
+    return StoryboardResult(pieces, storyboard_manifest(plan, pieces, shots, target, created_at), generated)
 
 
 def render_storyboard(
@@ -239,7 +251,7 @@ def render_storyboard(
     on_progress(0.95, "Encoding video")
     stamp = datetime.now(timezone.utc)
     name = f"reel-storyboard-{stamp:%Y%m%d-%H%M%S}-{plan.seed}-{uuid.uuid4().hex[:8]}.mp4"
-    path = encode_mp4(result.frames, plan.fps, Path(output_dir) / name, result.manifest,
+    path = encode_mp4(list(result.pieces), plan.fps, Path(output_dir) / name, result.manifest,
                       preset=engine.spec.encoder_preset)
     on_progress(1.0, "Done")
-    return RenderedStoryboard(path, result.manifest, result.frames)
+    return RenderedStoryboard(path, result.manifest, result)

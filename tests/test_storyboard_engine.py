@@ -217,15 +217,18 @@ def test_corrupt_cache_file_is_a_miss_and_the_cache_stays_within_its_budget(spie
     folder = tmp_path / "shots"
     cache = ShotCache(folder, max_bytes=50_000_000)
     first = run_storyboard(engine, plan(engine, shots(0.5)), cache=cache)
+    cache.flush()  # files are written in the background
     (stored,) = folder.glob("*.npy")
     stored.write_bytes(b"not a zip at all")
     again = run_storyboard(engine, plan(engine, shots(0.5)), cache=cache)
+    cache.flush()
     assert len(calls) == 2 and again.generated_shots == (1,)
     assert np.array_equal(again.frames, first.frames)
     assert not list(folder.glob("*.tmp"))
     small = ShotCache(folder, max_bytes=stored.stat().st_size * 2 + 10)
     for seed in (1, 2, 3, 4):
         run_storyboard(engine, plan(engine, shots(0.5), seed=seed), cache=small)
+    small.flush()
     assert small.total_bytes() <= small.max_bytes
     assert len(list(folder.glob("*.npy"))) < 5
 

@@ -237,7 +237,7 @@ class ReproduceTab:
             report(0.95, "Encoding video")
             stamp = datetime.now(timezone.utc)
             name = f"reel-extended-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.mp4"
-            clip = encode_mp4(result.frames, engine.spec.fps, self.runtime.output_dir / name, result.manifest,
+            clip = encode_mp4(list(result.pieces), engine.spec.fps, self.runtime.output_dir / name, result.manifest,
                               preset=engine.spec.encoder_preset)
         except InvalidRequest as refused:
             raise jobs.refusal(refused) from None
