@@ -27,7 +27,9 @@ START_DOWNLOAD_BYTES_PER_SECOND = 100_000_000
 START_LOAD_BYTES_PER_SECOND = 200_000_000
 
 
-def estimate_gpu_seconds(spec: ModelSpec, request: GenerationRequest, kind: GpuKind, resident_weight_bytes: int = 0) -> float:
+def estimate_gpu_seconds(
+    spec: ModelSpec, request: GenerationRequest, kind: GpuKind, resident_weight_bytes: int = 0
+) -> float:
     """Seconds `request` needs on `kind`, uncapped and unrounded.
 
     `resident_weight_bytes`: every served model's weights, which ZeroGPU copies into a fresh worker before the

@@ -2,9 +2,10 @@
 
 A shot's key hashes everything that decides its frames (see shot_key); its frames are stored as `<key>.npy`,
 uncompressed: zlib took 0.3 s per one-second preview shot (video frames barely compress losslessly) where a plain
-write takes a few milliseconds, and the byte budget bounds the disk either way. Writes go to a temporary file in the same folder and are renamed into place, so a reader never
-sees half a file; a file that does not load as exactly the frames expected is a miss (and is removed). The
-folder is kept under a byte budget by removing the least recently used files first.
+write takes a few milliseconds, and the byte budget bounds the disk either way. Writes go to a temporary file in
+the same folder and are renamed into place, so a reader never sees half a file; a file that does not load as
+exactly the frames expected is a miss (and is removed). The folder is kept under a byte budget by removing the
+least recently used files first.
 """
 
 from __future__ import annotations

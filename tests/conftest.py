@@ -44,11 +44,18 @@ def assert_no_token_leaked(server) -> None:
     assert not any(leaks.values()), f"tokens found on disk: {leaks}"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("live-server"))
+@contextlib.contextmanager
+def running_server(root, extra_env: dict | None = None):
+    """The real app serving from `root`; stopped on exit, then checked for leaked tokens."""
+    server = start_server(root, extra_env)
     try:
         yield server
     finally:
         server.stop()
     assert_no_token_leaked(server)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("live-server")) as server:
+        yield server

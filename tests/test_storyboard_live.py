@@ -13,8 +13,7 @@ from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
 from access import TokenStore
-from bench.live_server import start_server
-from conftest import assert_no_token_leaked
+from conftest import running_server
 from model import decode_frames, probe_video, read_manifest
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
@@ -47,10 +46,9 @@ def used_today(server, label):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    started = start_server(tmp_path_factory.mktemp("storyboard-server"), {"REEL_STORYBOARD_MAX_SECONDS": "20"})
-    yield started
-    started.stop()
-    assert_no_token_leaked(started)
+    root = tmp_path_factory.mktemp("storyboard-server")
+    with running_server(root, {"REEL_STORYBOARD_MAX_SECONDS": "20"}) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -200,13 +198,9 @@ def test_a_storyboard_needs_a_token_like_everything_else(server):
 @pytest.fixture(scope="module")
 def failing_server(tmp_path_factory):
     """Its second GPU call fails inside the worker, as a GPU process dying under shot 2 would."""
-    started = start_server(
-        tmp_path_factory.mktemp("failing-storyboard"),
-        {"PYTHONPATH": STAND_IN, "REEL_STAND_IN_ZEROGPU": "fail-call-2"},
-    )
-    yield started
-    started.stop()
-    assert_no_token_leaked(started)
+    env = {"PYTHONPATH": STAND_IN, "REEL_STAND_IN_ZEROGPU": "fail-call-2"}
+    with running_server(tmp_path_factory.mktemp("failing-storyboard"), env) as started:
+        yield started
 
 
 def test_a_failure_in_shot_two_of_three_charges_only_shot_one_and_a_retry_remakes_the_rest(failing_server):

@@ -11,8 +11,7 @@ import pytest
 from gradio_client.exceptions import AppError, ValidationError
 
 from access import TokenStore
-from bench.live_server import start_server
-from conftest import assert_no_token_leaked
+from conftest import running_server
 from model import CATALOG, KINDS, GpuPolicy, plan_request
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
@@ -29,7 +28,7 @@ def needs(arguments, kind="zerogpu-h200"):
 
 
 def zerogpu_server(root, **env):
-    return start_server(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": "zerogpu-h200", **env})
+    return running_server(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": "zerogpu-h200", **env})
 
 
 def asked_for(server) -> list[tuple[str, int]]:
@@ -42,12 +41,9 @@ def refusing_server(tmp_path_factory):
     """ZeroGPU says the visitor's quota is spent; the cap lets the default request through, not the big one."""
     cap = math.ceil(needs(DEFAULT))
     assert needs(BIG) > cap
-    server = zerogpu_server(
-        tmp_path_factory.mktemp("zerogpu-quota"), REEL_STAND_IN_ZEROGPU="quota", REEL_GPU_DURATION_CAP=str(cap)
-    )
-    yield server
-    server.stop()
-    assert_no_token_leaked(server)
+    root = tmp_path_factory.mktemp("zerogpu-quota")
+    with zerogpu_server(root, REEL_STAND_IN_ZEROGPU="quota", REEL_GPU_DURATION_CAP=str(cap)) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +51,9 @@ def xlarge_server(tmp_path_factory):
     """The operator allows xlarge; the cap fits the big request only on a whole GPU."""
     cap = math.ceil(needs(BIG, "zerogpu-h200-xlarge"))
     assert needs(BIG) > cap >= needs(DEFAULT)
-    server = zerogpu_server(
-        tmp_path_factory.mktemp("zerogpu-xlarge"), REEL_ZEROGPU_XLARGE="1", REEL_GPU_DURATION_CAP=str(cap)
-    )
-    yield server
-    server.stop()
-    assert_no_token_leaked(server)
+    root = tmp_path_factory.mktemp("zerogpu-xlarge")
+    with zerogpu_server(root, REEL_ZEROGPU_XLARGE="1", REEL_GPU_DURATION_CAP=str(cap)) as server:
+        yield server
 
 
 def test_zerogpus_quota_message_reaches_the_caller_and_the_clip_is_refunded(refusing_server):
