@@ -94,3 +94,16 @@ def test_xlarge_takes_what_the_standard_size_cannot_and_asks_for_its_own_estimat
         ("large", math.ceil(needs(DEFAULT))),
         ("xlarge", math.ceil(needs(BIG, "zerogpu-h200-xlarge"))),
     ]
+
+
+def test_zerogpus_quota_message_names_the_storyboard_shot_and_nothing_is_charged(refusing_server):
+    import json
+
+    server = refusing_server
+    token = server.issue_token("quota-storyboard")
+    shots = json.dumps([{"prompt": "a quiet harbour", "seconds": 1}, {"prompt": "boats leave", "seconds": 1}])
+    with pytest.raises(AppError) as refused:
+        server.client().predict(shots=shots, style="none", seed=2, access_token=token, api_name="/storyboard")
+    message = str(refused.value)
+    assert "Shot 1 of 2: You have exceeded your free ZeroGPU quota (" in message
+    assert TokenStore(server.data_dir / "access.sqlite3").used_today("quota-storyboard") == (0, 0.0, 0)
