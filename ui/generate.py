@@ -169,7 +169,8 @@ class GenerateTab:
                     )
                 generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column():
-                video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True)
+                # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
+                video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
                 manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
                 if result_actions is not None:
                     result_actions(video, manifest)
