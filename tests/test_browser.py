@@ -158,3 +158,18 @@ def test_a_two_shot_storyboard_built_in_the_page_plays_and_a_shot_can_be_rerolle
         timeout=GENERATION_TIMEOUT_MS,
     )
     assert token not in browser_storage(page)
+
+
+def test_the_result_can_be_extended_in_the_page(page, live_server):
+    token = live_server.issue_token("extend-browser")
+    fill_and_generate(page, token)
+    duration_of = "() => { const v = document.querySelector('#video video'); return v ? v.duration : 0; }"
+    page.wait_for_function(f"({duration_of})() > 0", timeout=GENERATION_TIMEOUT_MS)
+    first = page.evaluate(duration_of)
+    page.get_by_text("Extend this video").click()
+    page.fill("#extend-result-prompt textarea", "the lighthouse beam sweeps across the waves")
+    page.click("#extend-result")
+    # 2 s more by default: 48 frames at 24 fps after the clip's own 73.
+    page.wait_for_function(f"({duration_of})() > {first} + 1.5", timeout=GENERATION_TIMEOUT_MS)
+    assert page.evaluate(duration_of) == pytest.approx((73 + 48) / 24, abs=0.1)
+    page.wait_for_selector("#manifest :text('extended')")
