@@ -45,10 +45,6 @@ class GradioProgress:
             self.progress(fraction, desc=text)
 
 
-def progress_reporter(progress) -> GradioProgress:
-    return GradioProgress(progress)
-
-
 @contextlib.contextmanager
 def settled(runtime: Runtime, reservation, seconds: float):
     """Settle a clip reserved with `gate.begin` by the end of the block: committed when it finishes, refunded
@@ -84,7 +80,7 @@ def render_clip(
         "Generation for %r: %s, seed %d, asking for %d GPU s (%s)",
         grant.quota_key, engine.spec.key, request.seed, budget.seconds, budget.size,
     )
-    report = progress_reporter(progress)
+    report = GradioProgress(progress)
     try:
         with settled(runtime, reservation, request.seconds):
             frames = gpu.generate_frames(engine.spec.key, request, budget, progress=report)

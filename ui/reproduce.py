@@ -226,7 +226,7 @@ class ReproduceTab:
             raise jobs.refusal(refused) from None
         continuing, ending = self.runtime.storyboard_alternatives(engine)
         runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request))
-        report = jobs.progress_reporter(progress)
+        report = jobs.GradioProgress(progress)
         try:
             result = extend_clip(
                 engine, frames, manifest, prompt, seconds=seconds, negative_prompt=negative_prompt, seed=seed,

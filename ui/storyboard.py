@@ -212,7 +212,7 @@ class StoryboardTab:
         try:
             result = render_storyboard(
                 engine, plan, self.runtime.output_dir, cache=self.runtime.shot_cache, run_shot=runner,
-                on_progress=jobs.progress_reporter(progress),
+                on_progress=jobs.GradioProgress(progress),
             )
         except ShotFailed as failed:
             raise jobs.shot_failure(failed, len(plan.shots)) from None
