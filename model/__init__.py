@@ -1,7 +1,17 @@
 """Reel's video engine: catalog, loading, generation and encoding. Imports no Gradio."""
 
 from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
-from .catalog import CATALOG, RESOLUTION_NAMES, GpuCost, ModelSpec, SpeedOptions, WeightSizes
+from .catalog import (
+    CATALOG,
+    LORA_SCALE_RANGE,
+    RESOLUTION_NAMES,
+    AudioSpec,
+    GpuCost,
+    LoraSpec,
+    ModelSpec,
+    SpeedOptions,
+    WeightSizes,
+)
 from .continuity import (
     ColourCorrection,
     ColourStats,
@@ -12,8 +22,17 @@ from .continuity import (
     continuity_for,
     match_colour,
 )
-from .encoding import NotAReelVideo, decode_frames, encode_mp4, probe_video, read_manifest, read_reel_video
-from .engine import RenderedClip, VideoEngine
+from .encoding import (
+    NotAReelVideo,
+    decode_frames,
+    encode_mp4,
+    probe_audio,
+    probe_video,
+    read_manifest,
+    read_reel_video,
+    read_sound,
+)
+from .engine import GeneratedClip, RenderedClip, VideoEngine
 from .extend import extend_clip
 from .gpu_time import GpuBudget, GpuPolicy, estimate_gpu_seconds
 from .hardware import KINDS, GpuKind, UnknownGpuKind, detect_gpu_kind
@@ -22,6 +41,7 @@ from .loading import ModelUnavailable, load_engine, load_engines, parse_model_li
 from .memory import MemoryPlan, MemoryPlanError, check_memory, plan_memory
 from .reproduce import (
     MAX_MANIFEST_BYTES,
+    check_adapter_files,
     ReproducedStoryboard,
     load_manifest,
     plan_from_manifest,
@@ -30,6 +50,7 @@ from .reproduce import (
 )
 from .requests import MAX_PROMPT_CHARS, MAX_SEED, GenerationRequest, InvalidRequest, plan_request
 from .shot_cache import ShotCache
+from .sound import SoundTrack, join_sound
 from .storyboard import (
     MAX_SHOTS,
     STYLE_PRESETS,
@@ -55,16 +76,19 @@ __all__ = [
     "APP_VERSION",
     "CATALOG",
     "KINDS",
+    "LORA_SCALE_RANGE",
     "MAX_MANIFEST_BYTES",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
     "MAX_SHOTS",
     "RESOLUTION_NAMES",
     "STYLE_PRESETS",
+    "AudioSpec",
     "ColourCorrection",
     "ColourStats",
     "Continuity",
     "FastPathReport",
+    "GeneratedClip",
     "GenerationRequest",
     "GpuBudget",
     "GpuCost",
@@ -72,6 +96,7 @@ __all__ = [
     "GpuPolicy",
     "ImageProblem",
     "InvalidRequest",
+    "LoraSpec",
     "MemoryPlan",
     "MemoryPlanError",
     "ModelSpec",
@@ -86,6 +111,7 @@ __all__ = [
     "ShotFailed",
     "ShotInputs",
     "ShotProgress",
+    "SoundTrack",
     "SpeedOptions",
     "StoryboardPlan",
     "StoryboardResult",
@@ -94,6 +120,7 @@ __all__ = [
     "VideoEngine",
     "WeightSizes",
     "apply_fast_path",
+    "check_adapter_files",
     "check_memory",
     "colour_drift",
     "colour_stats",
@@ -103,6 +130,7 @@ __all__ = [
     "encode_mp4",
     "estimate_gpu_seconds",
     "extend_clip",
+    "join_sound",
     "load_engine",
     "load_engines",
     "load_manifest",
@@ -117,9 +145,11 @@ __all__ = [
     "plan_memory",
     "plan_request",
     "plan_storyboard",
+    "probe_audio",
     "probe_video",
     "read_manifest",
     "read_reel_video",
+    "read_sound",
     "render_storyboard",
     "reproduce",
     "request_from_entry",

@@ -17,9 +17,15 @@ Where each real entry's repo id and pipeline classes were checked (diffusers 0.4
   no diffusers-format 2B distilled repo, so the 13B one is the fastest distilled LTX diffusers documents.
 - Wan 2.1 T2V 1.3B: docs/source/en/api/pipelines/wan.md and the WanPipeline example in
   pipelines/wan/pipeline_wan.py ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers"). Text-to-video only.
+- LTX-2 19B distilled (video with sound): docs/source/en/api/pipelines/ltx2.md, "Distilled checkpoint
+  generation", loads "rootonchair/LTX-2-19b-distilled" (a community conversion of Lightricks'
+  ltx-2-19b-distilled.safetensors; Lightricks' own diffusers repo, Lightricks/LTX-2, holds the dev transformer)
+  with LTX2Pipeline, 8 steps on DISTILLED_SIGMA_VALUES (pipelines/ltx2/utils.py), guidance 1.0, 24 fps, 768x512.
+  LTX2ConditionPipeline (pipelines/ltx2/pipeline_ltx2_condition.py) shares its components and takes images and
+  videos as conditions at any frame: image-to-video, storyboard continuation and keyframes.
 No distillation LoRA is listed: none published for these exact checkpoints could be verified (the lightx2v
 LoRAs diffusers' Wan page points to are for the 14B models). The LoRA step stays in the fast path for entries
-that set one.
+that set one. Per-request adapters (`loras`) are a separate thing: see LoraSpec.
 """
 
 from __future__ import annotations
@@ -61,9 +67,40 @@ class SpeedOptions:
     aot_compile: bool = False
     # Decode with VAE tiling when a frame has at least this many pixels (None: never).
     vae_tiling_min_pixels: int | None = None
+    # Keep the transformer's weights in this narrower dtype on the GPU and compute in the entry's dtype
+    # (diffusers' `enable_layerwise_casting`), so a model fits where its half-precision weights would not.
+    transformer_storage_dtype: str | None = None
 
 
 NO_SPEEDUPS = SpeedOptions()
+
+# Bounds of a per-request adapter scale: 0 is the base model, 2 is as far as any published card goes.
+LORA_SCALE_RANGE = (0.0, 2.0)
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    """The sound a model makes beside its frames."""
+
+    sample_rate: int  # of the vocoder's output, in Hz
+    channels: int
+
+
+@dataclass(frozen=True)
+class LoraSpec:
+    """An adapter a model entry offers per request (camera moves, styles), loaded once at start with diffusers'
+    own `load_lora_weights` and switched per request with `set_adapters`."""
+
+    name: str  # what API callers pass as `lora`
+    label: str
+    # Hub repo and file, or a folder built by code (tiny_builder) for the previews.
+    repo_id: str | None
+    weight_name: str
+    default_scale: float = 1.0
+    # Words the adapter was trained to respond to; put in front of the prompt when it lacks them.
+    trigger_words: str = ""
+    tiny_builder: str | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,7 +123,7 @@ class WeightSizes:
         return self.parameters * _BYTES_PER_PARAMETER[dtype]
 
 
-_BYTES_PER_PARAMETER = {"bfloat16": 2, "float16": 2, "float32": 4}
+_BYTES_PER_PARAMETER = {"bfloat16": 2, "float16": 2, "float32": 4, "float8_e4m3fn": 1}
 
 
 @dataclass(frozen=True)
@@ -115,12 +152,18 @@ class ModelSpec:
     # Full-size parameter counts; None for the tiny previews (a few hundred kilobytes, built by code).
     weights: WeightSizes | None = None
     speed: SpeedOptions = NO_SPEEDUPS
+    # The sound the model makes with its frames; None: silent video.
+    audio: AudioSpec | None = None
+    # Adapters offered per request.
+    loras: tuple[LoraSpec, ...] = ()
     # Pipeline config flags that identify the model (a local folder is matched on them) and that the
     # image-to-video pipeline must share.
     pipeline_config: dict = field(default_factory=dict)
     extra_call_kwargs: dict = field(default_factory=dict)
     # Timesteps a distilled model was trained for, used when the request's steps equal their number.
     distilled_timesteps: tuple[float, ...] | None = None
+    # Sigmas a distilled model was trained for (LTX-2 takes sigmas, not timesteps), same rule.
+    distilled_sigmas: tuple[float, ...] | None = None
     # x264 preset for the MP4. Real models make smooth video that "veryfast" packs well; the tiny previews make
     # noise, on which x264's search is wasted work (3x slower than "ultrafast" for the same frames).
     encoder_preset: str = "veryfast"
@@ -135,9 +178,23 @@ class ModelSpec:
         return self.image_pipeline_class is not None
 
     @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    def lora(self, name: str) -> LoraSpec | None:
+        return next((lora for lora in self.loras if lora.name == name), None)
+
+    @property
     def weight_bytes(self) -> int:
-        """Bytes of weights on the GPU, in the entry's GPU dtype (0 for the tiny previews)."""
-        return self.weights.bytes_in(self.torch_dtype) if self.weights else 0
+        """Bytes of weights on the GPU, in the entry's GPU dtype, with the transformer in its storage dtype when
+        the fast path stores it narrower (0 for the tiny previews)."""
+        if not self.weights:
+            return 0
+        stored = self.speed.transformer_storage_dtype
+        if stored is None:
+            return self.weights.bytes_in(self.torch_dtype)
+        narrower = _BYTES_PER_PARAMETER[self.torch_dtype] - _BYTES_PER_PARAMETER[stored]
+        return self.weights.bytes_in(self.torch_dtype) - narrower * self.weights.transformer
 
     @property
     def max_frames(self) -> int:
@@ -160,7 +217,80 @@ def _entries() -> tuple[ModelSpec, ...]:
     tiny_cost = GpuCost(
         overhead_seconds=5.0, seconds_per_step_per_megapixel_frame=0.001, seconds_per_megapixel_frame=0.01
     )
+    # LTX-2 distilled: diffusers' pipelines/ltx2/utils.py DISTILLED_SIGMA_VALUES, 8 steps, guidance 1.0 (ltx2.md).
+    # In diffusers 0.42.1 LTX2Pipeline.__call__ defaults to audio guidance 7, STG 1 and modality guidance 3, each an
+    # extra transformer pass per step; a distilled model runs unguided, so they are switched off (audio guidance
+    # None follows the video's).
+    ltx2_distilled_sigmas = (1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421875)
+    ltx2_call = {
+        "audio_guidance_scale": None, "stg_scale": 0.0, "audio_stg_scale": 0.0, "modality_scale": 1.0,
+        "audio_modality_scale": 1.0, "guidance_rescale": 0.0, "audio_guidance_rescale": 0.0,
+    }
+    # The vocoder's output rate: scripts/convert_ltx2_to_diffusers.py (output_sampling_rate 24000) and the
+    # LTX2Pipeline docstring ("should be 24000"); stereo (the vocoder's out channels).
+    ltx2_audio = AudioSpec(sample_rate=24000, channels=2)
+    ltx2_presets = {"landscape": (768, 512), "portrait": (512, 768), "square": (640, 640)}
+    # Camera-control LoRAs Lightricks publishes for LTX-2 19B (Lightricks/LTX-2 README, "LoRAs"; each card loads
+    # its file with scale 1.0 and names no trigger words). The cards show them on the dev pipeline; on the distilled
+    # checkpoint they are not documented either way.
+    camera_moves = ("dolly-in", "dolly-out", "dolly-left", "dolly-right", "jib-up", "jib-down", "static")
+    ltx2_camera_loras = tuple(
+        LoraSpec(
+            name=move,
+            label=f"Camera: {move.replace('-', ' ')}",
+            repo_id=f"Lightricks/LTX-2-19b-LoRA-Camera-Control-{move.title()}",
+            weight_name=f"ltx-2-19b-lora-camera-control-{move}.safetensors",
+            default_scale=1.0,
+            source="Lightricks/LTX-2 README, LoRAs",
+        )
+        for move in camera_moves
+    )
     return (
+        ModelSpec(
+            key="ltx-2-distilled",
+            label="LTX-2 19B distilled (video with sound, fast, 24 fps)",
+            family="ltx2",
+            pipeline_class="LTX2Pipeline",
+            image_pipeline_class="LTX2ConditionPipeline",
+            repo_id="rootonchair/LTX-2-19b-distilled",
+            tiny_builder=None,
+            torch_dtype="bfloat16",
+            size_multiple=32,  # ValueError otherwise (pipeline_ltx2.py check_inputs)
+            frame_step=8,  # the VAE's causal 8k+1 grid; other counts are silently floored by the pipeline
+            fps=24,
+            presets=ltx2_presets,
+            default_preset="landscape",
+            min_steps=4,
+            max_steps=8,
+            default_steps=8,
+            default_guidance=1.0,
+            default_seconds=5.0,
+            max_seconds=5.0,
+            # Estimate: 0.75 s per step at 768x512x121 on an H100 (sglang PR #23137, not diffusers) scaled to an
+            # H200, plus about 20% for upcasting the FP8-stored weights per layer; not yet calibrated.
+            gpu_cost=GpuCost(
+                overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.025, seconds_per_megapixel_frame=0.07
+            ),
+            # Counted on the meta device from the configs in bench/full_size_ltx2.py. The text encoder row is
+            # Gemma 3 12B (vision tower included, as Gemma3ForConditionalGeneration loads it) plus the text
+            # connectors; the VAE row is the video VAE, the audio VAE and the vocoder.
+            # Memory on the ZeroGPU slice (67.2 GB usable, model/memory.py): all bf16 is 67.7 GB of weights
+            # alone, which does not fit. With the transformer stored in FP8 (1 byte a parameter):
+            # 18.9 + 2 * (13.6 + 1.3) = 48.8 GB, + 7 GB activations + 3 GB runtime = 58.8 GB.
+            weights=WeightSizes(
+                transformer=18_876_174_592,
+                text_encoder=12_187_325_040 + 1_431_475_200,
+                vae=1_222_479_601 + 53_248_146 + 55_592_802,
+                # 6,144 video tokens at 768x512x121 (as LTX-Video 0.9.8: 6 GB there) plus 126 audio tokens and
+                # Gemma's 49 hidden states of 1024 x 3840 (0.4 GB).
+                activation_bytes=7 * gb,
+            ),
+            speed=SpeedOptions(transformer_storage_dtype="float8_e4m3fn", vae_tiling_min_pixels=768 * 512),
+            audio=ltx2_audio,
+            loras=ltx2_camera_loras,
+            extra_call_kwargs=ltx2_call,
+            distilled_sigmas=ltx2_distilled_sigmas,
+        ),
         ModelSpec(
             key="wan2.2-ti2v-5b",
             label="Wan 2.2 TI2V 5B (720p, 24 fps)",
@@ -272,6 +402,42 @@ def _entries() -> tuple[ModelSpec, ...]:
             pipeline_config={"expand_timesteps": False},
         ),
         ModelSpec(
+            key="tiny-ltx2",
+            label="Tiny LTX-2 preview with sound (random weights, CPU)",
+            family="ltx2",
+            pipeline_class="LTX2Pipeline",
+            image_pipeline_class="LTX2ConditionPipeline",
+            repo_id=None,
+            tiny_builder="tiny-ltx2",
+            encoder_preset="ultrafast",
+            torch_dtype="float32",
+            size_multiple=32,
+            frame_step=8,
+            fps=24,
+            presets={"landscape": (512, 320), "portrait": (320, 512), "square": (384, 384)},
+            default_preset="landscape",
+            min_steps=1,
+            max_steps=8,
+            default_steps=8,
+            default_guidance=1.0,
+            default_seconds=3.0,
+            max_seconds=5.0,
+            gpu_cost=tiny_cost,
+            audio=ltx2_audio,
+            # The real entry's first two camera moves by name, as tiny random adapters built by code, so the whole
+            # adapter path (load from a folder, switch per request, manifest hash) runs on CPU.
+            loras=tuple(
+                LoraSpec(
+                    name=move, label=f"Camera: {move.replace('-', ' ')} (random preview adapter)", repo_id=None,
+                    weight_name="pytorch_lora_weights.safetensors", tiny_builder=f"tiny-ltx2-{move}",
+                    source="built by code (model/tiny_lora.py)",
+                )
+                for move in ("dolly-in", "jib-up")
+            ),
+            extra_call_kwargs=ltx2_call,
+            distilled_sigmas=ltx2_distilled_sigmas,
+        ),
+        ModelSpec(
             key="tiny-ltx",
             label="Tiny LTX-Video preview (random weights, CPU)",
             family="ltx",
@@ -348,8 +514,10 @@ def _entries() -> tuple[ModelSpec, ...]:
 
 CATALOG: dict[str, ModelSpec] = {spec.key: spec for spec in _entries()}
 
-DEFAULT_GPU_MODEL = "wan2.2-ti2v-5b"
-DEFAULT_CPU_MODEL = "tiny-ltx"
+# The fastest model that fits the ZeroGPU slice with its fast path, and it makes sound (see its entry's memory
+# arithmetic); the CPU preview is of the same family.
+DEFAULT_GPU_MODEL = "ltx-2-distilled"
+DEFAULT_CPU_MODEL = "tiny-ltx2"
 
 
 def image_capable_labels(specs) -> list[str]:

@@ -46,7 +46,7 @@ class Continuity:
 
 
 def continuity_for(spec: ModelSpec) -> Continuity:
-    if spec.image_pipeline_class == "LTXConditionPipeline":
+    if spec.image_pipeline_class in ("LTXConditionPipeline", "LTX2ConditionPipeline"):
         return Continuity("frames", spec.frame_step + 1, end_image=True, end_image_needs_start=False)
     if spec.image_pipeline_class == "WanImageToVideoPipeline":
         flf2v = not spec.pipeline_config.get("expand_timesteps", False)

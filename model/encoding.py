@@ -14,7 +14,13 @@ import av
 import numpy as np
 import torch
 
+from .sound import SoundTrack
+
 MANIFEST_TAG = "comment"
+# AAC at 96 kb/s per channel: transparent for generated speech, music and effects at a small cost in file size.
+AAC_BITRATE_PER_CHANNEL = 96_000
+# Samples handed to the AAC encoder at a time (its own frame size).
+_AAC_FRAME_SAMPLES = 1024
 
 
 def _unit_to_uint8(values: torch.Tensor) -> torch.Tensor:
@@ -41,9 +47,11 @@ def video_tensor_to_uint8(video: torch.Tensor) -> np.ndarray:
 
 
 def encode_mp4(
-    frames, fps: int, path: Path, manifest: dict, crf: int = 23, preset: str = "veryfast"
+    frames, fps: int, path: Path, manifest: dict, crf: int = 23, preset: str = "veryfast",
+    sound: SoundTrack | None = None,
 ) -> Path:
-    """Write uint8 frames (F, H, W, 3) as H.264 yuv420p MP4 with the manifest as a JSON metadata tag.
+    """Write uint8 frames (F, H, W, 3) as H.264 yuv420p MP4 with the manifest as a JSON metadata tag, and
+    `sound` (if any) as an AAC stream cut or padded to the video's exact length, so both end together.
 
     `frames` may also be a list of such arrays (a storyboard's shots), encoded one after the other, so a long
     video is never copied into one array just to be written out."""
@@ -53,6 +61,7 @@ def encode_mp4(
         raise ValueError(f"frames must be RGB with even sides, all one size, got {[p.shape for p in pieces]}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    total_frames = sum(len(piece) for piece in pieces)
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
         container.metadata[MANIFEST_TAG] = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
         stream = container.add_stream("libx264", rate=Fraction(fps))
@@ -60,12 +69,77 @@ def encode_mp4(
         stream.height = height
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": preset}
-        for frame in (frame for piece in pieces for frame in piece):
+        # Sound goes in beside the frames it belongs to (interleaved), so a player streams both from the start.
+        audio = _AacWriter(container, sound.fitted(total_frames / fps)) if sound is not None else None
+        for index, frame in enumerate(frame for piece in pieces for frame in piece):
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
+            if audio is not None:
+                audio.write_until((index + 1) / fps)
         for packet in stream.encode():
             container.mux(packet)
+        if audio is not None:
+            audio.finish()
     return path
+
+
+class _AacWriter:
+    """Feeds a sound track to an AAC stream of `container` in encoder-sized frames, up to a time."""
+
+    def __init__(self, container, sound: SoundTrack):
+        self.container = container
+        self.sound = sound
+        self.layout = "stereo" if sound.channels == 2 else "mono"
+        self.stream = container.add_stream("aac", rate=sound.sample_rate)
+        self.stream.layout = self.layout
+        self.stream.bit_rate = AAC_BITRATE_PER_CHANNEL * sound.channels
+        self.written = 0
+
+    def write_until(self, seconds: float) -> None:
+        samples = self.sound.samples
+        end = min(samples.shape[1], int(round(seconds * self.sound.sample_rate)))
+        while end - self.written >= _AAC_FRAME_SAMPLES or (end == samples.shape[1] and self.written < end):
+            self._encode(samples[:, self.written:self.written + _AAC_FRAME_SAMPLES])
+
+    def _encode(self, chunk: np.ndarray) -> None:
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout=self.layout)
+        frame.sample_rate = self.sound.sample_rate
+        frame.pts = self.written
+        frame.time_base = Fraction(1, self.sound.sample_rate)
+        self.written += chunk.shape[1]
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def finish(self) -> None:
+        self.write_until(self.sound.seconds)
+        for packet in self.stream.encode():
+            self.container.mux(packet)
+
+
+def read_sound(path: Path, max_seconds: float = 120.0) -> SoundTrack | None:
+    """The sound track of a clip as float samples, or None when it has none. The decoder's tail of AAC padding
+    is cut at the stream's own duration; a track longer than `max_seconds` is refused (ValueError)."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        duration = float(stream.duration * stream.time_base) if stream.duration else None
+        if duration is not None and duration > max_seconds:
+            raise ValueError("the sound track is too long")
+        chunks, total = [], 0
+        for frame in container.decode(stream):
+            chunk = frame.to_ndarray()
+            if frame.format.is_packed:
+                chunk = chunk.reshape(-1, len(frame.layout.channels)).T
+            chunks.append(chunk.astype(np.float32, copy=False))
+            total += chunk.shape[1]
+            if total > (max_seconds + 1) * rate:
+                raise ValueError("the sound track is too long")
+    if not chunks:
+        return None
+    track = SoundTrack(np.concatenate(chunks, axis=1), rate)
+    return track.fitted(duration) if duration is not None else track
 
 
 def read_manifest(path: Path) -> dict:
@@ -84,6 +158,20 @@ def decode_frames(path: Path) -> np.ndarray:
     """All frames of a clip as uint8 RGB (F, H, W, 3), as a player would show them."""
     with av.open(str(path)) as container:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
+
+
+def probe_audio(path: Path) -> dict | None:
+    """Codec, sample rate, channels and duration of a clip's sound stream, or None when it is silent."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        return {
+            "codec": stream.codec_context.name,
+            "sample_rate": stream.codec_context.sample_rate,
+            "channels": len(stream.codec_context.layout.channels),
+            "seconds": float(stream.duration * stream.time_base) if stream.duration else None,
+        }
 
 
 def probe_video(path: Path) -> dict:

@@ -14,9 +14,11 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .adapters import AdapterSet
 from .catalog import ModelSpec
 from .encoding import encode_mp4, video_tensor_to_uint8
 from .requests import GenerationRequest, plan_request
+from .sound import SoundTrack, audio_tensor_to_track
 from .version import APP_VERSION
 
 logger = logging.getLogger("reel.model")
@@ -42,7 +44,7 @@ _ENCODE_PHASE_START = 0.95
 
 MANIFEST_REQUEST_FIELDS = (
     "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "num_frames", "fps", "resolution",
-    "mode", "input_image",
+    "mode", "input_image", "audio",
 )
 
 
@@ -50,6 +52,15 @@ MANIFEST_REQUEST_FIELDS = (
 class RenderedClip:
     path: Path
     manifest: dict
+
+
+@dataclass(frozen=True)
+class GeneratedClip:
+    """What one GPU call makes: uint8 frames (F, H, W, 3) and, for a model with sound when the request keeps it,
+    the sound track (exactly as long as the frames once encoded)."""
+
+    frames: np.ndarray
+    sound: SoundTrack | None = None
 
 
 def _no_progress(fraction: float, phase: str) -> None:
@@ -87,26 +98,51 @@ class VideoEngine:
     run from two threads at once, whatever the queue's concurrency is set to.
     """
 
-    def __init__(self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None):
+    def __init__(
+        self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None, adapters: AdapterSet | None = None
+    ):
         self.spec = spec
         self.pipeline = pipeline
         self.device = device
         self.source = source
         self.fast_path = fast_path
+        self.adapters = adapters or AdapterSet(pipeline, {})
         self.vae_tiling_min_pixels = getattr(fast_path, "vae_tiling_min_pixels", None)
-        # Labels of other models on offer that can animate an image (load_engines fills it in).
+        # Labels of other models on offer that can animate an image / make sound (load_engines fills them in).
         self.image_alternatives: list[str] = []
+        self.audio_alternatives: list[str] = []
         self._lock = threading.Lock()
         pipeline.set_progress_bar_config(disable=True)
         self.image_pipeline = build_image_pipeline(spec, pipeline)
+        vocoder = getattr(pipeline, "vocoder", None)
+        # The rate the loaded vocoder really produces (the catalog's figure is for the full-size model).
+        self.sample_rate = getattr(getattr(vocoder, "config", None), "output_sampling_rate", None) or (
+            spec.audio.sample_rate if spec.audio else None
+        )
 
     @property
     def supports_image(self) -> bool:
         return self.image_pipeline is not None
 
+    @property
+    def served_loras(self) -> dict:
+        """Adapters loaded and offered per request, by name (LoraSpec)."""
+        return {name: adapter.spec for name, adapter in self.adapters.adapters.items()}
+
     def plan(self, image=None, **kwargs) -> GenerationRequest:
         """Validate one request; `image` (PIL image or None) makes it image-to-video."""
-        return plan_request(self.spec, image=image, image_alternatives=self.image_alternatives, **kwargs)
+        return plan_request(
+            self.spec, image=image, image_alternatives=self.image_alternatives, served_loras=self.served_loras,
+            audio_alternatives=self.audio_alternatives, **kwargs,
+        )
+
+    def prompt_for(self, request: GenerationRequest) -> str:
+        """The prompt the pipeline gets: the adapter's trigger words in front when the prompt lacks them."""
+        lora = self.served_loras.get(request.lora) if request.lora else None
+        trigger = lora.trigger_words.strip() if lora else ""
+        if trigger and trigger.lower() not in request.prompt.lower():
+            return f"{trigger}, {request.prompt}"
+        return request.prompt
 
     def _call_kwargs(
         self,
@@ -125,7 +161,7 @@ class VideoEngine:
             return callback_kwargs
 
         kwargs = dict(
-            prompt=request.prompt,
+            prompt=self.prompt_for(request),
             negative_prompt=request.negative_prompt or None,
             width=request.width,
             height=request.height,
@@ -136,16 +172,40 @@ class VideoEngine:
             output_type="pt",  # converted to uint8 where it lives: see video_tensor_to_uint8
             callback_on_step_end=report_step,
         )
-        if self.spec.family == "ltx":
+        if self.spec.family in ("ltx", "ltx2"):
             kwargs["frame_rate"] = request.fps
         timesteps = self.spec.distilled_timesteps
         if timesteps and len(timesteps) == request.steps:
             kwargs["timesteps"] = list(timesteps)
+        sigmas = self.spec.distilled_sigmas
+        if sigmas and len(sigmas) == request.steps:
+            kwargs["sigmas"] = list(sigmas)
         if request.image is not None:
             kwargs["image"] = request.image
-        self._add_conditioning(kwargs, request, start_image, start_frames, end_image)
+        if self.spec.family == "ltx2":
+            self._add_ltx2_conditions(kwargs, request, start_image, start_frames, end_image)
+        else:
+            self._add_conditioning(kwargs, request, start_image, start_frames, end_image)
         kwargs.update(self.spec.extra_call_kwargs)
         return kwargs
+
+    def _add_ltx2_conditions(self, kwargs: dict, request: GenerationRequest, start_image, start_frames, end_image):
+        """LTX-2 takes every picture as a condition at a frame (LTX2ConditionPipeline): the start image or the
+        request's own image at frame 0, the previous shot's last frames at 0, a keyframe at the last frame."""
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+        from PIL import Image
+
+        first = start_image if start_image is not None else kwargs.pop("image", None)
+        conditions = []
+        if first is not None:
+            conditions.append(LTX2VideoCondition(frames=first, index=0))
+        if start_frames is not None:
+            video = [Image.fromarray(frame) for frame in np.asarray(start_frames, dtype=np.uint8)]
+            conditions.append(LTX2VideoCondition(frames=video, index=0))
+        if end_image is not None:
+            conditions.append(LTX2VideoCondition(frames=end_image, index=request.num_frames - 1))
+        if conditions:
+            kwargs["conditions"] = conditions
 
     def _add_conditioning(self, kwargs: dict, request: GenerationRequest, start_image, start_frames, end_image):
         """Storyboard conditioning (model/continuity.py decides what to give): a start picture, the previous
@@ -187,7 +247,7 @@ class VideoEngine:
         else:
             self.pipeline.vae.disable_tiling()
 
-    def generate_frames(
+    def generate(
         self,
         request: GenerationRequest,
         on_progress: ProgressCallback = _no_progress,
@@ -195,8 +255,9 @@ class VideoEngine:
         start_image=None,
         start_frames=None,
         end_image=None,
-    ) -> np.ndarray:
-        """uint8 frames (F, H, W, 3) for one request; the same request, seed and image give the same frames.
+    ) -> GeneratedClip:
+        """Frames, and sound where the model makes it and the request keeps it; the same request, seed and
+        pictures give the same frames and samples.
 
         The keyword-only conditioning (see _add_conditioning) is how a storyboard shot continues the one before
         and ends on a keyframe; without it this is exactly the single-clip call."""
@@ -207,40 +268,63 @@ class VideoEngine:
         on_progress(0.0, "Encoding text")
         with self._lock, torch.inference_mode():
             logger.info(
-                "Generating %d frames at %dx%d, %d steps, seed %d on %s (%s)",
+                "Generating %d frames at %dx%d, %d steps, seed %d on %s (%s%s)",
                 request.num_frames, request.width, request.height, request.steps, request.seed, self.spec.key,
-                request.mode,
+                request.mode, f", LoRA {request.lora} at {request.lora_scale:g}" if request.lora else "",
             )
+            self.adapters.select(request.lora, request.lora_scale)
             self._set_vae_tiling(request)
             output = pipeline(**self._call_kwargs(request, on_progress, start_image, start_frames, end_image))
-            return video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
+            frames = video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
+            audio = getattr(output, "audio", None)
+            sound = None
+            if request.audio and audio is not None:
+                sound = audio_tensor_to_track(audio, self.sample_rate).fitted(len(frames) / request.fps)
+        return GeneratedClip(frames=frames, sound=sound)
+
+    def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress, **conditioning):
+        """Only the frames of `generate` (uint8 (F, H, W, 3))."""
+        return self.generate(request, on_progress, **conditioning).frames
+
+    def lora_manifest(self, request: GenerationRequest) -> dict | None:
+        if request.lora is None:
+            return None
+        return self.adapters.adapters[request.lora].manifest_entry(request.lora_scale)
 
     def manifest(self, request: GenerationRequest, created_at: datetime) -> dict:
-        """Everything needed to make the same clip again (the image by its hash, never its pixels), plus when
-        and by which Reel it was made."""
-        return {
+        """Everything needed to make the same clip again (the image by its hash, never its pixels; the adapter
+        by name, scale and file hash), plus when and by which Reel it was made."""
+        manifest = {
             "model": self.spec.key,
             **{name: getattr(request, name) for name in MANIFEST_REQUEST_FIELDS},
+            "lora": self.lora_manifest(request),
             "created_at": created_at.isoformat(timespec="seconds"),
             "app_version": APP_VERSION,
         }
+        if request.audio:
+            manifest["sound"] = {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.spec.audio.channels}
+        return manifest
 
     def render(
         self, request: GenerationRequest, output_dir: Path, on_progress: ProgressCallback = _no_progress
     ) -> RenderedClip:
         """Generate and encode one clip into output_dir; the manifest travels inside the MP4."""
-        return self.encode(self.generate_frames(request, on_progress), request, output_dir, on_progress)
+        clip = self.generate(request, on_progress)
+        return self.encode(clip.frames, request, output_dir, on_progress, sound=clip.sound)
 
     def encode(
         self, frames: np.ndarray, request: GenerationRequest, output_dir: Path,
-        on_progress: ProgressCallback = _no_progress,
+        on_progress: ProgressCallback = _no_progress, sound: SoundTrack | None = None,
     ) -> RenderedClip:
-        """Encode frames made for `request` into an MP4 under output_dir. Separate from generate_frames so the app
-        can run it after the ZeroGPU call returns: encoding needs no GPU and would spend the visitor's quota."""
+        """Encode frames (and sound) made for `request` into an MP4 under output_dir. Separate from generation so
+        the app can run it after the ZeroGPU call returns: encoding needs no GPU and would spend the visitor's
+        quota."""
         on_progress(_ENCODE_PHASE_START, "Encoding video")
         created_at = datetime.now(timezone.utc)
         manifest = self.manifest(request, created_at)
         name = f"reel-{created_at:%Y%m%d-%H%M%S}-{request.seed}-{uuid.uuid4().hex[:8]}.mp4"
-        path = encode_mp4(frames, request.fps, Path(output_dir) / name, manifest, preset=self.spec.encoder_preset)
+        path = encode_mp4(
+            frames, request.fps, Path(output_dir) / name, manifest, preset=self.spec.encoder_preset, sound=sound
+        )
         on_progress(1.0, "Done")
         return RenderedClip(path=path, manifest=manifest)

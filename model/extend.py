@@ -14,7 +14,14 @@ import numpy as np
 
 from .continuity import colour_stats
 from .engine import VideoEngine
-from .reproduce import colour_target_from_manifest, load_manifest, request_from_entry, style_from_manifest
+from .reproduce import (
+    check_adapter_files,
+    colour_target_from_manifest,
+    load_manifest,
+    request_from_entry,
+    style_from_manifest,
+)
+from .sound import SoundTrack
 from .requests import MAX_SEED, InvalidRequest
 from .shot_cache import ShotCache
 from .storyboard import DEFAULT_MAX_TOTAL_SECONDS, MAX_SHOTS, StoryboardPlan, Style, plan_shot
@@ -65,8 +72,11 @@ def extend_clip(
     max_total_seconds: float = DEFAULT_MAX_TOTAL_SECONDS,
     image_alternatives=(),
     end_image_alternatives=(),
+    sound: SoundTrack | None = None,
 ) -> StoryboardResult:
-    """`frames` (uint8, as the engine made them) plus one shot continuing from their end, same size and fps.
+    """`frames` (uint8, as the engine made them) and their `sound`, plus one shot continuing from their end, same
+    size and fps. The new shot keeps the video's sound setting and its last shot's LoRA, so picture, sound and
+    camera carry on as they were; the sound track runs on across the cut.
 
     `seed` None continues the storyboard rule (first shot's seed + shot index); -1 draws a random one."""
     spec = engine.spec
@@ -75,6 +85,7 @@ def extend_clip(
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 1:
         raise InvalidRequest("The frames must be uint8 video frames (count, height, width, 3).", "frames")
     history = _history(manifest, frames)
+    check_adapter_files(engine, {"shots": history})
     requests = [
         request_from_entry(spec, entry, f"Shot {number}: ", verify_image=False)
         for number, entry in enumerate(history, start=1)
@@ -94,7 +105,8 @@ def extend_clip(
         {"prompt": prompt, "seconds": seconds, "negative_prompt": negative_prompt, "end_image": end_image},
         style, shot_seed, first.resolution, first.steps, first.guidance, continues=True,
         size=(first.width, first.height), image_alternatives=image_alternatives,
-        end_image_alternatives=end_image_alternatives,
+        end_image_alternatives=end_image_alternatives, audio=first.audio, lora=requests[-1].lora,
+        lora_scale=requests[-1].lora_scale if requests[-1].lora else None, served_loras=engine.served_loras,
     )
     total = (len(frames) + shot.new_frames) / spec.fps
     if total > max_total_seconds + 1e-9:
@@ -113,8 +125,9 @@ def extend_clip(
         colour_target=colour_source,
     )
     created_at = datetime.now(timezone.utc)
-    pieces, new_shots, target, generated = run_shots(
+    pieces, new_shots, target, generated, track = run_shots(
         engine, plan, (shot,), frames, target, cache, run_shot, before_shot, on_progress, index + 1, created_at,
+        previous_sound=sound,
     )
-    result = storyboard_manifest(plan, pieces, history + new_shots, target, created_at, kind="extended")
-    return StoryboardResult(pieces, result, generated)
+    result = storyboard_manifest(plan, pieces, history + new_shots, target, created_at, kind="extended", sound=track)
+    return StoryboardResult(pieces, result, generated, track)

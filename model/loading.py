@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from .adapters import load_adapters
 from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
 from .aot import example_call_kwargs
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
@@ -139,6 +140,7 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
         raise ModelUnavailable(_load_failure_message(spec.key if spec else Path(source).name, source, error)) from error
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
+    adapters = load_adapters(pipeline, spec, data_dir)  # outside inference mode, before the weights move
     pipeline.to(device)
     if device == "cpu" and getattr(pipeline, "vae", None) is not None:
         set_conv3d_memory_format(pipeline.vae, torch.channels_last_3d)
@@ -146,7 +148,9 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     example = example_call_kwargs(spec) if "aot_compile" in plan_fast_path(spec, device, zerogpu) else None
     fast_path = apply_fast_path(pipeline, spec, device, zerogpu=zerogpu, example_call=example)
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
-    return VideoEngine(spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path)
+    return VideoEngine(
+        spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path, adapters=adapters
+    )
 
 
 def load_engines(
@@ -181,7 +185,7 @@ def load_engines(
         engine = load_engine(choice, data_dir=data_dir, device=device)
         engines.setdefault(engine.spec.key, engine)
     for engine in engines.values():
-        engine.image_alternatives = [
-            other.spec.label for other in engines.values() if other is not engine and other.supports_image
-        ]
+        others = [other for other in engines.values() if other is not engine]
+        engine.image_alternatives = [other.spec.label for other in others if other.supports_image]
+        engine.audio_alternatives = [other.spec.label for other in others if other.spec.has_audio]
     return engines

@@ -109,17 +109,54 @@ def request_from_entry(
     input_image = entry.get("input_image") if verify_image else None
     if input_image is not None:
         image = _check_image(image, input_image, "input image", where)
+    audio = entry.get("audio")  # absent in manifests from before sound: the model's default
+    if audio is not None and not isinstance(audio, bool):
+        raise InvalidRequest(f"{where}the manifest's 'audio' has the wrong type.", "manifest")
+    lora_name, lora_scale = _lora_entry(entry, where)
     try:
         request = plan_request(
             spec, prompt=_get(entry, "prompt", str, where), negative_prompt=_get(entry, "negative_prompt", str, where),
             seed=seed, resolution=_get(entry, "resolution", str, where), steps=_get(entry, "steps", int, where),
             guidance=_get(entry, "guidance", (int, float), where), image=image if input_image is not None else None,
+            audio=audio, lora=lora_name, lora_scale=lora_scale,
         )
     except InvalidRequest as error:
         raise InvalidRequest(f"{where}{error.message}", "manifest") from None
     if input_image is not None and (request.width, request.height) != (width, height):
         raise InvalidRequest(f"{where}the input image does not give the manifest's size.", "manifest")
     return dataclasses.replace(request, width=width, height=height, num_frames=num_frames, fps=fps)
+
+
+def _lora_entry(entry: dict, where: str) -> tuple[str | None, float | None]:
+    lora = entry.get("lora")
+    if lora is None:
+        return None, None
+    if not isinstance(lora, dict) or not isinstance(lora.get("name"), str) or not isinstance(lora.get("sha256"), str):
+        raise InvalidRequest(f"{where}the manifest's 'lora' entry is malformed.", "manifest")
+    scale = lora.get("scale")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        raise InvalidRequest(f"{where}the manifest's LoRA scale has the wrong type.", "manifest")
+    return lora["name"], scale
+
+
+def check_adapter_files(engine, manifest: dict) -> None:
+    """Every adapter the manifest names must be served here with the very file it was made with (same sha256),
+    or the frames would differ: say which."""
+    entries = manifest.get("shots") if isinstance(manifest.get("shots"), list) else [manifest]
+    for number, entry in enumerate(entries, start=1):
+        lora = entry.get("lora") if isinstance(entry, dict) else None
+        if not isinstance(lora, dict):
+            continue
+        where = f"Shot {number}: " if "shots" in manifest else ""
+        served = engine.adapters.adapters.get(lora.get("name"))
+        if served is None:
+            raise InvalidRequest(f"{where}the LoRA {str(lora.get('name'))[:60]!r} is not served here.", "manifest")
+        if served.sha256 != lora.get("sha256"):
+            raise InvalidRequest(
+                f"{where}the LoRA {served.spec.name!r} served here is a different file (sha256 "
+                f"{served.sha256[:12]}...) from the one this was made with ({str(lora.get('sha256'))[:12]}...).",
+                "manifest",
+            )
 
 
 def is_storyboard(manifest: dict) -> bool:
@@ -186,6 +223,7 @@ def reproduce(
     """Frames made again from a manifest: a uint8 array for a single clip, a StoryboardResult (with
     `mismatched_shots`: shots whose conditioning did not hash as recorded) for a storyboard."""
     manifest = load_manifest(manifest)
+    check_adapter_files(engine, manifest)
     if not is_storyboard(manifest):
         return engine.generate_frames(request_from_entry(engine.spec, manifest, image=reference))
     plan = plan_from_manifest(engine.spec, manifest, reference, end_images)
@@ -195,7 +233,9 @@ def reproduce(
         entry["shot"] for entry, before in zip(result.manifest["shots"], recorded)
         if entry["continues_from"] is not None and entry["continues_from"] != before
     )
-    return ReproducedStoryboard(result.pieces, result.manifest, result.generated_shots, mismatched)
+    return ReproducedStoryboard(
+        result.pieces, result.manifest, result.generated_shots, sound=result.sound, mismatched_shots=mismatched
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from .catalog import ModelSpec
+from .catalog import LORA_SCALE_RANGE, LoraSpec, ModelSpec
 from .images import ImageProblem, prepare_image
 
 MAX_PROMPT_CHARS = 1000
@@ -46,6 +46,11 @@ class GenerationRequest:
     image: Image.Image | None = field(default=None, compare=False, repr=False)
     # {"width", "height", "sha256"} of the image as sent (sha256 of its RGB pixels); None for text-to-video.
     input_image: dict | None = None
+    # Keep the model's sound track in the file (only for models that make sound).
+    audio: bool = False
+    # A per-request adapter the model serves, by name, and its scale; None: the base model.
+    lora: str | None = None
+    lora_scale: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -106,12 +111,18 @@ def plan_request(
     guidance=None,
     image=None,
     image_alternatives=(),
+    audio=None,
+    lora=None,
+    lora_scale=None,
+    served_loras: dict[str, LoraSpec] | None = None,
+    audio_alternatives=(),
 ) -> GenerationRequest:
     """Validate and snap one request for `spec`. None means "the model's default".
 
     `image` (a PIL image or None) makes it image-to-video: the size then follows the image's shape at about
     the preset's pixel area. `image_alternatives` are labels of other models on offer that can animate an
-    image, named in the refusal when this one cannot.
+    image, named in the refusal when this one cannot; `audio_alternatives` likewise for sound. `served_loras`
+    are the adapters actually loaded (by name); None means the ones the catalog lists.
     """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
@@ -147,6 +158,9 @@ def plan_request(
     if not 0.0 <= guidance <= MAX_GUIDANCE:
         raise InvalidRequest(f"Guidance must be between 0 and {MAX_GUIDANCE:g}.", "guidance")
 
+    audio = _audio(spec, audio, audio_alternatives)
+    lora, lora_scale = check_lora_choice(spec, served_loras, lora, lora_scale)
+
     return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative_prompt,
@@ -160,7 +174,46 @@ def plan_request(
         resolution=resolution,
         image=prepared.image if prepared is not None else None,
         input_image=prepared.manifest_entry() if prepared is not None else None,
+        audio=audio,
+        lora=lora,
+        lora_scale=lora_scale,
     )
+
+
+def _audio(spec: ModelSpec, audio, audio_alternatives) -> bool:
+    """None: sound wherever the model makes it. True on a silent model is refused, never ignored."""
+    if audio is None:
+        return spec.has_audio
+    if isinstance(audio, str) and audio.strip().lower() in ("true", "false"):
+        audio = audio.strip().lower() == "true"
+    if not isinstance(audio, bool):
+        raise InvalidRequest("audio must be true or false.", "audio")
+    if audio and not spec.has_audio:
+        others = [label for label in audio_alternatives if label != spec.label]
+        choose = f", or choose a model with sound: {', '.join(others)}" if others else ""
+        raise InvalidRequest(f"{spec.label} makes video without sound. Turn sound off{choose}.", "audio")
+    return audio
+
+
+def check_lora_choice(
+    spec: ModelSpec, served: dict[str, LoraSpec] | None, name, scale
+) -> tuple[str | None, float]:
+    """(adapter name or None, scale) for a request, or InvalidRequest saying what is offered. An empty name or
+    "none" means no adapter; a missing scale means the adapter's default."""
+    served = {lora.name: lora for lora in spec.loras} if served is None else served
+    if name is None or (isinstance(name, str) and name.strip().lower() in ("", "none")):
+        return None, 0.0
+    if not isinstance(name, str) or name.strip() not in served:
+        offered = ", ".join(served) or "none"
+        raise InvalidRequest(f"Unknown LoRA {str(name)[:60]!r} for {spec.label}; choose one of: {offered}.", "lora")
+    name = name.strip()
+    if scale is None or scale == "":
+        return name, served[name].default_scale
+    scale = _number(scale, "The LoRA scale", "lora_scale")
+    low, high = LORA_SCALE_RANGE
+    if not low <= scale <= high:
+        raise InvalidRequest(f"The LoRA scale must be between {low:g} and {high:g}.", "lora_scale")
+    return name, scale
 
 
 def text_only_message(spec: ModelSpec, image_alternatives=()) -> str:

@@ -1,6 +1,7 @@
 """Finished storyboard shots on disk, so re-rolling one shot regenerates only it and the shots after it.
 
-A shot's key hashes everything that decides its frames (see shot_key); its frames are stored as `<key>.npy`,
+A shot's key hashes everything that decides its frames (see shot_key); its frames are stored as `<key>.npy`
+(and a model's sound as float samples in `<key>-sound.npy` beside them),
 uncompressed: zlib took 0.3 s per one-second preview shot (video frames barely compress losslessly) where a plain
 write takes a few milliseconds, and the byte budget bounds the disk either way. Writes go to a temporary file in
 the same folder and are renamed into place, so a reader never sees half a file; a file that does not load as
@@ -25,6 +26,7 @@ logger = logging.getLogger("reel.model")
 
 DEFAULT_CACHE_BYTES = 4 * 1024**3
 _SUFFIX = ".npy"
+_SOUND = "-sound"
 
 
 def shot_key(parts: dict) -> str:
@@ -49,10 +51,27 @@ class ShotCache:
         self._pending_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shot-cache")
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str, part: str = "") -> Path:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
             raise ValueError("a cache key is a sha256 hex digest")
-        return self.directory / f"{key}{_SUFFIX}"
+        return self.directory / f"{key}{part}{_SUFFIX}"
+
+    def get_sound(self, key: str) -> np.ndarray | None:
+        """The shot's sound samples (float32 (channels, samples)), or None when absent or unreadable."""
+        sound_key = key + _SOUND
+        with self._pending_lock:
+            pending = self._pending.get(sound_key)
+        if pending is not None:
+            return pending
+        path = self._path(key, _SOUND)
+        try:
+            samples = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        if samples.dtype != np.float32 or samples.ndim != 2:
+            self._discard(path)
+            return None
+        return samples
 
     def get(self, key: str, shape: tuple[int, ...] | None = None) -> np.ndarray | None:
         """The cached frames, or None when absent, unreadable or not of `shape` (then the file is dropped)."""
@@ -79,8 +98,14 @@ class ShotCache:
             pass
         return frames
 
-    def put(self, key: str, frames: np.ndarray) -> None:
-        """Keep `frames` (never modified afterwards) under `key`; the file is written in the background."""
+    def put(self, key: str, frames: np.ndarray, sound: np.ndarray | None = None) -> None:
+        """Keep `frames` (never modified afterwards), and the shot's sound samples if any, under `key`; the files
+        are written in the background, the sound first, so frames on disk always have their sound beside them."""
+        if sound is not None:
+            sound = np.ascontiguousarray(sound, dtype=np.float32)
+            with self._pending_lock:
+                self._pending[key + _SOUND] = sound
+            self._writer.submit(self._write, key + _SOUND, self._path(key, _SOUND), sound)
         frames = np.ascontiguousarray(frames, dtype=np.uint8)
         path = self._path(key)
         with self._pending_lock:
@@ -91,7 +116,7 @@ class ShotCache:
         """Wait until every shot put so far is on disk."""
         self._writer.submit(lambda: None).result()
 
-    def _write(self, key: str, path: Path, frames: np.ndarray) -> None:
+    def _write(self, key: str, path: Path, frames: np.ndarray) -> None:  # frames: or sound samples
         temporary = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

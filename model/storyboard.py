@@ -26,7 +26,7 @@ MAX_SHOTS_JSON_CHARS = 64 * 1024
 # "seed" is optional: it replaces seed + k for that shot alone, which is how one shot is re-rolled.
 SHOT_FIELDS = ("prompt", "seconds", "negative_prompt", "end_image", "seed")
 # Refusals on these fields are about the whole storyboard, not one shot.
-_SHARED_FIELDS = ("seed", "resolution", "steps", "guidance")
+_SHARED_FIELDS = ("seed", "resolution", "steps", "guidance", "audio", "lora", "lora_scale")
 
 
 @dataclass(frozen=True)
@@ -201,9 +201,10 @@ def _capability_refusal(
 def plan_shot(
     spec: ModelSpec, index: int, shot: dict, style: Style, seed: int, resolution, steps, guidance,
     reference=None, continues: bool = False, size: tuple[int, int] | None = None,
-    image_alternatives=(), end_image_alternatives=(),
+    image_alternatives=(), end_image_alternatives=(), **request_options,
 ) -> PlannedShot:
-    """One shot checked and planned. `size` forces the storyboard's shared width x height on later shots."""
+    """One shot checked and planned. `size` forces the storyboard's shared width x height on later shots;
+    `request_options` (sound, adapter) go to plan_request as they are, the same for every shot."""
     number = index + 1
     continuity = continuity_for(spec)
     end_image = shot.get("end_image")
@@ -221,7 +222,7 @@ def plan_shot(
         request = plan_request(
             spec, prompt=prompt, negative_prompt=negative, seed=seed, seconds=shot.get("seconds"),
             resolution=resolution, steps=steps, guidance=guidance, image=reference,
-            image_alternatives=image_alternatives,
+            image_alternatives=image_alternatives, **request_options,
         )
     except InvalidRequest as error:
         raise _with_shot(number, error, style) from None
@@ -252,9 +253,11 @@ def plan_storyboard(
     max_total_seconds: float = DEFAULT_MAX_TOTAL_SECONDS,
     image_alternatives=(),
     end_image_alternatives=(),
+    **request_options,
 ) -> StoryboardPlan:
     """Check and plan a whole storyboard. `max_total_seconds` is REEL_STORYBOARD_MAX_SECONDS, read by the
-    caller; `*_alternatives` are labels of other served models that can do what this one cannot."""
+    caller; `*_alternatives` are labels of other served models that can do what this one cannot;
+    `request_options` (audio, lora, lora_scale, served_loras, audio_alternatives) apply to every shot."""
     items = parse_shots(shots)
     chosen_style = resolve_style(style, style_text)
     planned: list[PlannedShot] = []
@@ -269,7 +272,7 @@ def plan_storyboard(
         shot = plan_shot(
             spec, index, item, chosen_style, shot_seed, resolution, steps, guidance,
             reference=reference if index == 0 else None, continues=index > 0, size=size,
-            image_alternatives=image_alternatives, end_image_alternatives=end_image_alternatives,
+            image_alternatives=image_alternatives, end_image_alternatives=end_image_alternatives, **request_options,
         )
         if index == 0:
             base_seed = shot.request.seed  # -1 drew one seed here, for the whole storyboard

@@ -28,16 +28,17 @@ from .continuity import (
     match_colour,
 )
 from .encoding import encode_mp4
-from .engine import MANIFEST_REQUEST_FIELDS, VideoEngine
+from .engine import MANIFEST_REQUEST_FIELDS, GeneratedClip, VideoEngine
 from .images import pixel_sha256
 from .shot_cache import ShotCache, shot_key
+from .sound import SoundTrack, join_sound
 from .storyboard import PlannedShot, StoryboardPlan
 from .version import APP_VERSION
 
 # Frames each side of a cut that the colour drift there is measured on.
 DRIFT_WINDOW = 4
-# run_shot(request, inputs, on_progress) -> uint8 frames (F, H, W, 3)
-RunShot = Callable[..., np.ndarray]
+# run_shot(request, inputs, on_progress) -> GeneratedClip (or bare uint8 frames (F, H, W, 3))
+RunShot = Callable[..., GeneratedClip | np.ndarray]
 
 
 class ShotFailed(RuntimeError):
@@ -54,6 +55,7 @@ class StoryboardResult:
     pieces: tuple[np.ndarray, ...]  # the video, uint8 (F, H, W, 3) a shot at a time, as stitched
     manifest: dict
     generated_shots: tuple[int, ...]  # 1-based numbers of the shots that ran (the rest came from the cache)
+    sound: SoundTrack | None = None  # the whole video's sound, as long as its frames; None: silent
 
     @functools.cached_property
     def frames(self) -> np.ndarray:
@@ -74,6 +76,39 @@ class RenderedStoryboard:
 
 def _no_progress(fraction: float, text: str) -> None:
     pass
+
+
+class SoundStitch:
+    """The sound of a stitched video, piece by piece beside its frames: a continued shot drops the same span of
+    sound as of frames, and a piece without sound (a silent start) becomes silence of its length, so the track
+    stays in sync across every cut."""
+
+    def __init__(self, fps: int, previous_frames: int = 0, previous: SoundTrack | None = None):
+        self.fps = fps
+        self.pieces: list[tuple[int, SoundTrack | None]] = [(previous_frames, previous)] if previous_frames else []
+
+    def append(self, frames_kept: int, sound: SoundTrack | None, dropped_frames: int) -> None:
+        if sound is not None and dropped_frames:
+            sound = sound.without_first(dropped_frames / self.fps)
+        self.pieces.append((frames_kept, sound.fitted(frames_kept / self.fps) if sound is not None else None))
+
+    def track(self) -> SoundTrack | None:
+        known = [sound for _, sound in self.pieces if sound is not None]
+        if not known:
+            return None
+        rate, channels = known[0].sample_rate, max(sound.channels for sound in known)
+        tracks = [
+            sound if sound is not None
+            else SoundTrack(np.zeros((channels, int(round(count / self.fps * rate))), np.float32), rate)
+            for count, sound in self.pieces
+        ]
+        return join_sound(tracks)
+
+
+def _frames_and_sound(made) -> tuple[np.ndarray, SoundTrack | None]:
+    if isinstance(made, GeneratedClip):
+        return np.asarray(made.frames), made.sound
+    return np.asarray(made), None
 
 
 def _cache_parts(engine: VideoEngine, plan: StoryboardPlan, shot: PlannedShot, conditioning: dict | None) -> dict:
@@ -131,13 +166,16 @@ def run_shots(
     on_progress,
     total_shots: int,
     created_at: datetime,
-) -> tuple[np.ndarray, list[dict], ColourStats, tuple[int, ...]]:
-    """Generate `shots` after the video `previous` (None: from the start); returns the stitched video, the
-    shots' manifests, the colour target and which shots ran. Shared by storyboards and clip extension."""
+    previous_sound: SoundTrack | None = None,
+) -> tuple[tuple[np.ndarray, ...], list[dict], ColourStats, tuple[int, ...], SoundTrack | None]:
+    """Generate `shots` after the video `previous` (None: from the start) and its sound; returns the stitched
+    video, the shots' manifests, the colour target, which shots ran and the sound track (None when silent).
+    Shared by storyboards and clip extension."""
     continuity = continuity_for(engine.spec)
-    run_shot = run_shot or (lambda request, inputs, progress: engine.generate_frames(
+    run_shot = run_shot or (lambda request, inputs, progress: engine.generate(
         request, progress, **inputs.engine_kwargs()))
     video = StitchedVideo(previous)
+    sound_track = SoundStitch(engine.spec.fps, len(video), previous_sound)
     manifests, generated = [], []
     first_number = shots[0].index + 1
     for shot in shots:
@@ -150,20 +188,20 @@ def run_shots(
         request = shot.request
         expected = (request.num_frames, request.height, request.width, 3)
         key = shot_key(_cache_parts(engine, plan, shot, conditioning))
-        raw = cache.get(key, expected) if cache is not None else None
+        raw, sound = _cached_shot(cache, key, expected, request.audio, engine.sample_rate)
         if raw is not None:
             report(1.0, "Reused from cache")
         else:
             if before_shot is not None:
                 before_shot(number)  # may raise: the storyboard stops here, earlier shots stay cached
             try:
-                raw = np.asarray(run_shot(request, inputs, report))
+                raw, sound = _frames_and_sound(run_shot(request, inputs, report))
             except Exception as error:
                 raise ShotFailed(number, error) from error
             if raw.dtype != np.uint8 or raw.shape != expected:
                 raise ShotFailed(number, ValueError(f"got frames {raw.dtype} {raw.shape}, expected {expected}"))
             if cache is not None:
-                cache.put(key, raw)
+                cache.put(key, raw, sound.samples if sound is not None else None)
             generated.append(number)
         correction, drift = None, None
         if not len(video):
@@ -179,6 +217,8 @@ def run_shots(
             }
         first_frame = len(video)
         video.append(frames, shot.overlap)
+        dropped = shot.overlap if first_frame else 0
+        sound_track.append(len(frames) - dropped, sound if request.audio else None, dropped)
         entry = engine.manifest(request, created_at)
         entry.update(
             shot=number, mode="continuation" if shot.continues else entry["mode"], first_frame=first_frame,
@@ -187,14 +227,25 @@ def run_shots(
             colour_drift_at_cut=drift,
         )
         manifests.append(entry)
-    return tuple(video.pieces), manifests, target, tuple(generated)
+    return tuple(video.pieces), manifests, target, tuple(generated), sound_track.track()
+
+
+def _cached_shot(cache: ShotCache | None, key: str, expected: tuple, audio: bool, sample_rate: int | None):
+    """(frames, sound) of a cached shot, or (None, None): frames whose sound is asked for but missing are a miss."""
+    raw = cache.get(key, expected) if cache is not None else None
+    if raw is None or not audio:
+        return raw, None
+    samples = cache.get_sound(key)
+    if samples is None or not sample_rate:
+        return None, None
+    return raw, SoundTrack(samples, sample_rate)
 
 
 def storyboard_manifest(
     plan: StoryboardPlan, pieces: tuple[np.ndarray, ...], shots: list[dict], target: ColourStats,
-    created_at: datetime, kind: str = "storyboard",
+    created_at: datetime, kind: str = "storyboard", sound: SoundTrack | None = None,
 ) -> dict:
-    return {
+    manifest = {
         "kind": kind,
         "model": plan.model,
         "style": plan.style.as_dict(),
@@ -211,6 +262,9 @@ def storyboard_manifest(
         "app_version": APP_VERSION,
         "shots": shots,
     }
+    if sound is not None:
+        manifest["sound"] = {"codec": "aac", "sample_rate": sound.sample_rate, "channels": sound.channels}
+    return manifest
 
 
 def run_storyboard(
@@ -230,11 +284,12 @@ def run_storyboard(
     target = None
     if plan.colour_target == "reference" and reference is not None:
         target = colour_stats(np.asarray(reference)[None])
-    pieces, shots, target, generated = run_shots(
+    pieces, shots, target, generated, sound = run_shots(
         engine, plan, plan.shots, None, target, cache, run_shot, before_shot, on_progress, len(plan.shots),
         created_at,
     )
-    return StoryboardResult(pieces, storyboard_manifest(plan, pieces, shots, target, created_at), generated)
+    manifest = storyboard_manifest(plan, pieces, shots, target, created_at, sound=sound)
+    return StoryboardResult(pieces, manifest, generated, sound)
 
 
 def render_storyboard(
@@ -252,6 +307,6 @@ def render_storyboard(
     stamp = datetime.now(timezone.utc)
     name = f"reel-storyboard-{stamp:%Y%m%d-%H%M%S}-{plan.seed}-{uuid.uuid4().hex[:8]}.mp4"
     path = encode_mp4(list(result.pieces), plan.fps, Path(output_dir) / name, result.manifest,
-                      preset=engine.spec.encoder_preset)
+                      preset=engine.spec.encoder_preset, sound=result.sound)
     on_progress(1.0, "Done")
     return RenderedStoryboard(path, result.manifest, result)

@@ -7,6 +7,7 @@ coloured noise, which is why the app shows a banner whenever one of these is loa
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import torch
 from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5EncoderModel
+
+from .tiny_ltx2 import build_tiny_ltx2
 
 # A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
 # any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
@@ -182,7 +185,12 @@ def build_tiny_wan_t2v():
     )
 
 
-TINY_BUILDERS = {"tiny-ltx": build_tiny_ltx, "tiny-wan": build_tiny_wan, "tiny-wan-t2v": build_tiny_wan_t2v}
+TINY_BUILDERS = {
+    "tiny-ltx": build_tiny_ltx,
+    "tiny-wan": build_tiny_wan,
+    "tiny-wan-t2v": build_tiny_wan_t2v,
+    "tiny-ltx2": functools.partial(build_tiny_ltx2, seed=BUILD_SEED),
+}
 
 
 def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:

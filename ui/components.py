@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from model import ModelSpec
+from model import LORA_SCALE_RANGE, InvalidRequest, ModelSpec
 
 
 def _pass_value_through(self, payload):
@@ -67,3 +67,54 @@ def model_picker(engines, elem_id: str) -> PlannedDropdown:
         visible=len(engines) > 1,
         elem_id=elem_id,
     )
+
+
+NO_LORA = "none"
+
+
+def sound_label(spec: ModelSpec) -> str:
+    if spec.has_audio:
+        return "Sound: a sound track made with the video"
+    return f"Sound: not available, {spec.label} makes silent video"
+
+
+def sound_checkbox(spec: ModelSpec, elem_id: str) -> gr.Checkbox:
+    """On by default where the model makes sound; off and locked where it does not (asking a silent model for
+    sound is refused, not ignored)."""
+    return gr.Checkbox(label=sound_label(spec), value=spec.has_audio, interactive=spec.has_audio, elem_id=elem_id)
+
+
+def lora_choices(engine) -> list[tuple[str, str]]:
+    return [("None", NO_LORA)] + [(lora.label, name) for name, lora in engine.served_loras.items()]
+
+
+def lora_picker(engine, elem_id: str) -> PlannedDropdown:
+    return PlannedDropdown(
+        label="LoRA adapter (camera moves, styles)", choices=lora_choices(engine), value=NO_LORA,
+        interactive=bool(engine.served_loras), elem_id=elem_id,
+    )
+
+
+def lora_scale_slider(elem_id: str) -> PlannedSlider:
+    low, high = LORA_SCALE_RANGE
+    return PlannedSlider(
+        label="LoRA scale (0 is the base model)", minimum=low, maximum=high, step=0.05, value=1.0, elem_id=elem_id
+    )
+
+
+def model_extras(engine) -> tuple:
+    """Updates for the sound checkbox and the LoRA picker when another model is chosen."""
+    spec = engine.spec
+    return (
+        gr.update(label=sound_label(spec), value=spec.has_audio, interactive=spec.has_audio),
+        gr.update(choices=lora_choices(engine), value=NO_LORA, interactive=bool(engine.served_loras)),
+    )
+
+
+def lora_default_scale(runtime, model, lora) -> dict:
+    """The chosen adapter's own default scale."""
+    try:
+        adapter = runtime.engine_for(model).served_loras.get(lora)
+    except InvalidRequest:  # an unknown model: leave the slider as it is
+        adapter = None
+    return gr.update(value=adapter.default_scale) if adapter is not None else gr.update()

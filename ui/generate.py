@@ -18,9 +18,14 @@ from .components import (
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
+    lora_default_scale,
+    lora_picker,
+    lora_scale_slider,
+    model_extras,
     model_picker,
     preview_banner,
     resolution_choices,
+    sound_checkbox,
     validation,
 )
 from .runtime import Runtime
@@ -28,7 +33,8 @@ from .runtime import Runtime
 logger = logging.getLogger("reel.app")
 
 INPUT_NAMES = (
-    "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model",
+    "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model", "audio",
+    "lora", "lora_scale",
 )
 
 
@@ -44,20 +50,23 @@ class GenerateTab:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
 
-    def plan(self, prompt, negative_prompt, seed, seconds, resolution, steps, image, model):
+    def plan(
+        self, prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio=None, lora=None,
+        lora_scale=None,
+    ):
         """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call
         may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU."""
         engine = self.runtime.engine_for(model)
         request = engine.plan(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
-            steps=steps, image=image,
+            steps=steps, image=image, audio=audio, lora=lora, lora_scale=lora_scale,
         )
         budget: GpuBudget = self.runtime.policy.budget(engine.spec, request)
         return engine, request, budget
 
     async def validate(
-        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model,
-        request: gr.Request, profile: gr.OAuthProfile | None,
+        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
+        lora_scale, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
         running job. Nothing is reserved here; the job reserves its clip when it starts.
@@ -68,7 +77,9 @@ class GenerateTab:
         thread."""
         grant, problems = self.runtime.admission(access_token, profile, request)
         generation_request = None
-        planning = functools.partial(self.plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model)
+        planning = functools.partial(
+            self.plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio, lora, lora_scale
+        )
         try:
             _, generation_request, _ = await asyncio.to_thread(planning) if image is not None else planning()
         except InvalidRequest as invalid:
@@ -91,12 +102,15 @@ class GenerateTab:
         access_token: str = "",
         image=None,
         model: str | None = None,
+        audio: bool = True,
+        lora: str = "none",
+        lora_scale: float = 1.0,
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
     ):
-        """Generate one clip, from text or from a start image. Returns the MP4 and its manifest (with the seed
-        used).
+        """Generate one clip, from text or from a start image. Returns the MP4 (with its sound track where the
+        model makes sound) and its manifest (with the seed used).
 
         Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
         waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
@@ -106,7 +120,7 @@ class GenerateTab:
         try:
             grant = self.runtime.admit(access_token, profile, request)
             engine, generation_request, _ = self.plan(
-                prompt, negative_prompt, seed, seconds, resolution, steps, image, model
+                prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio, lora, lora_scale
             )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
@@ -118,20 +132,23 @@ class GenerateTab:
 
     def show_model_settings(self, model: str):
         """Each model has its own sizes, longest clip and step range: the controls follow the chosen model."""
-        spec = self.runtime.engine_for(model).spec
+        engine = self.runtime.engine_for(model)
+        spec = engine.spec
         return (
             gr.update(value=preview_banner(spec), visible=spec.is_preview),
             gr.update(choices=resolution_choices(spec), value=spec.default_preset),
             gr.update(maximum=spec.max_seconds, value=min(spec.default_seconds, spec.max_seconds)),
             gr.update(minimum=spec.min_steps, maximum=spec.max_steps, value=spec.default_steps),
             gr.update(label=image_label(spec), interactive=spec.supports_image),
+            *model_extras(engine),
         )
 
     def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None):
         """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
         result (Reproduce, Extend), wired by the tab that owns those endpoints."""
         runtime = self.runtime
-        spec = runtime.engines[runtime.default_model].spec
+        engine = runtime.engines[runtime.default_model]
+        spec = engine.spec
         with gr.Row():
             with gr.Column():
                 prompt = gr.Textbox(
@@ -157,6 +174,9 @@ class GenerateTab:
                     label="Duration (seconds)", minimum=0.5, maximum=spec.max_seconds, step=0.5,
                     value=spec.default_seconds, elem_id="seconds",
                 )
+                with gr.Row():
+                    audio = sound_checkbox(spec, elem_id="audio")
+                    lora = lora_picker(engine, elem_id="lora")
                 with gr.Accordion("Advanced", open=False):
                     negative_prompt = gr.Textbox(
                         label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS,
@@ -167,6 +187,7 @@ class GenerateTab:
                         label="Steps", minimum=spec.min_steps, maximum=spec.max_steps, step=1,
                         value=spec.default_steps, elem_id="steps",
                     )
+                    lora_scale = lora_scale_slider(elem_id="lora-scale")
                 generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
@@ -178,13 +199,20 @@ class GenerateTab:
         model.change(
             self.show_model_settings,
             inputs=model,
-            outputs=[banner, resolution, seconds, steps, image],
+            outputs=[banner, resolution, seconds, steps, image, audio, lora],
             api_visibility="private",
             queue=False,
         )
+        lora.change(
+            functools.partial(lora_default_scale, runtime), inputs=[model, lora], outputs=lora_scale,
+            api_visibility="private", queue=False,
+        )
         generate_button.click(
             self.generate,
-            inputs=[prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model],
+            inputs=[
+                prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
+                lora_scale,
+            ],
             outputs=[video, manifest],
             api_name="generate",
             validator=self.validate,

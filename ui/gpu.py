@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import spaces  # noqa: I001  # before torch touches CUDA
 
-from model import GenerationRequest, GpuBudget, ShotInputs, VideoEngine
+from model import GeneratedClip, GenerationRequest, GpuBudget, ShotInputs, VideoEngine
 
 _ENGINES: dict[str, VideoEngine] = {}
 
@@ -24,11 +24,11 @@ def gpu_duration(model_key: str, request: GenerationRequest, budget: GpuBudget, 
     return budget.seconds
 
 
-def _generate(model_key: str, request: GenerationRequest, inputs: ShotInputs | None, progress):
+def _generate(model_key: str, request: GenerationRequest, inputs: ShotInputs | None, progress) -> GeneratedClip:
     kwargs = inputs.engine_kwargs() if inputs is not None else {}
     if progress is None:
-        return _ENGINES[model_key].generate_frames(request, **kwargs)
-    return _ENGINES[model_key].generate_frames(request, progress, **kwargs)
+        return _ENGINES[model_key].generate(request, **kwargs)
+    return _ENGINES[model_key].generate(request, progress, **kwargs)
 
 
 # One GPU function per ZeroGPU size: the size is fixed when decorating (the duration is asked per call), and
@@ -46,6 +46,8 @@ def frames_on_whole_gpu(model_key: str, request: GenerationRequest, budget: GpuB
 _BY_SIZE = {"large": frames_on_gpu, "xlarge": frames_on_whole_gpu}
 
 
-def generate_frames(model_key: str, request: GenerationRequest, budget: GpuBudget, inputs=None, progress=None):
-    """uint8 frames for one clip or shot, on the GPU size its budget names. `progress(fraction, text)`."""
+def generate(
+    model_key: str, request: GenerationRequest, budget: GpuBudget, inputs=None, progress=None
+) -> GeneratedClip:
+    """Frames (and sound) for one clip or shot, on the GPU size its budget names. `progress(fraction, text)`."""
     return _BY_SIZE[budget.size](model_key, request, budget, inputs, progress)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from access import AccessDenied, Grant
-from model import GenerationRequest, InvalidRequest, ShotFailed, ShotInputs, VideoEngine, continuity_for
+from model import GeneratedClip, GenerationRequest, InvalidRequest, ShotFailed, ShotInputs, VideoEngine, continuity_for
 
 from . import gpu
 from .runtime import Runtime
@@ -83,8 +83,8 @@ def render_clip(
     report = GradioProgress(progress)
     try:
         with settled(runtime, reservation, request.seconds):
-            frames = gpu.generate_frames(engine.spec.key, request, budget, progress=report)
-            clip = engine.encode(frames, request, runtime.output_dir, on_progress=report)
+            made = gpu.generate(engine.spec.key, request, budget, progress=report)
+            clip = engine.encode(made.frames, request, runtime.output_dir, on_progress=report, sound=made.sound)
     except Exception as error:
         raise server_failure(error) from None
     runtime.prune_old_clips()
@@ -102,14 +102,14 @@ class ShotRunner:
         self.client = client
         self.overlap = continuity_for(engine.spec).overlap
 
-    def __call__(self, request: GenerationRequest, inputs: ShotInputs, report) -> object:
+    def __call__(self, request: GenerationRequest, inputs: ShotInputs, report) -> GeneratedClip:
         grant = self.admit()
         budget = self.runtime.policy.budget(self.engine.spec, request)
         continues = inputs.start_frames is not None or inputs.start_image is not None
         seconds = (request.num_frames - (self.overlap if continues else 0)) / request.fps
         reservation = self.runtime.gate.begin(grant, seconds, self.client, request.prompt)
         with settled(self.runtime, reservation, seconds):
-            return gpu.generate_frames(self.engine.spec.key, request, budget, inputs, report)
+            return gpu.generate(self.engine.spec.key, request, budget, inputs, report)
 
 
 def shot_failure(failed: ShotFailed, total: int) -> gr.Error:

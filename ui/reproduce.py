@@ -27,6 +27,7 @@ from model import (
     NotAReelVideo,
     ScaledProgress,
     ShotFailed,
+    check_adapter_files,
     encode_mp4,
     extend_clip,
     load_manifest,
@@ -36,6 +37,7 @@ from model import (
     plan_request,
     read_manifest,
     read_reel_video,
+    read_sound,
     request_from_entry,
     to_rgb,
 )
@@ -88,6 +90,15 @@ def pictures_by_hash(files, what: str) -> dict[str, object]:
     return pictures
 
 
+def read_reel_sound(path: Path):
+    """The sound track of a Reel MP4 being extended (None when silent); a track that cannot be read is a file
+    Reel did not make."""
+    try:
+        return read_sound(path)
+    except Exception:  # PyAV raises several kinds for a damaged stream
+        raise NotAReelVideo("The sound track of this video cannot be read. Upload the Reel MP4 as it was made.") from None
+
+
 class ReproduceTab:
     def __init__(self, runtime: Runtime, storyboards: StoryboardTab):
         self.runtime = runtime
@@ -108,6 +119,7 @@ class ReproduceTab:
         """(engine, single-clip request or None, storyboard plan or None), everything checked."""
         manifest = manifest_from(manifest_text, video)
         engine = self.engine_of(manifest)
+        check_adapter_files(engine, manifest)
         if "shots" not in manifest:
             request = request_from_entry(engine.spec, manifest, image=image)
             self.runtime.policy.budget(engine.spec, request)
@@ -220,6 +232,7 @@ class ReproduceTab:
             admit()
             engine, path = self.check_extension(video, prompt, seconds)
             frames, manifest = read_reel_video(path)
+            sound = read_reel_sound(path)
         except NotAReelVideo as not_reel:
             raise gr.Error(str(not_reel), print_exception=False) from None
         except (AccessDenied, InvalidRequest) as refused:
@@ -232,13 +245,13 @@ class ReproduceTab:
                 engine, frames, manifest, prompt, seconds=seconds, negative_prompt=negative_prompt, seed=seed,
                 cache=self.runtime.shot_cache, run_shot=runner, on_progress=ScaledProgress(report, 0.95),
                 max_total_seconds=self.runtime.storyboard_max_seconds, image_alternatives=continuing,
-                end_image_alternatives=ending,
+                end_image_alternatives=ending, sound=sound,
             )
             report(0.95, "Encoding video")
             stamp = datetime.now(timezone.utc)
             name = f"reel-extended-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.mp4"
             clip = encode_mp4(list(result.pieces), engine.spec.fps, self.runtime.output_dir / name, result.manifest,
-                              preset=engine.spec.encoder_preset)
+                              preset=engine.spec.encoder_preset, sound=result.sound)
         except InvalidRequest as refused:
             raise jobs.refusal(refused) from None
         except ShotFailed as failed:

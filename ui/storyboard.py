@@ -28,12 +28,27 @@ from model import (
 )
 
 from . import jobs
-from .components import PlannedNumber, PlannedRadio, PlannedSlider, model_picker, resolution_choices, validation
+from .components import (
+    PlannedNumber,
+    PlannedRadio,
+    PlannedSlider,
+    lora_default_scale,
+    lora_picker,
+    lora_scale_slider,
+    model_extras,
+    model_picker,
+    resolution_choices,
+    sound_checkbox,
+    validation,
+)
 from .runtime import Runtime
 
 logger = logging.getLogger("reel.app")
 
-INPUT_NAMES = ("shots", "style", "reference", "keyframes", "seed", "resolution", "steps", "model", "access_token")
+INPUT_NAMES = (
+    "shots", "style", "reference", "keyframes", "seed", "resolution", "steps", "model", "access_token", "audio", "lora",
+    "lora_scale",
+)
 EXAMPLE_SHOTS = [
     {"prompt": "A lighthouse on a cliff at dawn, waves breaking below", "seconds": 2},
     {"prompt": "The camera glides towards the lighthouse lamp as it turns on", "seconds": 2},
@@ -125,7 +140,10 @@ class StoryboardTab:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
 
-    def plan(self, shots, style, reference, keyframes, seed, resolution, steps, model):
+    def plan(
+        self, shots, style, reference, keyframes, seed, resolution, steps, model, audio=None, lora=None,
+        lora_scale=None,
+    ):
         """The whole storyboard checked before any shot runs, each shot's GPU call sized; returns the engine
         and the plan."""
         engine = self.runtime.engine_for(model)
@@ -135,7 +153,8 @@ class StoryboardTab:
         plan = plan_storyboard(
             engine.spec, items, style=preset, style_text=text, reference=reference, seed=seed,
             resolution=resolution, steps=steps, max_total_seconds=self.runtime.storyboard_max_seconds,
-            image_alternatives=continuing, end_image_alternatives=ending,
+            image_alternatives=continuing, end_image_alternatives=ending, audio=audio, lora=lora,
+            lora_scale=lora_scale, served_loras=engine.served_loras, audio_alternatives=engine.audio_alternatives,
         )
         for shot in plan.shots:
             try:
@@ -145,13 +164,15 @@ class StoryboardTab:
         return engine, plan
 
     async def validate(
-        self, shots, style, reference, keyframes, seed, resolution, steps, model, access_token,
-        request: gr.Request, profile: gr.OAuthProfile | None,
+        self, shots, style, reference, keyframes, seed, resolution, steps, model, access_token, audio, lora,
+        lora_scale, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Before the queue: the token, every shot, and the quota for all of them at once."""
         grant, problems = self.runtime.admission(access_token, profile, request)
         plan = None
-        planning = functools.partial(self.plan, shots, style, reference, keyframes, seed, resolution, steps, model)
+        planning = functools.partial(
+            self.plan, shots, style, reference, keyframes, seed, resolution, steps, model, audio, lora, lora_scale
+        )
         try:
             _, plan = await asyncio.to_thread(planning)
         except InvalidRequest as invalid:
@@ -174,6 +195,9 @@ class StoryboardTab:
         steps: float | None = None,
         model: str | None = None,
         access_token: str = "",
+        audio: bool = True,
+        lora: str = "none",
+        lora_scale: float = 1.0,
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
@@ -193,12 +217,17 @@ class StoryboardTab:
             steps: denoising steps per shot.
             model: one of the models the Space serves; the default when left out.
             access_token: a Reel access token.
+            audio: keep the model's sound track, continuous across the cuts (models with sound only).
+            lora: an adapter the model serves, by name (e.g. "dolly-in"), for every shot; "none" for none.
+            lora_scale: the adapter's strength, 0 to 2.
         """
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
             admit()
-            engine, plan = self.plan(shots, style, reference, keyframes, seed, resolution, steps, model)
+            engine, plan = self.plan(
+                shots, style, reference, keyframes, seed, resolution, steps, model, audio, lora, lora_scale
+            )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
         logger.info("Storyboard: %d shots on %s, seed %d", len(plan.shots), engine.spec.key, plan.seed)
@@ -223,7 +252,8 @@ class StoryboardTab:
 
     def build(self, access_token: gr.Textbox):
         runtime = self.runtime
-        spec = runtime.engines[runtime.default_model].spec
+        engine = runtime.engines[runtime.default_model]
+        spec = engine.spec
         with gr.Row():
             with gr.Column():
                 shots = gr.Code(
@@ -235,6 +265,9 @@ class StoryboardTab:
                     allow_custom_value=True, elem_id="style",
                 )
                 model = model_picker(runtime.engines, elem_id="storyboard-model")
+                with gr.Row():
+                    audio = sound_checkbox(spec, elem_id="storyboard-audio")
+                    lora = lora_picker(engine, elem_id="storyboard-lora")
                 with gr.Accordion("Pictures: reference and keyframes", open=False):
                     reference = gr.Image(
                         label="Reference (optional): the first shot starts from it", type="pil",
@@ -255,6 +288,7 @@ class StoryboardTab:
                         label="Steps per shot", minimum=spec.min_steps, maximum=spec.max_steps, step=1,
                         value=spec.default_steps, elem_id="storyboard-steps",
                     )
+                    lora_scale = lora_scale_slider(elem_id="storyboard-lora-scale")
                 make = gr.Button("Make storyboard", variant="primary", elem_id="storyboard-generate")
             with gr.Column():
                 video = gr.Video(label="Storyboard", elem_id="storyboard-video", autoplay=True)
@@ -266,7 +300,16 @@ class StoryboardTab:
                     reroll_button = gr.Button("Re-roll this shot", elem_id="reroll")
                 manifest = gr.JSON(label="Manifest", elem_id="storyboard-manifest")
 
-        inputs = [shots, style, reference, keyframes, seed, resolution, steps, model, access_token]
+        model.change(
+            lambda key: model_extras(runtime.engine_for(key)), inputs=model, outputs=[audio, lora],
+            api_visibility="private", queue=False,
+        )
+        lora.change(
+            functools.partial(lora_default_scale, runtime), inputs=[model, lora], outputs=lora_scale,
+            api_visibility="private", queue=False,
+        )
+        inputs = [shots, style, reference, keyframes, seed, resolution, steps, model, access_token, audio, lora,
+                  lora_scale]
         event = dict(
             inputs=inputs, outputs=[video, manifest], validator=self.validate,
             concurrency_limit=runtime.gpu_concurrency, concurrency_id="gpu", show_progress_on=[video],
