@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,33 +70,52 @@ class AdapterSet:
 def load_adapters(pipeline, spec: ModelSpec, data_dir: Path) -> AdapterSet:
     """Load every adapter `spec` lists; one that cannot be loaded is left out with a warning (the model still
     serves, without it). Must run outside torch.inference_mode: adapter weights made there cannot be switched."""
-    from .tiny_lora import ensure_tiny_lora
-
-    loaded: dict[str, LoadedAdapter] = {}
+    # Every file first: a tiny adapter is built from the transformer as it is, before any adapter is added to it.
+    files: dict[str, Path] = {}
     for lora in spec.loras:
         try:
-            if lora.tiny_builder:
-                path = ensure_tiny_lora(
-                    pipeline, lora.tiny_builder, Path(data_dir) / "loras" / spec.key / lora.name, lora.weight_name
-                )
-            else:
-                from huggingface_hub import hf_hub_download
-
-                path = Path(hf_hub_download(lora.repo_id, lora.weight_name))
-            pipeline.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=lora.name)
+            files[lora.name] = _adapter_file(pipeline, spec, lora, data_dir)
+        except Exception as error:  # an adapter that cannot be had costs that adapter, not the Space
+            _not_served(lora, spec, error)
+    loaded: dict[str, LoadedAdapter] = {}
+    for lora in spec.loras:
+        if lora.name not in files:
+            continue
+        path = files[lora.name]
+        try:
+            with warnings.catch_warnings():
+                # peft warns on every adapter after the first that the model will hold several: that is the point.
+                warnings.filterwarnings("ignore", message="Already found a `peft_config`")
+                pipeline.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=lora.name)
             if lora.name not in _loaded_names(pipeline):
                 # diffusers only warns when no key matched the model; it loaded nothing.
                 raise ValueError("no layer of the model matched the adapter's weights")
-        except Exception as error:  # an adapter that cannot load costs that adapter, not the Space
-            logger.warning(
-                "LoRA %s for %s is not served: %s: %s", lora.name, spec.key, type(error).__name__, str(error)[:200]
-            )
+        except Exception as error:
+            _not_served(lora, spec, error)
             continue
         loaded[lora.name] = LoadedAdapter(spec=lora, path=path, sha256=file_sha256(path))
         logger.info("LoRA %s loaded for %s (sha256 %s)", lora.name, spec.key, loaded[lora.name].sha256[:12])
     adapters = AdapterSet(pipeline, loaded)
     adapters.select(None, 0.0)  # loading activates the last adapter: start from the base model
     return adapters
+
+
+def _adapter_file(pipeline, spec: ModelSpec, lora: LoraSpec, data_dir: Path) -> Path:
+    """The adapter's weight file: built by code for the previews, else from the Hub (or its local cache)."""
+    if lora.tiny_builder:
+        from .tiny_lora import ensure_tiny_lora
+
+        folder = Path(data_dir) / "loras" / spec.key / lora.name
+        return ensure_tiny_lora(pipeline, lora.tiny_builder, folder, lora.weight_name)
+    from huggingface_hub import hf_hub_download
+
+    return Path(hf_hub_download(lora.repo_id, lora.weight_name))
+
+
+def _not_served(lora: LoraSpec, spec: ModelSpec, error: Exception) -> None:
+    logger.warning(
+        "LoRA %s for %s is not served: %s: %s", lora.name, spec.key, type(error).__name__, str(error)[:200]
+    )
 
 
 def _loaded_names(pipeline) -> set[str]:
