@@ -1,9 +1,10 @@
 """Full-size configs of every real catalog model, as plain data, and a builder that makes the real diffusers
 pipeline from them with RANDOM weights: no download, no Hub. `python -m bench --gpu` (bench/gpu.py) times these.
 
-The configs live in bench/full_size_wan.py and bench/full_size_ltx.py (one module per model family), keyed by the
-Hub repo id the catalog names. For each component: the class, the constructor arguments, and where the numbers
-were read (repository + path). Numbers were transcribed by hand; nothing here is copied code.
+The configs live in bench/full_size_wan.py, bench/full_size_ltx.py and bench/full_size_ltx2.py (one module per
+model family), keyed by the Hub repo id the catalog names. For each component: the class, the constructor
+arguments, and where the numbers were read (repository + path). Numbers were transcribed by hand; nothing here is
+copied code.
 The diffusers snapshot read was huggingface/diffusers at 58eb52c0803ea9af3abec60841c2a093bdf1f951; the classes
 and their argument names were checked against the installed diffusers 0.42.1 and transformers 5.24.
 
@@ -13,29 +14,48 @@ thing they do change: a cache hook that skips transformer passes when the first 
 bench/gpu.py reports how many passes actually ran.
 
 The tokenizer is a stand-in: an in-memory unigram T5Tokenizer (the model/tiny.py approach) padded with filler
-pieces to the real vocabulary size. The pipelines pad every prompt to a fixed length (Wan 512, LTX 256 tokens),
-so the text encoder sees exactly the sequence length it sees with the real tokenizer; what matters for time and
-memory is the embedding table size, not the vocabulary content.
+pieces to the real vocabulary size; for LTX-2 an in-memory GemmaTokenizer (BPE with byte fallback), padded the same
+way. The pipelines pad every prompt to a fixed length (Wan 512, LTX 256, LTX-2 1024 tokens), so the text encoder
+sees exactly the sequence length it sees with the real tokenizer; what matters for time and memory is the
+embedding table size, not the vocabulary content.
+
+Wan and LTX-Video have three model components (transformer, text encoder, VAE), the rows of the catalog's
+WeightSizes. LTX-2 has six; each of the other three names the row it is counted under ("counted_as"), and
+`weight_rows` folds the per-component counts into those rows.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 
 import torch
 
 from .full_size_ltx import LTX_CONFIGS, T5_V1_1_XXL_ENCODER  # noqa: F401 (T5_V1_1_XXL_ENCODER: re-exported)
+from .full_size_ltx2 import GEMMA3_12B, LTX2_CONFIGS  # noqa: F401 (GEMMA3_12B: re-exported)
 from .full_size_wan import UMT5_XXL_ENCODER, WAN_CONFIGS  # noqa: F401 (UMT5_XXL_ENCODER: re-exported)
 
 DIFFUSERS_SNAPSHOT = "huggingface/diffusers@58eb52c0803ea9af3abec60841c2a093bdf1f951"
 
 # Per model, keyed by the catalog's repo id. The text encoders (UMT5_XXL_ENCODER for Wan, T5_V1_1_XXL_ENCODER for
-# LTX-Video) stay importable from here too.
-FULL_SIZE_CONFIGS: dict[str, dict] = {**WAN_CONFIGS, **LTX_CONFIGS}
+# LTX-Video, GEMMA3_12B for LTX-2) stay importable from here too.
+FULL_SIZE_CONFIGS: dict[str, dict] = {**WAN_CONFIGS, **LTX_CONFIGS, **LTX2_CONFIGS}
 
-# Diffusers pipelines take these components by these argument names.
+# Diffusers pipelines take these components by these argument names; every config has them. LTX-2 adds model
+# components of its own (connectors, audio_vae, vocoder).
 COMPONENT_NAMES = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
+# The rows of the catalog's WeightSizes, and the order models are built in (largest first, see
+# build_full_size_pipeline); any other model component follows in its config's order.
+WEIGHT_ROWS = ("transformer", "text_encoder", "vae")
+# Components that are not models: built by build_stand_in_tokenizer and build_scheduler.
+_NOT_MODELS = ("tokenizer", "scheduler")
+
+
+def model_component_names(config: dict) -> list[str]:
+    """Names of the model components of one full-size config (tokenizer and scheduler left out), in build order."""
+    names = [name for name in config["components"] if name not in _NOT_MODELS]
+    return [name for name in WEIGHT_ROWS if name in names] + [name for name in names if name not in WEIGHT_ROWS]
 
 
 def full_size_config(repo_id: str) -> dict:
@@ -69,20 +89,51 @@ def build_tokenizer(vocab_size: int, model_max_length: int):
     return T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=model_max_length)
 
 
-def _class(name: str):
+def build_gemma_tokenizer(vocab_size: int, model_max_length: int):
+    """An in-memory GemmaTokenizer (BPE with byte fallback, left padding, <bos> first, as Gemma 3's) with exactly
+    `vocab_size` pieces: Gemma's five special tokens at their ids, single characters and the 256 byte pieces (so
+    any prompt tokenizes, one piece a character, with no merges), then fillers no merge ever reaches."""
+    from transformers import GemmaTokenizer
+
+    pieces = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "▁"]
+    pieces += list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'-")
+    pieces += [f"<0x{byte:02X}>" for byte in range(256)]
+    if vocab_size < len(pieces):
+        raise ValueError(f"vocab_size {vocab_size} is smaller than the {len(pieces)} base pieces")
+    pieces += [_FILLER.format(index) for index in range(vocab_size - len(pieces))]
+    return GemmaTokenizer(
+        vocab={piece: index for index, piece in enumerate(pieces)},
+        merges=[],
+        model_max_length=model_max_length,
+        padding_side="left",
+        add_bos_token=True,
+        add_eos_token=False,
+    )
+
+
+def build_stand_in_tokenizer(component: dict):
+    """The stand-in tokenizer a config's "tokenizer" entry describes (T5Tokenizer unless it names GemmaTokenizer)."""
+    builder = build_gemma_tokenizer if component.get("class") == "GemmaTokenizer" else build_tokenizer
+    return builder(component["vocab_size"], component["model_max_length"])
+
+
+def _class(name: str, module: str | None = None):
+    if module is not None:  # a class the libraries do not export at the top level, e.g. LTX-2's vocoder
+        return getattr(importlib.import_module(module), name)
+
     import diffusers
     import transformers
 
-    for module in (diffusers, transformers):
-        if hasattr(module, name):
-            return getattr(module, name)
+    for library in (diffusers, transformers):
+        if hasattr(library, name):
+            return getattr(library, name)
     raise AttributeError(f"Neither diffusers nor transformers has {name}")
 
 
 def instantiate(component: dict):
     """Construct one model component from its config, with the library's own random initialisation, on the
     current default device (use `with torch.device(...)`; "meta" allocates nothing)."""
-    cls = _class(component["class"])
+    cls = _class(component["class"], component.get("module"))
     if "config_class" in component:
         return cls(_class(component["config_class"])(**component["config"]))
     return cls(**component["config"])
@@ -149,36 +200,47 @@ def build_full_size_pipeline(repo_id: str, device="cuda", dtype: torch.dtype = t
     `device` in `dtype` (what `from_pretrained(repo_id, dtype=dtype).to(device)` would give, minus the weights).
 
     `configs` replaces FULL_SIZE_CONFIGS (tests pass shrunken copies to run the same code on CPU).
+
+    LTX-2 at full size peaks at about 87 GB while building (its Gemma 3 12B made in float32, 48.7 GB, next to the
+    bf16 transformer's 37.8 GB; the transformer alone is 75.5 GB in float32): more than an 80 GB H100 holds.
     """
     import diffusers
 
     config = copy.deepcopy((configs or FULL_SIZE_CONFIGS)[repo_id])
     parts = config["components"]
-    # Largest first: the float32 construction peak of each component then lands before the others exist.
-    transformer = build_component(parts["transformer"], device, dtype, seed=0)
-    text_encoder = build_component(parts["text_encoder"], device, dtype, seed=1)
-    vae = build_component(parts["vae"], device, dtype, seed=2)
-    tokenizer = build_tokenizer(parts["tokenizer"]["vocab_size"], parts["tokenizer"]["model_max_length"])
+    # Largest first (transformer, text encoder, VAE: seeds 0, 1, 2), then LTX-2's other components in their config's
+    # order: the float32 construction peak of each component then lands before the others exist.
+    models = {
+        name: build_component(parts[name], device, dtype, seed=seed)
+        for seed, name in enumerate(model_component_names(config))
+    }
+    tokenizer = build_stand_in_tokenizer(parts["tokenizer"])
     scheduler = build_scheduler(parts["scheduler"])
 
     pipeline_class = getattr(diffusers, config["pipeline_class"])
     accepted = inspect.signature(pipeline_class.__init__).parameters
     extra = {name: value for name, value in config.get("pipeline_config", {}).items() if name in accepted}
-    return pipeline_class(
-        transformer=transformer,
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        scheduler=scheduler,
-        **extra,
-    )
+    return pipeline_class(**models, tokenizer=tokenizer, scheduler=scheduler, **extra)
 
 
 def meta_parameter_counts(repo_id: str, configs=None) -> dict[str, int]:
-    """Parameter count of each model component, built on the meta device (no memory, well under a second)."""
-    parts = (configs or FULL_SIZE_CONFIGS)[repo_id]["components"]
+    """Parameter count of each model component (LTX-2's connectors, audio VAE and vocoder too), built on the meta
+    device (no memory; about a second each, LTX-2's Gemma 3 12B included, once the libraries are imported)."""
+    config = (configs or FULL_SIZE_CONFIGS)[repo_id]
     counts = {}
     with torch.device("meta"):
-        for name in ("transformer", "text_encoder", "vae"):
-            counts[name] = count_parameters(instantiate(parts[name]))
+        for name in model_component_names(config):
+            counts[name] = count_parameters(instantiate(config["components"][name]))
     return counts
+
+
+def weight_rows(repo_id: str, counts: dict[str, int] | None = None, configs=None) -> dict[str, int]:
+    """Parameters per row of the catalog's WeightSizes (transformer, text_encoder, vae): each component counted
+    under its own name, or under the row its config names ("counted_as"). `counts`: meta_parameter_counts'
+    answer, when already made."""
+    config = (configs or FULL_SIZE_CONFIGS)[repo_id]
+    counts = counts if counts is not None else meta_parameter_counts(repo_id, configs)
+    rows = dict.fromkeys(WEIGHT_ROWS, 0)
+    for name, count in counts.items():
+        rows[config["components"][name].get("counted_as", name)] += count
+    return rows

@@ -26,7 +26,7 @@ def test_every_entry_is_consistent(key):
         assert width % spec.size_multiple == 0 and height % spec.size_multiple == 0, (width, height)
     assert spec.min_steps <= spec.default_steps <= spec.max_steps
     assert 0 < spec.default_seconds <= spec.max_seconds
-    assert spec.frame_step == {"wan": 4, "ltx": 8}[spec.family]
+    assert spec.frame_step == {"wan": 4, "ltx": 8, "ltx2": 8}[spec.family]
     assert isinstance(getattr(diffusers, spec.pipeline_class), type)
     if spec.image_pipeline_class is not None:
         assert isinstance(getattr(diffusers, spec.image_pipeline_class), type)
@@ -45,11 +45,13 @@ def test_every_entry_is_consistent(key):
 def test_the_catalog_holds_the_documented_models_and_their_tiny_twins():
     found = {key: (spec.repo_id, spec.pipeline_class, spec.image_pipeline_class) for key, spec in CATALOG.items()}
     assert found == {
+        "ltx-2-distilled": ("rootonchair/LTX-2-19b-distilled", "LTX2Pipeline", "LTX2ConditionPipeline"),
         "wan2.2-ti2v-5b": ("Wan-AI/Wan2.2-TI2V-5B-Diffusers", "WanPipeline", "WanImageToVideoPipeline"),
         "ltx-video-0.9.8-distilled": (
             "Lightricks/LTX-Video-0.9.8-13B-distilled", "LTXConditionPipeline", "LTXConditionPipeline"
         ),
         "wan2.1-t2v-1.3b": ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "WanPipeline", None),
+        "tiny-ltx2": (None, "LTX2Pipeline", "LTX2ConditionPipeline"),
         "tiny-ltx": (None, "LTXConditionPipeline", "LTXConditionPipeline"),
         "tiny-wan": (None, "WanPipeline", "WanImageToVideoPipeline"),
         "tiny-wan-t2v": (None, "WanPipeline", None),
@@ -76,13 +78,13 @@ def test_each_real_model_has_a_tiny_twin_on_the_same_code_path(key):
 @pytest.mark.parametrize(
     "models, model, cuda, expected",
     [
-        (None, None, False, ["tiny-ltx"]),
-        ("", None, True, ["wan2.2-ti2v-5b"]),
+        (None, None, False, ["tiny-ltx2"]),
+        ("", None, True, ["ltx-2-distilled"]),
         ("  ", "tiny-wan", False, ["tiny-wan"]),
         ("tiny-wan, tiny-ltx", "tiny-wan-t2v", False, ["tiny-wan", "tiny-ltx"]),
         (" tiny-wan ,,tiny-ltx,tiny-wan,", None, False, ["tiny-wan", "tiny-ltx"]),
-        ("auto,wan2.1-t2v-1.3b", None, True, ["wan2.2-ti2v-5b", "wan2.1-t2v-1.3b"]),
-        ("auto,tiny-wan", None, False, ["tiny-ltx", "tiny-wan"]),
+        ("auto,wan2.1-t2v-1.3b", None, True, ["ltx-2-distilled", "wan2.1-t2v-1.3b"]),
+        ("auto,tiny-wan", None, False, ["tiny-ltx2", "tiny-wan"]),
         ("/some/local/folder,tiny-ltx", None, False, ["/some/local/folder", "tiny-ltx"]),
     ],
 )

@@ -10,18 +10,23 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import time
 
 import pytest
 import torch
 
 from bench.full_size import (
     FULL_SIZE_CONFIGS,
+    WEIGHT_ROWS,
     build_full_size_pipeline,
+    build_stand_in_tokenizer,
     build_tokenizer,
     count_parameters,
     full_size_config,
     instantiate,
     meta_parameter_counts,
+    model_component_names,
+    weight_rows,
 )
 from model.catalog import CATALOG
 from model.hardware import KINDS
@@ -29,6 +34,7 @@ from model.hardware import KINDS
 WAN22 = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
 WAN21 = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 LTX = "Lightricks/LTX-Video-0.9.8-13B-distilled"
+LTX2 = "rootonchair/LTX-2-19b-distilled"
 
 # Published transformer sizes, and where each number comes from.
 PUBLISHED_TRANSFORMER_PARAMS = {
@@ -37,6 +43,7 @@ PUBLISHED_TRANSFORMER_PARAMS = {
     # holds 1.42B: the bf16 backbone file is 2.84 GB (2 bytes a parameter). 1.3B is the rounded-down name.
     WAN21: 1.42e9,
     LTX: 13.0e9,  # the model's name, ltxv-13b
+    LTX2: 19.0e9,  # the model's name, ltx-2-19b
 }
 TOLERANCE = 0.03  # "within a few percent"
 
@@ -77,8 +84,13 @@ def test_every_full_size_config_names_its_sources_and_has_a_published_size():
     for repo_id, config in FULL_SIZE_CONFIGS.items():
         assert repo_id in PUBLISHED_TRANSFORMER_PARAMS, f"add {repo_id}'s published size to this test"
         assert config["pipeline_source"]
-        for name in ("transformer", "vae", "text_encoder", "tokenizer", "scheduler"):
-            assert config["components"][name]["source"].strip(), (repo_id, name)
+        components = config["components"]
+        assert {"transformer", "vae", "text_encoder", "tokenizer", "scheduler"} <= set(components), repo_id
+        for name, component in components.items():
+            assert component["source"].strip(), (repo_id, name)
+            # A component outside the catalog's WeightSizes rows says which row counts it; a row never moves.
+            assert component.get("counted_as", name) in WEIGHT_ROWS or name in ("tokenizer", "scheduler"), name
+            assert name not in WEIGHT_ROWS or "counted_as" not in component, name
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -153,6 +165,64 @@ def test_meta_parameter_counts_cover_every_component():
     counts = meta_parameter_counts(WAN22)
     assert set(counts) == {"transformer", "text_encoder", "vae"}
     assert all(count > 1e8 for count in counts.values())
+    assert weight_rows(WAN22, counts) == counts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LTX-2: six model components folded into the catalog's three rows
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ltx2_counts():
+    """Every LTX-2 model component counted on the meta device (Gemma 3 12B included), once for this module."""
+    start = time.perf_counter()
+    counts = meta_parameter_counts(LTX2)
+    print(f"\nLTX-2 meta-device counts: {time.perf_counter() - start:.1f} s")  # shown with pytest -s
+    return counts
+
+
+def test_ltx2_has_the_pipelines_six_model_components(ltx2_counts):
+    assert model_component_names(FULL_SIZE_CONFIGS[LTX2]) == [
+        "transformer", "text_encoder", "vae", "connectors", "audio_vae", "vocoder",
+    ]
+    assert set(ltx2_counts) == {"transformer", "text_encoder", "vae", "connectors", "audio_vae", "vocoder"}
+
+
+def test_ltx2_catalog_weights_are_the_meta_device_counts(ltx2_counts):
+    """The catalog's rows, component by component: the text encoder row is Gemma 3 12B (vision tower included)
+    plus the text connectors; the VAE row is the video VAE, the audio VAE and the vocoder."""
+    spec = CATALOG["ltx-2-distilled"]
+    assert spec.repo_id == LTX2
+    counts = ltx2_counts
+    assert spec.weights.transformer == counts["transformer"]
+    assert spec.weights.text_encoder == counts["text_encoder"] + counts["connectors"]
+    assert spec.weights.vae == counts["vae"] + counts["audio_vae"] + counts["vocoder"]
+    assert weight_rows(LTX2, counts) == {
+        "transformer": spec.weights.transformer, "text_encoder": spec.weights.text_encoder, "vae": spec.weights.vae,
+    }
+
+
+def test_ltx2_text_encoder_is_gemma3_12b_and_the_tokenizer_stand_in(ltx2_counts):
+    # keras-team/keras-hub keras_hub/src/models/gemma3/gemma3_presets.py: gemma3_instruct_12b (vision + text) has
+    # 12,187,079,280 parameters with a 262,144-row embedding; transformers' checkpoint adds 64 rows of 3840.
+    text = FULL_SIZE_CONFIGS[LTX2]["components"]["text_encoder"]
+    hidden = text["config"]["text_config"]["hidden_size"]
+    assert ltx2_counts["text_encoder"] == 12_187_079_280 + 64 * hidden
+    # Gemma's hidden states of every layer and the embeddings feed the connectors, stacked.
+    connectors = FULL_SIZE_CONFIGS[LTX2]["components"]["connectors"]["config"]
+    assert connectors["text_proj_in_factor"] == text["config"]["text_config"]["num_hidden_layers"] + 1
+    assert connectors["caption_channels"] == hidden
+
+    tokenizer_config = FULL_SIZE_CONFIGS[LTX2]["components"]["tokenizer"]
+    tokenizer = build_stand_in_tokenizer(tokenizer_config)
+    assert type(tokenizer).__name__ == "GemmaTokenizer"
+    assert len(tokenizer) == tokenizer_config["vocab_size"] <= text["config"]["text_config"]["vocab_size"]
+    encoded = tokenizer("a cat on the sea at night", padding="max_length", max_length=32, return_tensors="pt")
+    ids = encoded.input_ids[0]
+    assert ids.shape == (32,) and ids[-1] != tokenizer.pad_token_id  # padded on the left, as Gemma 3's
+    assert ids.max() < 400 and (ids != tokenizer.unk_token_id).all()
+    assert tokenizer.bos_token_id in ids.tolist()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,11 +241,51 @@ def test_gpu_benchmark_without_cuda_exits_with_a_clear_message(monkeypatch):
     assert "--gpu needs a CUDA GPU; none is visible" in str(exit_info.value.code)
 
 
+def _shrink_ltx2(parts: dict) -> None:
+    """LTX-2's components small, keeping what must agree across them: Gemma's width is the connectors' width and the
+    transformer's caption_channels; its layer count + 1 is the connectors' text_proj_in_factor; the audio VAE's
+    latent channels x mel_bins / 4 is the transformer's audio channels and equals the audio VAE's base_channels; the
+    vocoder takes the audio VAE's output channels x mel bins."""
+    text = parts["text_encoder"]["config"]
+    text["text_config"].update(
+        vocab_size=384, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=1, head_dim=16, query_pre_attn_scalar=16, sliding_window=64,
+    )
+    text["vision_config"].update(
+        hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=28
+    )
+    text.update(mm_tokens_per_image=4, boi_token_index=381, eoi_token_index=382, image_token_index=383)
+    parts["tokenizer"]["vocab_size"] = 381
+    parts["connectors"]["config"].update(
+        caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=2,
+        video_connector_attention_head_dim=16, video_connector_num_layers=1, audio_connector_num_attention_heads=2,
+        audio_connector_attention_head_dim=16, audio_connector_num_layers=1,
+    )
+    parts["audio_vae"]["config"].update(base_channels=16, latent_channels=4, mel_bins=16, num_res_blocks=1)
+    parts["vocoder"]["config"].update(
+        in_channels=2 * 16, hidden_channels=32, resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]]
+    )
+    parts["transformer"]["config"].update(
+        num_attention_heads=2, attention_head_dim=8, cross_attention_dim=16, audio_num_attention_heads=2,
+        audio_attention_head_dim=8, audio_cross_attention_dim=16, audio_in_channels=16, audio_out_channels=16,
+        num_layers=2, caption_channels=32,
+    )
+    parts["vae"]["config"].update(
+        block_out_channels=[8, 16, 32, 64],
+        decoder_block_out_channels=[8, 16, 32],
+        layers_per_block=[1, 1, 1, 1, 1],
+        decoder_layers_per_block=[1, 1, 1, 1],
+    )
+
+
 def _shrunk(repo_id: str) -> dict:
     """The full-size config with small widths and depths: same classes, same flags, same latent channels and
     compression, so the same code paths run in milliseconds on CPU."""
     config = full_size_config(repo_id)
     parts = config["components"]
+    if parts["transformer"]["class"] == "LTX2VideoTransformer3DModel":
+        _shrink_ltx2(parts)
+        return {repo_id: config}
     parts["text_encoder"] = copy.deepcopy(parts["text_encoder"])
     parts["text_encoder"]["config"].update(
         vocab_size=128, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, relative_attention_num_buckets=8
