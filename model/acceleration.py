@@ -6,6 +6,10 @@ GPU; `apply_fast_path` runs the planned steps and reports what was applied and w
 Steps, in the order they run (the order matters: a LoRA is fused and the attention backend set before the
 transformer is exported, and a cache hook cannot be exported at all):
 - "bf16": weights in the entry's half-precision dtype (done by from_pretrained in loading.py; checked here).
+- "fp8_storage": the transformer's weights kept in a narrower dtype and cast layer by layer to the compute dtype
+  (diffusers' `enable_layerwise_casting`), for entries whose memory plan counts on it. Done by loading.py before
+  the weights move to the GPU (in half precision they would not fit); checked here. Never skipped quietly: a model
+  planned with it cannot run without it.
 - "lora": the distillation LoRA, loaded with `load_lora_weights` and fused into the transformer.
 - "attention_backend": `transformer.set_attention_backend(...)`.
 - "aot_compile": ahead-of-time compile of the transformer on ZeroGPU (model/aot.py).
@@ -28,7 +32,7 @@ from .catalog import ModelSpec
 
 logger = logging.getLogger("reel.model")
 
-FAST_PATH_STEPS = ("bf16", "lora", "attention_backend", "aot_compile", "cache", "vae_tiling")
+FAST_PATH_STEPS = ("bf16", "fp8_storage", "lora", "attention_backend", "aot_compile", "cache", "vae_tiling")
 HALF_DTYPES = ("bfloat16", "float16")
 
 
@@ -80,6 +84,8 @@ def plan_fast_path(spec: ModelSpec, device: str, zerogpu: bool) -> list[str]:
     steps = []
     if spec.torch_dtype in HALF_DTYPES:
         steps.append("bf16")
+    if speed.transformer_storage_dtype:
+        steps.append("fp8_storage")
     if speed.lora_repo:
         steps.append("lora")
     if speed.attention_backend:
@@ -107,7 +113,8 @@ def apply_fast_path(
     pipeline, spec: ModelSpec, device: str, zerogpu: bool | None = None, example_call: dict | None = None
 ) -> FastPathReport:
     """Run the planned steps on a loaded pipeline. A failed speed-up is logged and skipped, never fatal, except
-    the distillation LoRA: without it the entry's step counts make noise, so that raises FastPathError."""
+    the distillation LoRA (without it the entry's step counts make noise) and narrow storage (without it the model
+    does not fit): those raise FastPathError."""
     zerogpu = on_zerogpu() if zerogpu is None else zerogpu
     planned = plan_fast_path(spec, device, zerogpu)
     report = FastPathReport(device=str(device))
@@ -150,6 +157,24 @@ def set_conv3d_memory_format(module: torch.nn.Module, memory_format: torch.memor
     for layer in convolutions:
         layer.weight.data = layer.weight.data.contiguous(memory_format=memory_format)
     return len(convolutions)
+
+
+def store_transformer_narrow(pipeline, spec: ModelSpec) -> None:
+    """Keep the transformer's weights in the entry's storage dtype, computing in its GPU dtype; loading.py calls it
+    before the move to the GPU. On CPU it is never planned (the CPU runs float32 with nothing narrowed)."""
+    storage = getattr(torch, spec.speed.transformer_storage_dtype)
+    compute = pipeline.transformer.dtype
+    pipeline.transformer.enable_layerwise_casting(storage_dtype=storage, compute_dtype=compute)
+
+
+def _check_narrow_storage(pipeline, spec, report, example_call) -> None:
+    wanted = getattr(torch, spec.speed.transformer_storage_dtype)
+    stored = {parameter.dtype for name, parameter in pipeline.transformer.named_parameters() if "norm" not in name}
+    if wanted not in stored:
+        raise FastPathError(
+            f"{spec.key}: the transformer's weights are {sorted(map(str, stored))}, not {wanted}; the memory plan "
+            "counted on them being stored narrow"
+        )
 
 
 def _check_half_precision(pipeline, spec, report, example_call) -> None:
@@ -197,6 +222,7 @@ def _vae_tiling(pipeline, spec, report, example_call) -> None:
 
 _STEP_FUNCTIONS = {
     "bf16": _check_half_precision,
+    "fp8_storage": _check_narrow_storage,
     "lora": _fuse_lora,
     "attention_backend": _set_attention_backend,
     "aot_compile": _aot_compile,

@@ -15,7 +15,13 @@ from pathlib import Path
 import torch
 
 from .adapters import load_adapters
-from .acceleration import apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
+from .acceleration import (
+    apply_fast_path,
+    on_zerogpu,
+    plan_fast_path,
+    set_conv3d_memory_format,
+    store_transformer_narrow,
+)
 from .aot import example_call_kwargs
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
 from .engine import VideoEngine
@@ -141,11 +147,20 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
     adapters = load_adapters(pipeline, spec, data_dir)  # outside inference mode, before the weights move
+    zerogpu = on_zerogpu()
+    planned = plan_fast_path(spec, device, zerogpu)
+    if "fp8_storage" in planned:
+        try:
+            store_transformer_narrow(pipeline, spec)  # before the move: in half precision it would not fit
+        except Exception as error:
+            raise ModelUnavailable(
+                f"Could not store {spec.key}'s transformer in {spec.speed.transformer_storage_dtype}: "
+                f"{type(error).__name__}: {str(error)[:200]}. Without it the model does not fit this GPU."
+            ) from error
     pipeline.to(device)
     if device == "cpu" and getattr(pipeline, "vae", None) is not None:
         set_conv3d_memory_format(pipeline.vae, torch.channels_last_3d)
-    zerogpu = on_zerogpu()
-    example = example_call_kwargs(spec) if "aot_compile" in plan_fast_path(spec, device, zerogpu) else None
+    example = example_call_kwargs(spec) if "aot_compile" in planned else None
     fast_path = apply_fast_path(pipeline, spec, device, zerogpu=zerogpu, example_call=example)
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
     return VideoEngine(

@@ -57,5 +57,14 @@ def running_server(root, extra_env: dict | None = None):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    """The app on the tiny LTX-Video preview (silent, no adapters): most live tests' server."""
     with running_server(tmp_path_factory.mktemp("live-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def default_server(tmp_path_factory):
+    """The app as `make run` starts it on a machine without a GPU: no model named, so the CPU default (the tiny
+    LTX-2 preview, with sound and adapters)."""
+    with running_server(tmp_path_factory.mktemp("default-server"), {"REEL_MODEL": "", "REEL_MODELS": ""}) as server:
         yield server

@@ -170,8 +170,8 @@ def test_gpu_duration_grows_with_the_work():
 
 
 def test_auto_model_choice_depends_on_cuda():
-    assert resolve_model_choice("auto", cuda_available=True) == "wan2.2-ti2v-5b"
-    assert resolve_model_choice(None, cuda_available=False) == "tiny-ltx"
+    assert resolve_model_choice("auto", cuda_available=True) == "ltx-2-distilled"
+    assert resolve_model_choice(None, cuda_available=False) == "tiny-ltx2"  # the GPU default's family
     assert resolve_model_choice("tiny-wan", cuda_available=True) == "tiny-wan"
 
 

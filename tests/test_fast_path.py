@@ -37,6 +37,8 @@ EXPECTED_GPU_PLANS = {
     "tiny-ltx": ([], []),
     "tiny-wan": ([], []),
     "tiny-wan-t2v": ([], []),
+    "ltx-2-distilled": (["bf16", "fp8_storage", "vae_tiling"], ["bf16", "fp8_storage", "vae_tiling"]),
+    "tiny-ltx2": ([], []),
 }
 
 
@@ -313,3 +315,32 @@ def test_the_fast_path_summary_says_on_or_off_and_why():
     assert cpu.summary() == "off (not on a GPU (device cpu))"
     nothing = apply_fast_path(None, CATALOG["tiny-ltx"], "cuda", zerogpu=False)
     assert nothing.summary() == "off (nothing enabled for this model)"
+
+
+def test_narrow_storage_keeps_the_transformer_in_fp8_and_adapters_still_switch(model_dir):
+    """What the LTX-2 entry's memory plan counts on, run on the tiny LTX-2 (layerwise casting works on CPU too):
+    the transformer's weights are float8, frames stay close to the full-precision ones, and adapters switch on
+    top of it with the base model's frames restored exactly."""
+    from model.acceleration import _check_narrow_storage, store_transformer_narrow
+
+    engine = load_engine("tiny-ltx2", data_dir=model_dir)
+    request = engine.plan(prompt="a cat", seed=1, seconds=0.5, steps=2, resolution="square")
+    full = engine.generate_frames(request)
+    spec = dataclasses.replace(engine.spec, speed=SpeedOptions(transformer_storage_dtype="float8_e4m3fn"))
+    store_transformer_narrow(engine.pipeline, spec)
+    _check_narrow_storage(engine.pipeline, spec, None, None)
+    assert torch.float8_e4m3fn in {parameter.dtype for parameter in engine.pipeline.transformer.parameters()}
+    narrow = engine.generate_frames(request)
+    assert np.abs(narrow.astype(int) - full).mean() < 8  # 0-255: fp8 rounding, not a different video
+    with_lora = engine.generate_frames(dataclasses.replace(request, lora="dolly-in", lora_scale=1.0))
+    assert not np.array_equal(with_lora, narrow)
+    assert np.array_equal(engine.generate_frames(request), narrow)
+
+
+def test_a_transformer_not_stored_narrow_fails_the_check(model_dir):
+    from model.acceleration import _check_narrow_storage
+
+    engine = load_engine("tiny-ltx2", data_dir=model_dir)
+    spec = dataclasses.replace(engine.spec, speed=SpeedOptions(transformer_storage_dtype="float8_e4m3fn"))
+    with pytest.raises(FastPathError, match="memory plan counted on them being stored narrow"):
+        _check_narrow_storage(engine.pipeline, spec, None, None)

@@ -22,8 +22,8 @@ def test_the_section_has_the_four_endpoints():
         assert f'api_name="{endpoint}"' in code
 
 
-def test_the_examples_run_as_written(live_server, tmp_path, monkeypatch):
-    token = live_server.issue_token("readme-reader")
+def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
+    token = default_server.issue_token("readme-reader")
     # The pictures the examples upload, as a reader would have them on disk.
     Image.new("RGB", (640, 400), (200, 120, 40)).save(tmp_path / "start.png")
     Image.new("RGB", (512, 320), (20, 30, 90)).save(tmp_path / "end.png")
@@ -31,7 +31,7 @@ def test_the_examples_run_as_written(live_server, tmp_path, monkeypatch):
     namespace: dict = {}
     for example in calling_examples():
         assert "reel_..." in example or "Client(" not in example
-        code = example.replace('"http://127.0.0.1:7860/"', repr(live_server.url)).replace('"reel_..."', repr(token))
+        code = example.replace('"http://127.0.0.1:7860/"', repr(default_server.url)).replace('"reel_..."', repr(token))
         exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
     assert Path(namespace["again_path"]).is_file()
     assert len(namespace["manifest"]["shots"]) == 3

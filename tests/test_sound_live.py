@@ -15,13 +15,13 @@ SMALL = {"resolution": "square", "steps": 2, "seconds": 1}
 
 
 @pytest.fixture(scope="module")
-def token(live_server):
-    return live_server.issue_token("sound-designer")
+def token(default_server):
+    return default_server.issue_token("sound-designer")
 
 
 @pytest.fixture(scope="module")
-def client(live_server):
-    return live_server.client()
+def client(default_server):
+    return default_server.client()
 
 
 def generate(client, token, **kwargs):
