@@ -32,6 +32,11 @@ DESCRIPTIONS = {
     "synthetic_cast_drift_raw": "SYNTHETIC: growing colour cast put on shots 2-4",
     "synthetic_cast_drift_matched": "SYNTHETIC: the same after colour matching",
     "synthetic_cast_drift_matched_over_raw": "SYNTHETIC: matched over raw",
+    "sound_clip_seconds": "tiny LTX-2 default clip (3 s with sound): generation + encoding",
+    "audio_mux_over_clip": "writing the AAC track, over the clip's whole time",
+    "lora_switch_ms": "one per-request adapter switch (none/dolly-in/jib-up cycle)",
+    "lora_switch_over_clip": "that switch over the clip's whole time",
+    "lora_load_ms": "loading one adapter from its folder (done once, at start)",
 }
 
 

@@ -93,6 +93,11 @@ def measure_variant(
         result["build_peak_gib"] = _peak_gib(device)[0]
 
         if fast:
+            if spec.speed.transformer_storage_dtype:
+                from model.acceleration import store_transformer_narrow
+
+                store_transformer_narrow(pipeline, spec)  # as loading does, before anything runs
+                result["weights_narrow_gib"] = _allocated_gib(device)
             report, result["fast_path"] = apply_benchmark_fast_path(pipeline, spec, device)
         else:
             report = None

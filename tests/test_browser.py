@@ -173,3 +173,25 @@ def test_the_result_can_be_extended_in_the_page(page, live_server):
     page.wait_for_function(f"({duration_of})() > {first} + 1.5", timeout=GENERATION_TIMEOUT_MS)
     assert page.evaluate(duration_of) == pytest.approx((73 + 48) / 24, abs=0.1)
     page.wait_for_selector("#manifest :text('extended')")
+
+
+def test_the_default_model_plays_with_sound_and_takes_a_lora_from_the_page(browser, default_server):
+    """The CPU default (tiny LTX-2): the Sound box is ticked, the played video has an audio track the browser
+    decodes, and a LoRA chosen in the page is the one the manifest names."""
+    token = default_server.issue_token("browser-sound")
+    with opened_page(browser, default_server.url) as page:
+        assert page.is_checked("#audio input")
+        page.click("#lora input")
+        page.get_by_role("option", name="Camera: dolly in (random preview adapter)").click()
+        fill_and_generate(page, token)
+        page.wait_for_function(
+            """() => { const v = document.querySelector('#video video');
+                       return v && v.readyState >= 1 && v.duration > 0; }""",
+            timeout=GENERATION_TIMEOUT_MS,
+        )
+        page.evaluate("() => { const v = document.querySelector('#video video'); v.muted = true; v.play(); }")
+        page.wait_for_function(
+            "() => document.querySelector('#video video').webkitAudioDecodedByteCount > 0", timeout=30_000
+        )
+        page.wait_for_selector("#manifest :text('dolly-in')")
+        assert token not in browser_storage(page)

@@ -54,7 +54,8 @@ def preview_banner(spec: ModelSpec) -> str:
     if not spec.is_preview:
         return ""
     return (
-        f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise. "
+        f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise"
+        f"{' with a noisy sound track' if spec.has_audio else ''}. "
         "It proves the whole path on CPU; the Space serves a real model where a GPU is present."
     )
 

@@ -115,6 +115,20 @@ class GenerateTab:
         Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
         waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
         fails.
+
+        Args:
+            prompt: what the video shows.
+            negative_prompt: what to avoid.
+            seed: -1 picks one; the manifest says which.
+            seconds: the clip's length; the model's default when left out.
+            resolution: "landscape", "portrait" or "square" (each model has its own sizes).
+            steps: denoising steps; the model's default when left out.
+            access_token: a Reel access token.
+            image: optional start picture (image-to-video).
+            model: one of the models the Space serves; the default when left out.
+            audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
+            lora: an adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
+            lora_scale: the adapter's strength, 0 (the base model) to 2.
         """
         started = time.perf_counter()
         try:

@@ -216,7 +216,8 @@ class ReproduceTab:
         progress=gr.Progress(),
     ):
         """Continue a Reel video from its last frames with a new prompt. Returns the longer MP4 and its manifest
-        (a storyboard manifest whose last shot is the new one).
+        (a storyboard manifest whose last shot is the new one). The new shot keeps the video's sound setting (its
+        sound track runs on across the cut) and its last shot's LoRA adapter.
 
         Args:
             video: a Reel MP4 (its tags carry the manifest).
