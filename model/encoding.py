@@ -93,6 +93,9 @@ class _AacWriter:
         self.stream = container.add_stream("aac", rate=sound.sample_rate)
         self.stream.layout = self.layout
         self.stream.bit_rate = AAC_BITRATE_PER_CHANNEL * sound.channels
+        # ffmpeg's "fast" coder: 3 s of a pure tone took 0.157 s with the default two-loop search and 0.041 s with
+        # it (0.036 and 0.016 s on noise); at this bit rate the difference is not audible on generated sound.
+        self.stream.options = {"aac_coder": "fast"}
         self.written = 0
 
     def write_until(self, seconds: float) -> None:
