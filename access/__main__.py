@@ -1,8 +1,10 @@
-"""Operator CLI: ``python -m access {issue,list,revoke,usage,export,audit}``.
+"""Operator CLI: ``python -m access {issue,list,revoke,usage,export,audit,history}``.
 
 A token is printed exactly once, alone on the last stdout line of ``issue``
 (so scripts can ``| tail -n 1``); nothing else ever prints a token, and only
 ``export`` prints hashes (one line on stdout, for the REEL_TOKENS secret).
+``history`` and ``usage`` also read the video history (history.sqlite3 beside
+the token store), keyed by label, never by token; neither creates it.
 Exit codes: 0 ok, 1 nothing to revoke or the store failed, 2 bad usage/label.
 """
 
@@ -14,6 +16,9 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Sequence
+
+from history import DB_FILENAME as HISTORY_DB_FILENAME
+from history import HistoryStore
 
 from .audit import AuditLog
 from .common import format_seconds
@@ -105,14 +110,55 @@ def _revoke(store: TokenStore, label: str) -> int:
     return EXIT_FAILED
 
 
+def _history_store(store: TokenStore) -> HistoryStore | None:
+    """The history beside the token store, or None when none has been kept yet (reading never creates it)."""
+    data_dir = store.db_path.parent
+    if not (data_dir / HISTORY_DB_FILENAME).exists():
+        return None
+    return HistoryStore(data_dir)
+
+
 def _usage(store: TokenStore, days: int | None) -> int:
     rows = store.usage(days)
     if not rows:
         print("No clips have been made yet.")
+    else:
+        table = [("DAY (UTC)", "LABEL", "CLIPS", "SECONDS")]
+        table += [(r.day, r.label, str(r.clips), format_seconds(r.seconds)) for r in rows]
+        print(_table(table))
+    history = _history_store(store)
+    kept = history.usage() if history is not None else []
+    if kept:  # printed only when there is history, so the quota table above reads as before
+        table = [("WHO", "VIDEOS", "SECONDS", "MB", "LAST MADE (UTC)")]
+        table += [
+            (k["holder"], str(k["items"]), format_seconds(round(k["seconds"], 1)),
+             f"{k['bytes'] / 1e6:.1f}", k["last_made"])
+            for k in kept
+        ]
+        print()
+        print("Kept in history:")
+        print(_table(table))
+    return EXIT_OK
+
+
+def _history(store: TokenStore, holder: str) -> int:
+    history = _history_store(store)
+    try:
+        items = history.items_of(holder) if history is not None else []
+    except ValueError as exc:
+        _error(f"{exc}.")
+        return EXIT_USAGE
+    if not items:
+        print(f"No videos are kept in the history of {holder!r}.")
         return EXIT_OK
-    table = [("DAY (UTC)", "LABEL", "CLIPS", "SECONDS")]
-    table += [(r.day, r.label, str(r.clips), format_seconds(r.seconds)) for r in rows]
-    print(_table(table))
+    rows = [("CREATED (UTC)", "KIND", "MODEL", "SECONDS", "SEED", "PROMPT", "ID")]
+    for item in items:
+        prompt = "-" if item.prompt is None else repr(item.prompt[:40])
+        rows.append((
+            item.created_at, item.kind, item.model or "-", format_seconds(round(item.seconds, 1)),
+            "-" if item.seed is None else str(item.seed), prompt, item.id,
+        ))
+    print(_table(rows))
     return EXIT_OK
 
 
@@ -198,7 +244,8 @@ def _build_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", parents=[common], help="list tokens, limits and today's use (never secrets)")
     revoke = commands.add_parser("revoke", parents=[common], help="revoke a token")
     revoke.add_argument("label", help="label of the token to revoke")
-    usage = commands.add_parser("usage", parents=[common], help="clips and seconds per token per UTC day")
+    usage = commands.add_parser("usage", parents=[common],
+                                help="clips and seconds per token per UTC day, then the videos kept per person")
     usage.add_argument("--days", type=_positive_int, default=None, metavar="N",
                        help="only the last N days (default: all)")
     commands.add_parser("export", parents=[common],
@@ -206,6 +253,9 @@ def _build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", parents=[common], help="print recent audit rows, newest first")
     audit.add_argument("--limit", type=_positive_int, default=50, metavar="N",
                        help="how many rows (default: 50)")
+    history = commands.add_parser("history", parents=[common],
+                                  help="list the videos kept in one person's history, newest first")
+    history.add_argument("holder", metavar="LABEL", help="a token label, or hf:<username> for a Hugging Face user")
     return parser
 
 
@@ -223,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(store)
         if args.command == "audit":
             return _audit(store, args.limit)
+        if args.command == "history":
+            return _history(store, args.holder)
         return _revoke(store, args.label)
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         _error(f"cannot use the token store at {store.db_path}: {exc}")

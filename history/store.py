@@ -1,0 +1,514 @@
+"""Each holder's private history of finished videos: an SQLite index plus one MP4 per item.
+
+The index is ``<data dir>/history.sqlite3``, beside the token store; files are
+``<data dir>/history/<holder dir>/<id>.mp4``, where the holder dir is a hash of
+the holder key (a token label or ``hf:<user>``), so a key never becomes a path.
+A file is copied into place (temporary file in the same folder, fsync, rename)
+before its row is inserted, so an item is listed only once it is complete; a
+crash in between leaves a stray file for ``recover`` to remove.  Rows are
+deleted before their files for the same reason.  Every call opens its own
+connection (WAL, busy timeout) so Gradio's worker threads can share one store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+
+DB_FILENAME = "history.sqlite3"
+FILES_DIRNAME = "history"
+MAX_ITEMS_ENV = "REEL_HISTORY_MAX"
+MAX_BYTES_ENV = "REEL_HISTORY_MAX_BYTES"
+DEFAULT_MAX_ITEMS = 200
+DEFAULT_MAX_BYTES = 20 * 1024**3
+MAX_PAGE = 100
+KINDS = ("clip", "storyboard", "extended")
+MAX_HOLDER_LENGTH = 200
+BUSY_TIMEOUT_SECONDS = 10.0
+HISTORY_FULL_MESSAGE = (
+    "Your video was made but not kept in your history: the Space's history storage is full."
+)
+INVALID_PAGE_MESSAGE = (
+    "That page of your history is no longer available; start again from your newest videos."
+)
+
+_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
+_SUFFIX = ".mp4"
+_TEMP_PREFIX = ".incoming-"
+_TEMP_SUFFIX = ".tmp"
+_COLUMNS = "id, holder, created_at, kind, model, prompt, seed, seconds, bytes, manifest, file"
+
+# Migration N (1-based) brings the schema from user_version N-1 to N; never edit a shipped one.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        # seq orders items (created_at has whole seconds, so it ties); id is what visitors see.
+        """
+        CREATE TABLE items (
+            seq         INTEGER PRIMARY KEY,
+            id          TEXT NOT NULL UNIQUE CHECK (length(id) = 32),
+            holder      TEXT NOT NULL CHECK (length(holder) >= 1),
+            created_at  TEXT NOT NULL,
+            kind        TEXT NOT NULL CHECK (kind IN ('clip', 'storyboard', 'extended')),
+            model       TEXT,
+            prompt      TEXT,
+            seed        INTEGER,
+            seconds     REAL NOT NULL CHECK (seconds >= 0),
+            bytes       INTEGER NOT NULL CHECK (bytes >= 0),
+            manifest    TEXT NOT NULL,
+            file        TEXT NOT NULL UNIQUE
+        )
+        """,
+        "CREATE INDEX items_by_holder ON items (holder, seq)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class HistoryFull(Exception):
+    """The store is at its byte cap; the video was not kept (the caller still delivers it)."""
+
+    def __init__(self, message: str = HISTORY_FULL_MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidPage(ValueError):
+    """``before`` names no item of this holder (unknown and another holder's ids look the same)."""
+
+    def __init__(self, message: str = INVALID_PAGE_MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryItem:
+    """One kept video. ``path`` is absolute; ``manifest`` is the manifest as it was added."""
+
+    id: str
+    holder: str
+    created_at: str  # UTC ISO-8601, whole seconds
+    kind: str
+    model: str | None
+    prompt: str | None
+    seed: int | None
+    seconds: float
+    bytes: int
+    manifest: dict
+    path: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class Recovery:
+    """What ``recover`` removed: leftovers of interrupted writes and rows that lost their file."""
+
+    temp_files: int
+    stray_files: int
+    missing_files: int
+
+
+def holder_dirname(holder: str) -> str:
+    """The folder name of a holder's files: a hash, so no holder key is ever used as a path."""
+    return hashlib.sha256(b"reel-history\0" + holder.encode("utf-8")).hexdigest()[:32]
+
+
+def _check_holder(holder: object) -> str:
+    if not isinstance(holder, str) or not 1 <= len(holder) <= MAX_HOLDER_LENGTH:
+        raise ValueError(f"a history holder is a text key of 1 to {MAX_HOLDER_LENGTH} characters")
+    return holder
+
+
+def _is_id(item_id: object) -> bool:
+    return isinstance(item_id, str) and _ID.fullmatch(item_id) is not None
+
+
+def _seconds(manifest: dict) -> float:
+    """Length of the video: num_frames / fps (clip and storyboard manifests both have them at the top)."""
+    frames, fps = manifest.get("num_frames"), manifest.get("fps")
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+        raise ValueError("the manifest needs num_frames, a whole number of frames")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0 or fps == float("inf"):
+        raise ValueError("the manifest needs fps, a number of frames per second above zero")
+    return frames / fps
+
+
+def _prompt(manifest: dict) -> str | None:
+    """A clip's prompt; a storyboard's shot prompts joined, since its manifest has none at the top."""
+    prompt = manifest.get("prompt")
+    if isinstance(prompt, str):
+        return prompt
+    shots = manifest.get("shots")
+    if isinstance(shots, list):
+        prompts = [shot["prompt"] for shot in shots if isinstance(shot, dict) and isinstance(shot.get("prompt"), str)]
+        return " | ".join(prompts) or None
+    return None
+
+
+def _model(manifest: dict) -> str | None:
+    model = manifest.get("model")
+    return model if isinstance(model, str) else None
+
+
+def _seed(manifest: dict) -> int | None:
+    seed = manifest.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not -(2**63) <= seed < 2**63:
+        return None
+    return seed
+
+
+def _utc_now_iso() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _env_whole_number(name: str, default: int, what: str) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number ({what}), not {text!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more ({what}), not {text!r}")
+    return value
+
+
+class HistoryStore:
+    """Add, list, fetch and delete a holder's kept videos; never another holder's.
+
+    Holders are token labels or ``hf:<user>`` keys, never tokens.  ``clock``
+    (returning UTC ISO text) is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        max_items_per_holder: int = DEFAULT_MAX_ITEMS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Callable[[], str] | None = None,
+    ) -> None:
+        for name, value in (("max_items_per_holder", max_items_per_holder), ("max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number, 1 or more")
+        self.data_dir = Path(data_dir).absolute()
+        self.db_path = self.data_dir / DB_FILENAME
+        self.files_dir = self.data_dir / FILES_DIRNAME
+        self.max_items_per_holder = max_items_per_holder
+        self.max_bytes = max_bytes
+        self._clock = clock or _utc_now_iso
+        self._init_lock = threading.Lock()
+        self._ready = False
+        self._in_flight: set[Path] = set()  # files being written by add(): recover() leaves them alone
+        self._in_flight_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, data_dir: Path) -> HistoryStore:
+        """The app's store: limits from REEL_HISTORY_MAX and REEL_HISTORY_MAX_BYTES when set."""
+        return cls(
+            data_dir,
+            max_items_per_holder=_env_whole_number(MAX_ITEMS_ENV, DEFAULT_MAX_ITEMS, "videos kept per person"),
+            max_bytes=_env_whole_number(MAX_BYTES_ENV, DEFAULT_MAX_BYTES, "bytes of history in total"),
+        )
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.data_dir)!r})"
+
+    # -- public API -----------------------------------------------------
+
+    def add(self, holder: str, source: Path, manifest: dict, kind: str) -> HistoryItem:
+        """Keep a copy of ``source`` in ``holder``'s history, then drop their oldest items beyond the limit.
+
+        Raises HistoryFull (keeping nothing) when the copy would take the store
+        over ``max_bytes``.  The caller's file is left as it is.
+        """
+        _check_holder(holder)
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if not isinstance(manifest, dict):
+            raise ValueError("the manifest must be a dict")
+        seconds = _seconds(manifest)
+        manifest_json = json.dumps(manifest, ensure_ascii=False, allow_nan=False)
+        size = Path(source).stat().st_size
+        with self._connect() as conn:
+            if self._over_cap(conn, holder, size):  # before copying gigabytes for nothing
+                raise HistoryFull()
+        item_id = secrets.token_hex(16)
+        relative = f"{FILES_DIRNAME}/{holder_dirname(holder)}/{item_id}{_SUFFIX}"
+        target = self.data_dir / relative
+        temporary = target.with_name(f"{_TEMP_PREFIX}{item_id}{_TEMP_SUFFIX}")
+        with self._in_flight_lock:  # registered before either file exists, so recover() never races us
+            self._in_flight.update((target, temporary))
+        try:
+            size = self._copy_into_place(Path(source), temporary, target)
+            created_at, dropped = self._insert(
+                holder, item_id, kind, manifest, manifest_json, seconds, size, relative
+            )
+        except BaseException:
+            _remove(target)
+            raise
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.difference_update((target, temporary))
+        for path in dropped:
+            _remove(path)  # their rows are gone already; a crash here leaves strays for recover()
+        return HistoryItem(
+            id=item_id, holder=holder, created_at=created_at, kind=kind, model=_model(manifest),
+            prompt=_prompt(manifest), seed=_seed(manifest), seconds=seconds, bytes=size,
+            manifest=json.loads(manifest_json), path=target,
+        )
+
+    def list(self, holder: str, limit: int = 20, before: str | None = None) -> list[HistoryItem]:
+        """``holder``'s items, newest first; ``before`` (an item id) pages to older ones."""
+        _check_holder(holder)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be a whole number from 1 to {MAX_PAGE}")
+        with self._connect() as conn:
+            if before is None:
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM items WHERE holder = ? ORDER BY seq DESC LIMIT ?", (holder, limit)
+                ).fetchall()
+            else:
+                start = conn.execute(
+                    "SELECT seq FROM items WHERE id = ? AND holder = ?", (before, holder)
+                ).fetchone() if _is_id(before) else None
+                if start is None:
+                    raise InvalidPage()
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM items WHERE holder = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                    (holder, start[0], limit),
+                ).fetchall()
+        return [self._item(row) for row in rows]
+
+    def items_of(self, holder: str) -> list[HistoryItem]:
+        """Every item of ``holder``, newest first (for the operator CLI)."""
+        _check_holder(holder)
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM items WHERE holder = ? ORDER BY seq DESC", (holder,)
+            ).fetchall()
+        return [self._item(row) for row in rows]
+
+    def get(self, holder: str, item_id: str) -> HistoryItem | None:
+        """The item, or None when it is unknown or another holder's (the two look the same)."""
+        _check_holder(holder)
+        if not _is_id(item_id):
+            return None
+        with self._connect() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM items WHERE id = ? AND holder = ?", (item_id, holder)
+            ).fetchone()
+        return None if row is None else self._item(row)
+
+    def path(self, holder: str, item_id: str) -> Path | None:
+        """The item's file, or None as for ``get``."""
+        item = self.get(holder, item_id)
+        return None if item is None else item.path
+
+    def delete(self, holder: str, item_id: str) -> bool:
+        """Remove the item's row, then its file; False when unknown or another holder's."""
+        _check_holder(holder)
+        if not _is_id(item_id):
+            return False
+        with self._connect() as conn, _write_transaction(conn):
+            row = conn.execute("SELECT file FROM items WHERE id = ? AND holder = ?", (item_id, holder)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        _remove(self.data_dir / row[0])
+        return True
+
+    def recover(self) -> Recovery:
+        """Run at start: remove temporary and row-less files, and rows whose file is gone."""
+        # Files are listed first, then the in-flight set is read, then the rows: a file that is no longer
+        # in flight by then has its row committed (or was removed by its failed add).
+        temps, finals = [], []
+        if self.files_dir.is_dir():
+            for folder in self.files_dir.iterdir():
+                if not folder.is_dir():
+                    continue
+                for path in folder.iterdir():
+                    if path.name.startswith(_TEMP_PREFIX) and path.name.endswith(_TEMP_SUFFIX):
+                        temps.append(path)
+                    elif path.suffix == _SUFFIX and _is_id(path.stem):
+                        finals.append(path)
+        with self._in_flight_lock:
+            in_flight = set(self._in_flight)
+        with self._connect() as conn:
+            rows = conn.execute("SELECT id, file FROM items").fetchall()
+        known = {self.data_dir / file for _, file in rows}
+        removed_temps = sum(_remove(path) for path in temps if path not in in_flight)
+        stray = sum(_remove(path) for path in finals if path not in known and path not in in_flight)
+        missing = [item_id for item_id, file in rows if not (self.data_dir / file).is_file()]
+        if missing:
+            with self._connect() as conn, _write_transaction(conn):
+                conn.executemany("DELETE FROM items WHERE id = ?", [(item_id,) for item_id in missing])
+        return Recovery(temp_files=removed_temps, stray_files=stray, missing_files=len(missing))
+
+    def usage(self) -> list[dict]:
+        """Per holder: items kept, seconds of video, bytes and when the last one was made."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT holder, count(*), total(seconds), total(bytes), max(created_at)"
+                " FROM items GROUP BY holder ORDER BY holder"
+            ).fetchall()
+        return [
+            {"holder": holder, "items": items, "seconds": seconds, "bytes": int(size), "last_made": last}
+            for holder, items, seconds, size, last in rows
+        ]
+
+    def total_bytes(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT total(bytes) FROM items").fetchone()[0])
+
+    # -- plumbing -------------------------------------------------------
+
+    def _over_cap(self, conn: sqlite3.Connection, holder: str, size: int) -> bool:
+        """Would ``size`` more bytes exceed max_bytes, counting what retention would drop for ``holder``?"""
+        total = conn.execute("SELECT total(bytes) FROM items").fetchone()[0]
+        freed = conn.execute(
+            "SELECT total(bytes) FROM (SELECT bytes FROM items WHERE holder = ? ORDER BY seq DESC LIMIT -1 OFFSET ?)",
+            (holder, self.max_items_per_holder - 1),
+        ).fetchone()[0]
+        return total - freed + size > self.max_bytes
+
+    def _insert(
+        self, holder: str, item_id: str, kind: str, manifest: dict, manifest_json: str,
+        seconds: float, size: int, relative: str,
+    ) -> tuple[str, list[Path]]:
+        """Insert the row and drop the holder's oldest rows beyond the limit.
+
+        Returns the row's created_at and the dropped items' files, for the caller to remove.
+        """
+        created_at = self._clock()
+        with self._connect() as conn, _write_transaction(conn):
+            if self._over_cap(conn, holder, size):
+                raise HistoryFull()
+            conn.execute(
+                f"INSERT INTO items ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (item_id, holder, created_at, kind, _model(manifest), _prompt(manifest), _seed(manifest),
+                 seconds, size, manifest_json, relative),
+            )
+            old = conn.execute(
+                "SELECT id, file FROM items WHERE holder = ? ORDER BY seq DESC LIMIT -1 OFFSET ?",
+                (holder, self.max_items_per_holder),
+            ).fetchall()
+            conn.executemany("DELETE FROM items WHERE id = ?", [(old_id,) for old_id, _ in old])
+        return created_at, [self.data_dir / file for _, file in old]
+
+    def _copy_into_place(self, source: Path, temporary: Path, target: Path) -> int:
+        """Copy to ``temporary`` (beside ``target``), fsync, rename: ``target`` is whole or absent."""
+        self._make_dir(self.files_dir)
+        self._make_dir(target.parent)
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(handle, "wb") as out, open(source, "rb") as data:
+                shutil.copyfileobj(data, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+                size = out.tell()
+            os.replace(temporary, target)
+        except BaseException:
+            _remove(temporary)
+            raise
+        _fsync_dir(target.parent)
+        return size
+
+    @staticmethod
+    def _make_dir(directory: Path) -> None:
+        if not directory.is_dir():
+            directory.mkdir(parents=True, exist_ok=True)
+            os.chmod(directory, 0o700)  # private: mkdir's mode is subject to umask
+
+    def _item(self, row: tuple) -> HistoryItem:
+        item_id, holder, created_at, kind, model, prompt, seed, seconds, size, manifest, file = row
+        return HistoryItem(
+            id=item_id, holder=holder, created_at=created_at, kind=kind, model=model, prompt=prompt,
+            seed=seed, seconds=seconds, bytes=size, manifest=json.loads(manifest), path=self.data_dir / file,
+        )
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A fresh connection for this call, closed afterwards."""
+        self._ensure_ready()
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        # isolation_level=None: transactions are BEGIN/COMMIT written out, as in access/db.py.
+        return sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+
+    def _ensure_ready(self) -> None:
+        """Create the folder and file, switch to WAL and run pending migrations, once."""
+        if self._ready:
+            return
+        with self._init_lock:
+            if self._ready:
+                return
+            self._make_dir(self.data_dir)
+            if not self.db_path.exists():
+                os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600))  # owner-only, like access
+            conn = self._open()
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                with _write_transaction(conn):
+                    version = conn.execute("PRAGMA user_version").fetchone()[0]
+                    if version > SCHEMA_VERSION:
+                        raise RuntimeError(
+                            f"{self.db_path} has schema version {version}, newer than this code "
+                            f"understands ({SCHEMA_VERSION}); upgrade the app"
+                        )
+                    for number in range(version + 1, SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS[number - 1]:
+                            conn.execute(statement)
+                        conn.execute(f"PRAGMA user_version = {number}")
+            finally:
+                conn.close()
+            self._ready = True
+
+
+@contextlib.contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE so check-then-write steps (the byte cap, retention) cannot race another writer."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _remove(path: Path) -> bool:
+    """Unlink ``path``; True if it was there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (best effort: not every filesystem allows it)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
