@@ -12,6 +12,7 @@ import gradio as gr
 
 from ui.components import preview_banner
 from ui.generate import GenerateTab
+from ui.history import HistoryTab
 from ui.reproduce import ReproduceTab
 from ui.runtime import Runtime
 from ui.storyboard import StoryboardTab
@@ -23,15 +24,22 @@ DEFAULT_SPEC = RUNTIME.engines[RUNTIME.default_model].spec
 
 
 def status_footer(runtime: Runtime) -> str:
-    """What the Space runs on and whether each model's fast path is on, so a failed compile is visible."""
+    """What the Space runs on, whether each model's fast path is on (so a failed compile is visible) and whether
+    outputs are signed."""
     lines = [f"Running on {runtime.policy.kind.label}."]
     lines += [f"Fast path for {engine.spec.label}: {engine.fast_path.summary()}." for engine in runtime.engines.values()]
+    lines.append(
+        "Every video is signed with C2PA content credentials and carries its manifest."
+        if runtime.signer is not None
+        else "Videos are not signed (this Space has no C2PA certificate); each still carries its manifest."
+    )
     return "\n\n".join(lines)
 
 
 generate_tab = GenerateTab(RUNTIME)
 storyboard_tab = StoryboardTab(RUNTIME)
 reproduce_tab = ReproduceTab(RUNTIME, storyboard_tab)
+history_tab = HistoryTab(RUNTIME, reproduce_tab)
 
 with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds)) as demo:
     gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
@@ -43,13 +51,17 @@ with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds))
     access_token = gr.Textbox(
         label="Access token", type="password", value="", placeholder="reel_...", elem_id="access-token"
     )
-    with gr.Tabs():
+    with gr.Tabs() as tabs:
         with gr.Tab("Generate", id="generate-tab"):
-            generate_tab.build(access_token, banner, result_actions=reproduce_tab.result_actions(access_token))
+            start_image = generate_tab.build(
+                access_token, banner, result_actions=reproduce_tab.result_actions(access_token)
+            )
         with gr.Tab("Storyboard", id="storyboard-tab"):
             storyboard_tab.build(access_token)
         with gr.Tab("Reproduce & extend", id="reproduce-tab"):
             reproduce_tab.build(access_token)
+        with gr.Tab("History", id="history-tab"):
+            history_tab.build(access_token, tabs, start_image)
     gr.Markdown(status_footer(RUNTIME), elem_id="status-footer")
 
 demo.queue(max_size=RUNTIME.queue_size, default_concurrency_limit=RUNTIME.gpu_concurrency)

@@ -37,6 +37,9 @@ DESCRIPTIONS = {
     "lora_switch_ms": "one per-request adapter switch (none/dolly-in/jib-up cycle)",
     "lora_switch_over_clip": "that switch over the clip's whole time",
     "lora_load_ms": "loading one adapter from its folder (done once, at start)",
+    "delivery_clip_seconds": "tiny LTX-2 default clip: generation + encoding (the two rows below divide by it)",
+    "c2pa_sign_over_clip": "C2PA-signing the MP4 (throwaway CA, ES256), over the clip's time",
+    "history_record_over_clip": "keeping the MP4 in the holder's history, over the clip's time",
 }
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from model import CATALOG, plan_request
 
+from .delivery import measure_delivery
 from .live_server import start_server
 from .sound import measure_sound_and_adapters
 from .storyboard import drift_summary, measure_storyboard_and_bare, ratios_median, synthetic_cast_drift
@@ -185,6 +186,7 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
             server.stop()
         channels_last, plain_layout = measure_channels_last(server.data_dir, runs=max(3, runs // 3))
         sound = measure_sound_and_adapters(server.data_dir, runs=max(5, runs // 2))
+        delivery = measure_delivery(server.data_dir, runs=max(5, runs // 2))
         drift = drift_summary(manifests)
         cast_drift = synthetic_cast_drift(server.data_dir)
     preview_preset = CATALOG["tiny-ltx"].encoder_preset
@@ -223,6 +225,7 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         "encode_speedup": diffusers_encode / reel_encode,
         "encode_speedup_smooth_veryfast": smooth_diffusers / smooth_reel,
         **sound,
+        **delivery,
         "reject_p50_ms": statistics.median(rejections) * 1000,
         "reject_p95_ms": _p95(rejections) * 1000,
         "reject_calls": len(rejections),

@@ -163,6 +163,17 @@ def decode_frames(path: Path) -> np.ndarray:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
 
 
+def last_frame(path: Path) -> np.ndarray:
+    """The last frame of a clip as uint8 RGB (H, W, 3), decoding frame by frame so a long video is never held whole."""
+    frame = None
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            pass
+        if frame is None:
+            raise ValueError("the video has no frames")
+        return frame.to_ndarray(format="rgb24")
+
+
 def probe_audio(path: Path) -> dict | None:
     """Codec, sample rate, channels and duration of a clip's sound stream, or None when it is silent."""
     with av.open(str(path)) as container:

@@ -195,3 +195,25 @@ def test_the_default_model_plays_with_sound_and_takes_a_lora_from_the_page(brows
         )
         page.wait_for_selector("#manifest :text('dolly-in')")
         assert token not in browser_storage(page)
+
+
+def test_the_history_tab_shows_the_clip_just_made_and_reproduces_it(page, live_server):
+    token = live_server.issue_token("browser-history")
+    fill_and_generate(page, token)
+    page.wait_for_selector("#manifest :text('tiny-ltx')", timeout=GENERATION_TIMEOUT_MS)
+    page.get_by_role("tab", name="History").click()
+    page.click("#history-show")
+    page.wait_for_selector("#history-gallery :text('a lighthouse on a cliff at night')", timeout=30_000)
+    page.locator("#history-gallery button.thumbnail-item").first.click()
+    page.wait_for_selector("#history-details :text('a lighthouse on a cliff at night')", timeout=30_000)
+    page.wait_for_selector("#history-video video", timeout=30_000)
+    shown = page.evaluate("() => document.querySelector('#history-video video').src")
+    page.click("#history-reproduce")
+    page.wait_for_function(  # the player now plays the reproduction, a new file
+        """(before) => { const v = document.querySelector('#history-video video');
+                         return v && v.src !== before && v.readyState >= 1 && v.duration > 0; }""",
+        arg=shown, timeout=GENERATION_TIMEOUT_MS,
+    )
+    listed = live_server.client().predict(access_token=token, api_name="/history")["items"]
+    assert len(listed) == 2 and listed[0]["seed"] == listed[1]["seed"]  # the reproduction joined the history
+    assert token not in browser_storage(page)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from c2pa_certs import PemCredentials, ThrowawayCA, self_signed_credentials
+from bench.throwaway_ca import PemCredentials, ThrowawayCA, self_signed_credentials
 from cryptography.hazmat.primitives import serialization
 
 from model import SoundTrack, decode_frames, encode_mp4, probe_audio, probe_video, read_manifest

@@ -157,9 +157,10 @@ class GenerateTab:
             *model_extras(engine),
         )
 
-    def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None):
+    def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:
         """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
-        result (Reproduce, Extend), wired by the tab that owns those endpoints."""
+        result (Reproduce, Extend), wired by the tab that owns those endpoints. Returns the start image box, which
+        the History tab's "Use as start image" fills."""
         runtime = self.runtime
         engine = runtime.engines[runtime.default_model]
         spec = engine.spec
@@ -234,4 +235,5 @@ class GenerateTab:
             concurrency_id="gpu",
             show_progress_on=[video],
         )
+        return image
 

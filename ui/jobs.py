@@ -16,7 +16,18 @@ from dataclasses import dataclass
 import gradio as gr
 
 from access import AccessDenied, Grant
-from model import GeneratedClip, GenerationRequest, InvalidRequest, ShotFailed, ShotInputs, VideoEngine, continuity_for
+from history import HistoryFull
+from model import (
+    APP_VERSION,
+    GeneratedClip,
+    GenerationRequest,
+    InvalidRequest,
+    ShotFailed,
+    ShotInputs,
+    VideoEngine,
+    continuity_for,
+)
+from provenance import SigningFailed
 
 from . import gpu
 from .runtime import Runtime
@@ -26,6 +37,11 @@ logger = logging.getLogger("reel.app")
 GENERATION_FAILED_MESSAGE = (
     "Generation failed on the server. Please try again; if it keeps failing, tell the Space's operator."
 )
+UNSIGNED_MESSAGE = (
+    "Your video is ready but unsigned this time: its C2PA signature could not be made. It still carries its "
+    "manifest; the Space's operator can see why in the log."
+)
+NOT_KEPT_MESSAGE = "Your video is ready but could not be kept in your history this time."
 
 
 def refusal(error: AccessDenied | InvalidRequest) -> gr.Error:
@@ -67,6 +83,27 @@ def server_failure(error: BaseException) -> BaseException:
     return gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False)
 
 
+def deliver(runtime: Runtime, grant: Grant, path, manifest: dict, kind: str, model_label: str) -> str:
+    """The last steps of every output, after it is encoded: sign it (C2PA, when the operator set a certificate)
+    as the very file the holder downloads, then keep a copy in the holder's history. Neither step can lose the
+    video: a failure is logged for the operator and told to the holder as a warning, and the video is delivered."""
+    if runtime.signer is not None:
+        try:
+            runtime.signer.sign_mp4(path, path, manifest, model_label, APP_VERSION)
+        except SigningFailed as failed:
+            logger.warning("C2PA signing failed; delivering unsigned: %s", failed.reason)
+            gr.Warning(UNSIGNED_MESSAGE)
+    try:
+        runtime.history.add(grant.quota_key, path, manifest, kind)
+    except HistoryFull as full:
+        logger.warning("History storage is full; a %s for %r was delivered but not kept", kind, grant.quota_key)
+        gr.Warning(full.message)
+    except Exception:  # a history that cannot take the file costs the copy, never the video
+        logger.exception("Could not keep a %s in the history of %r", kind, grant.quota_key)
+        gr.Warning(NOT_KEPT_MESSAGE)
+    return str(path)
+
+
 def render_clip(
     runtime: Runtime, grant: Grant, client: str, engine: VideoEngine, request: GenerationRequest, progress
 ) -> tuple[str, dict]:
@@ -88,7 +125,7 @@ def render_clip(
     except Exception as error:
         raise server_failure(error) from None
     runtime.prune_old_clips()
-    return str(clip.path), clip.manifest
+    return deliver(runtime, grant, clip.path, clip.manifest, "clip", engine.spec.label), clip.manifest
 
 
 class ShotRunner:

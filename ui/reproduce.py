@@ -175,8 +175,7 @@ class ReproduceTab:
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
         if plan is not None:
-            result = self.storyboards.render(engine, plan, admit, request, progress)
-            path, made = str(result.path), result.manifest
+            path, made = self.storyboards.render(engine, plan, grant, admit, request, progress)
         else:
             path, made = jobs.render_clip(
                 self.runtime, grant, self.runtime.client_of(request), engine, clip_request, progress
@@ -230,7 +229,7 @@ class ReproduceTab:
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
-            admit()
+            grant = admit()
             engine, path = self.check_extension(video, prompt, seconds)
             frames, manifest = read_reel_video(path)
             sound = read_reel_sound(path)
@@ -260,8 +259,9 @@ class ReproduceTab:
         except Exception as error:
             raise jobs.server_failure(error) from None
         self.runtime.prune_old_clips()
+        delivered = jobs.deliver(self.runtime, grant, clip, result.manifest, "extended", engine.spec.label)
         logger.info("Extension ready in %.3f s", time.perf_counter() - started)
-        return str(clip), result.manifest
+        return delivered, result.manifest
 
     # -- the page ---------------------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from access import (
 )
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
+from history import HistoryStore
 from model import (
     GpuPolicy,
     InvalidRequest,
@@ -41,6 +42,7 @@ from model import (
     load_engines,
     on_zerogpu,
 )
+from provenance import C2paSigner, ProvenanceError
 
 from . import gpu
 
@@ -58,6 +60,8 @@ class Runtime:
     output_dir: Path  # clips, beside Gradio's cache; never under the data dir
     clip_lifetime_seconds: int
     shot_cache: ShotCache  # under the data dir, which no file route reaches
+    history: HistoryStore  # each holder's finished videos, under the data dir
+    signer: C2paSigner | None  # None: outputs are not C2PA-signed (no certificate set)
     storyboard_max_seconds: float
     queue_size: int
     gpu_concurrency: int
@@ -75,10 +79,18 @@ class Runtime:
         data_dir = default_data_dir()
         temp_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
         try:
+            # The signing credential first: a bad certificate stops the start before minutes of model loading.
+            signer = C2paSigner.from_env()
+            history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
+        except (ProvenanceError, ValueError) as cannot:
+            raise SystemExit(f"Reel cannot start: {cannot}") from None
+        try:
             kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
             engines = load_engines(data_dir=data_dir, kind=kind)
         except (ModelUnavailable, UnknownGpuKind) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
+        recovered = history.recover()  # a crash mid-copy leaves a stray file, never a half item
+        logger.info("History: %s", recovered)
         # ZeroGPU copies every served model into a fresh worker: each call's estimate includes that copy.
         resident = sum(engine.spec.weight_bytes for engine in engines.values())
         policy = dataclasses.replace(GpuPolicy.from_env(kind), resident_weight_bytes=resident)
@@ -98,6 +110,8 @@ class Runtime:
             shot_cache=ShotCache(
                 data_dir / "shot-cache", max_bytes=int(os.environ.get("REEL_SHOT_CACHE_BYTES", str(2 * 1024**3)))
             ),
+            history=history,
+            signer=signer,
             storyboard_max_seconds=float(os.environ.get("REEL_STORYBOARD_MAX_SECONDS", "60")),
             queue_size=int(os.environ.get("REEL_QUEUE_SIZE", "16")),
             gpu_concurrency=int(os.environ.get("REEL_GPU_CONCURRENCY", "1")),

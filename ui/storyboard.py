@@ -224,19 +224,20 @@ class StoryboardTab:
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
-            admit()
+            grant = admit()
             engine, plan = self.plan(
                 shots, style, reference, keyframes, seed, resolution, steps, model, audio, lora, lora_scale
             )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
         logger.info("Storyboard: %d shots on %s, seed %d", len(plan.shots), engine.spec.key, plan.seed)
-        result = self.render(engine, plan, admit, request, progress)
+        path, manifest = self.render(engine, plan, grant, admit, request, progress)
         logger.info("Storyboard ready in %.3f s", time.perf_counter() - started)
-        return str(result.path), result.manifest
+        return path, manifest
 
-    def render(self, engine, plan: StoryboardPlan, admit, request, progress):
-        """Run every shot through the gate and its own GPU call, then stitch and encode; errors name the shot."""
+    def render(self, engine, plan: StoryboardPlan, grant, admit, request, progress) -> tuple[str, dict]:
+        """Run every shot through the gate and its own GPU call, then stitch, encode, sign and keep it in the
+        holder's history; errors name the shot. Returns the MP4's path and the manifest."""
         runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request))
         try:
             result = render_storyboard(
@@ -248,7 +249,8 @@ class StoryboardTab:
         except Exception as error:
             raise jobs.server_failure(error) from None
         self.runtime.prune_old_clips()
-        return result
+        path = jobs.deliver(self.runtime, grant, result.path, result.manifest, "storyboard", engine.spec.label)
+        return path, result.manifest
 
     def build(self, access_token: gr.Textbox):
         runtime = self.runtime

@@ -1,4 +1,4 @@
-"""Throwaway C2PA credentials for tests: a test CA and the leaf certificates it issues.
+"""Throwaway C2PA credentials for tests and the benchmark (never for a real Space): a test CA and its leaves.
 
 C2PA refuses a self-signed signing certificate, so every test that signs needs a small CA. The leaf carries what
 the C2PA certificate profile asks for (KeyUsage digitalSignature, ExtendedKeyUsage emailProtection, both key
