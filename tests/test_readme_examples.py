@@ -16,9 +16,9 @@ def calling_examples() -> list[str]:
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
-def test_the_section_has_the_four_endpoints():
+def test_the_section_has_every_endpoint():
     code = "\n".join(calling_examples())
-    for endpoint in ("/generate", "/storyboard", "/extend", "/reproduce"):
+    for endpoint in ("/generate", "/storyboard", "/extend", "/reproduce", "/history", "/history_video"):
         assert f'api_name="{endpoint}"' in code
 
 
@@ -34,6 +34,7 @@ def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
         code = example.replace('"http://127.0.0.1:7860/"', repr(default_server.url)).replace('"reel_..."', repr(token))
         exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
     assert Path(namespace["again_path"]).is_file()
+    assert Path(namespace["kept_path"]).is_file() and namespace["newest"]["manifest"]["lora"]["name"] == "dolly-in"
     assert len(namespace["manifest"]["shots"]) == 3
     assert namespace["longer_manifest"]["num_frames"] > namespace["manifest"]["num_frames"]
     assert pytest.approx(namespace["longer_manifest"]["num_frames"] / 24, abs=0.5) == 8
