@@ -90,6 +90,33 @@ def build_image_pipeline(spec: ModelSpec, pipeline):
     return image_pipeline
 
 
+def _pictures_at_frames(first, start_frames, end_image, last_index: int) -> list[tuple[object, bool, int]]:
+    """(picture or list of pictures, is_video, frame index) for each conditioning input that is given, in order."""
+    from PIL import Image
+
+    pictures = []
+    if first is not None:
+        pictures.append((first, False, 0))
+    if start_frames is not None:
+        pictures.append(([Image.fromarray(frame) for frame in np.asarray(start_frames, dtype=np.uint8)], True, 0))
+    if end_image is not None:
+        pictures.append((end_image, False, last_index))
+    return pictures
+
+
+def _frame_condition(family: str, picture, is_video: bool, index: int):
+    """One condition for LTX's or LTX-2's condition pipeline, in that pipeline's own words."""
+    if family == "ltx2":
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        return LTX2VideoCondition(frames=picture, index=index)
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+    return LTXVideoCondition(video=picture, frame_index=index) if is_video else LTXVideoCondition(
+        image=picture, frame_index=index
+    )
+
+
 class VideoEngine:
     """Owns one diffusers pipeline (plus its image-to-video twin sharing the same modules) and the spec that
     says how to drive it.
@@ -182,54 +209,28 @@ class VideoEngine:
             kwargs["sigmas"] = list(sigmas)
         if request.image is not None:
             kwargs["image"] = request.image
-        if self.spec.family == "ltx2":
-            self._add_ltx2_conditions(kwargs, request, start_image, start_frames, end_image)
-        else:
-            self._add_conditioning(kwargs, request, start_image, start_frames, end_image)
+        self._add_conditioning(kwargs, request, start_image, start_frames, end_image)
         kwargs.update(self.spec.extra_call_kwargs)
         return kwargs
 
-    def _add_ltx2_conditions(self, kwargs: dict, request: GenerationRequest, start_image, start_frames, end_image):
-        """LTX-2 takes every picture as a condition at a frame (LTX2ConditionPipeline): the start image or the
-        request's own image at frame 0, the previous shot's last frames at 0, a keyframe at the last frame."""
-        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
-        from PIL import Image
-
-        first = start_image if start_image is not None else kwargs.pop("image", None)
-        conditions = []
-        if first is not None:
-            conditions.append(LTX2VideoCondition(frames=first, index=0))
-        if start_frames is not None:
-            video = [Image.fromarray(frame) for frame in np.asarray(start_frames, dtype=np.uint8)]
-            conditions.append(LTX2VideoCondition(frames=video, index=0))
-        if end_image is not None:
-            conditions.append(LTX2VideoCondition(frames=end_image, index=request.num_frames - 1))
-        if conditions:
-            kwargs["conditions"] = conditions
-
     def _add_conditioning(self, kwargs: dict, request: GenerationRequest, start_image, start_frames, end_image):
         """Storyboard conditioning (model/continuity.py decides what to give): a start picture, the previous
-        shot's last frames (uint8 (N, H, W, 3), LTX only) and a picture to end on.
+        shot's last frames (uint8 (N, H, W, 3), LTX and LTX-2 only) and a picture to end on.
 
-        LTXConditionPipeline refuses `image` next to `conditions`, so on LTX everything, the request's own image
-        included, becomes one list of conditions; Wan image-to-video takes `image` and `last_image`.
+        LTXConditionPipeline refuses `image` next to `conditions`, and LTX2ConditionPipeline takes no `image` at
+        all, so on both every picture, the request's own image included, becomes one list of conditions at frames;
+        Wan image-to-video takes `image` and `last_image`.
         """
-        if start_image is None and start_frames is None and end_image is None:
-            return
-        if self.spec.family == "ltx":
-            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
-            from PIL import Image
-
+        storyboard = any(item is not None for item in (start_image, start_frames, end_image))
+        if self.spec.family == "ltx" and not storyboard:
+            return  # a single clip keeps LTXConditionPipeline's own `image`
+        if self.spec.family in ("ltx", "ltx2"):
             first = start_image if start_image is not None else kwargs.pop("image", None)
-            conditions = []
-            if first is not None:
-                conditions.append(LTXVideoCondition(image=first, frame_index=0))
-            if start_frames is not None:
-                video = [Image.fromarray(frame) for frame in np.asarray(start_frames, dtype=np.uint8)]
-                conditions.append(LTXVideoCondition(video=video, frame_index=0))
-            if end_image is not None:
-                conditions.append(LTXVideoCondition(image=end_image, frame_index=request.num_frames - 1))
-            kwargs["conditions"] = conditions
+            pictures = _pictures_at_frames(first, start_frames, end_image, request.num_frames - 1)
+            if pictures:
+                kwargs["conditions"] = [_frame_condition(self.spec.family, *picture) for picture in pictures]
+            return
+        if not storyboard:
             return
         if start_frames is not None:
             raise ValueError(f"{self.spec.label} continues from one picture, not from frames")

@@ -193,26 +193,28 @@ TINY_BUILDERS = {
 }
 
 
-def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:
-    """Build and save a tiny pipeline once; later calls reuse the saved folder.
-
-    The save goes to a temporary sibling folder and is renamed into place, so an interrupted build never
-    leaves a half-written model that later loads fail on.
-    """
-    info = {"builder": builder_name, "version": TINY_BUILD_VERSION}
-    info_path = target_dir / BUILD_INFO_FILE
+def build_once(target_dir: Path, info: dict, info_file: str, write) -> bool:
+    """Run `write(folder)` into a temporary sibling of target_dir and rename it into place, unless target_dir
+    already holds a build with the same `info`. An interrupted build never leaves a half-written folder that later
+    loads would fail on. Returns whether it built."""
+    info_path = target_dir / info_file
     if info_path.is_file() and json.loads(info_path.read_text()) == info:
-        return target_dir
-
+        return False
     target_dir.parent.mkdir(parents=True, exist_ok=True)
-    pipeline = TINY_BUILDERS[builder_name]()
     staging = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}-", dir=target_dir.parent))
     try:
-        pipeline.save_pretrained(staging)
-        (staging / BUILD_INFO_FILE).write_text(json.dumps(info))
+        write(staging)
+        (staging / info_file).write_text(json.dumps(info))
         if target_dir.exists():
             shutil.rmtree(target_dir)
         staging.rename(target_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:
+    """Build and save a tiny pipeline once; later calls reuse the saved folder."""
+    info = {"builder": builder_name, "version": TINY_BUILD_VERSION}
+    build_once(target_dir, info, BUILD_INFO_FILE, lambda folder: TINY_BUILDERS[builder_name]().save_pretrained(folder))
     return target_dir

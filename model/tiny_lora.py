@@ -8,13 +8,13 @@ They stand in for the real camera-control adapters on CPU: same file format (the
 from __future__ import annotations
 
 import copy
-import json
 import shutil
-import tempfile
 import zlib
 from pathlib import Path
 
 import torch
+
+from .tiny import build_once
 
 # The attention projections every diffusers video transformer names the same way.
 ATTENTION_PROJECTIONS = ["to_q", "to_k", "to_v", "to_out.0"]
@@ -52,20 +52,11 @@ def build_tiny_lora(pipeline, builder_name: str, folder: Path, weight_name: str)
 
 
 def ensure_tiny_lora(pipeline, builder_name: str, target_dir: Path, weight_name: str) -> Path:
-    """The adapter file, built once into target_dir (written to a staging folder and renamed into place, so an
-    interrupted build never leaves half a file); later calls reuse it."""
+    """The adapter file, built once into target_dir (atomically, see model/tiny.py build_once); later calls reuse
+    it."""
     info = {"builder": builder_name, "version": TINY_LORA_VERSION}
-    info_path = target_dir / BUILD_INFO_FILE
-    if info_path.is_file() and json.loads(info_path.read_text()) == info and (target_dir / weight_name).is_file():
-        return target_dir / weight_name
-    target_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}-", dir=target_dir.parent))
-    try:
-        build_tiny_lora(pipeline, builder_name, staging, weight_name)
-        (staging / BUILD_INFO_FILE).write_text(json.dumps(info))
-        if target_dir.exists():
-            shutil.rmtree(target_dir)
-        staging.rename(target_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    if not (target_dir / weight_name).is_file():
+        shutil.rmtree(target_dir, ignore_errors=True)  # an info file without its weights is no build
+    build_once(target_dir, info, BUILD_INFO_FILE,
+               lambda folder: build_tiny_lora(pipeline, builder_name, folder, weight_name))
     return target_dir / weight_name
