@@ -16,7 +16,7 @@ from .common import (
 from .export import EXPORT_PREFIX, MergeReport, merge_export_from_env
 from .gate import Gate, StartupReport, check_access
 from .hf import AllowList, oauth_profile_allowed, verify_hf_token
-from .lockout import Lockout, behind_proxy_from_env, client_id
+from .lockout import Lockout, client_id, trusted_proxy_hops_from_env
 from .quota import Reservation, UsageRow
 from .store import (
     InvalidLabel,
@@ -61,7 +61,6 @@ __all__ = [
     "TokenRecord",
     "TokenStore",
     "UsageRow",
-    "behind_proxy_from_env",
     "check_access",
     "client_id",
     "default_data_dir",
@@ -74,5 +73,6 @@ __all__ = [
     "parse_duration",
     "prompt_digest",
     "token_from_authorization",
+    "trusted_proxy_hops_from_env",
     "verify_hf_token",
 ]

@@ -29,6 +29,7 @@ MAX_CLIENTS = 10_000
 _PRUNE_EVERY = 256
 UNKNOWN_CLIENT = "unknown"
 BAD_FORWARDED_CLIENT = "invalid-forwarded-for"
+TRUSTED_PROXY_HOPS_ENV = "REEL_TRUSTED_PROXY_HOPS"
 
 
 class Lockout:
@@ -123,30 +124,57 @@ def _normalize_ip(text: object) -> str | None:
     return str(address)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:  # plain dicts are case-sensitive; Starlette's Headers are not
-        for key, candidate in headers.items():
-            if isinstance(key, str) and key.lower() == name:
-                return candidate
-    return value
+def _forwarded_for(headers: Mapping[str, str] | None) -> str | None:
+    """Every X-Forwarded-For line, joined in order.
+
+    A proxy may add a line of its own instead of extending the client's, so reading only the first line would
+    read the client's.  Starlette's Headers keep every line (``getlist``); a plain dict holds one per spelling.
+    """
+    if headers is None:
+        return None
+    getlist = getattr(headers, "getlist", None)
+    if callable(getlist):
+        values = getlist("x-forwarded-for")
+    else:
+        values = [value for key, value in headers.items() if str(key).lower() == "x-forwarded-for"]
+    values = [value for value in values if isinstance(value, str)]
+    return ", ".join(values) if values else None
 
 
-def client_id(headers: Mapping[str, str], peer_host: str | None, behind_proxy: bool) -> str:
+def client_id(headers: Mapping[str, str] | None, peer_host: str | None, trusted_proxy_hops: int) -> str:
     """Who to count failures against: an IP address (IPv6 as its /64).
 
-    Behind a proxy (on Spaces), the first ``X-Forwarded-For`` hop; otherwise
-    the peer address, and X-Forwarded-For is ignored because anyone can send
-    it.  Anything that is not an address becomes a fixed name, so a token sent
-    as a header can never become a client id.
+    Each proxy appends the address it was connected from to X-Forwarded-For, and a client can put anything in
+    front, so only the right end can be believed: with ``trusted_proxy_hops`` N, the client is the N-th entry
+    from the right, the address the outermost trusted proxy saw.  With 0 the header is ignored and the client is
+    the peer address.  A header with fewer than N entries did not pass all N proxies (nothing a client sends
+    can shorten what they append), so the peer address counts.  An entry that is not an address becomes a
+    fixed name, shared only by such requests, so a token sent as a header can never become a client id and a
+    forged entry can never become the proxy's own address, which every visitor shares.
     """
-    if behind_proxy:
-        forwarded = _header(headers, "x-forwarded-for") if headers is not None else None
-        if isinstance(forwarded, str) and forwarded.strip():
-            return _normalize_ip(forwarded.split(",", 1)[0]) or BAD_FORWARDED_CLIENT
+    if trusted_proxy_hops > 0:
+        forwarded = _forwarded_for(headers)
+        if forwarded is not None and forwarded.strip():
+            # At most N + 1 pieces however long the header: the N-th from the right is entries[-N] when N fit.
+            entries = forwarded.rsplit(",", trusted_proxy_hops)
+            if len(entries) >= trusted_proxy_hops:
+                return _normalize_ip(entries[-trusted_proxy_hops]) or BAD_FORWARDED_CLIENT
     return _normalize_ip(peer_host) or UNKNOWN_CLIENT
 
 
-def behind_proxy_from_env() -> bool:
-    """On Hugging Face Spaces (``SPACE_ID`` set) requests arrive through its proxy."""
-    return bool(os.environ.get("SPACE_ID"))
+def trusted_proxy_hops_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """REEL_TRUSTED_PROXY_HOPS: how many proxies in front of Reel append to X-Forwarded-For.
+
+    Unset: 1 on Hugging Face Spaces (``SPACE_ID`` set), where requests arrive through its proxy, else 0.  That
+    Spaces' proxy appends exactly one entry is an assumption: Hugging Face's docs do not say (README, Lockout).
+    Raises ValueError for anything but a whole number 0 or more, so a typo stops the start instead of
+    trusting a header it should not.
+    """
+    environ = os.environ if environ is None else environ
+    text = environ.get(TRUSTED_PROXY_HOPS_ENV, "").strip()
+    if not text:
+        return 1 if environ.get("SPACE_ID") else 0
+    what = "proxies in front of Reel that append to X-Forwarded-For"
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"{TRUSTED_PROXY_HOPS_ENV} must be a whole number, 0 or more ({what}), not {text[:40]!r}")
+    return int(text)

@@ -6,10 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from starlette.datastructures import Headers
 
 from access import (
     INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE, AccessDenied, Gate, Grant, Lockout, QuotaExceeded,
-    TokenStore, client_id, new_token,
+    TokenStore, client_id, new_token, trusted_proxy_hops_from_env,
 )
 from access.common import lockout_message
 
@@ -159,26 +160,86 @@ def test_failed_and_locked_attempts_are_audited_but_locked_repeats_are_not(gate:
 
 # -- client ids -------------------------------------------------------------
 
-@pytest.mark.parametrize(("headers", "peer", "behind_proxy", "expected"), [
-    ({"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}, "10.0.0.2", True, "203.0.113.9"),
-    ({"x-forwarded-for": " 203.0.113.9 "}, "10.0.0.2", True, "203.0.113.9"),
-    ({"X-Forwarded-For": "203.0.113.9"}, "192.0.2.5", False, "192.0.2.5"),  # never trusted off-proxy
-    ({}, "10.0.0.2", True, "10.0.0.2"),
-    ({"X-Forwarded-For": "203.0.113.9:4711"}, None, True, "203.0.113.9"),
-    ({"X-Forwarded-For": "[2001:db8:1:2:3:4:5:6]:443"}, None, True, "2001:db8:1:2::/64"),
-    ({}, "2001:db8:1:2:aaaa::1", False, "2001:db8:1:2::/64"),
-    ({}, "::ffff:192.0.2.7", False, "192.0.2.7"),
-    ({"X-Forwarded-For": "not-an-ip"}, "10.0.0.2", True, "invalid-forwarded-for"),
-    ({}, None, False, "unknown"),
-    ({}, "testclient", False, "unknown"),
+@pytest.mark.parametrize(("headers", "peer", "hops", "expected"), [
+    ({"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}, "10.0.0.2", 1, "10.0.0.1"),  # the rightmost: one proxy
+    ({"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}, "10.0.0.2", 2, "203.0.113.9"),  # two proxies
+    ({"X-Forwarded-For": "x, 203.0.113.9, 10.0.0.1"}, "10.0.0.2", 2, "203.0.113.9"),  # what lies left is ignored
+    ({"x-forwarded-for": " 203.0.113.9 "}, "10.0.0.2", 1, "203.0.113.9"),
+    ({"X-Forwarded-For": "203.0.113.9"}, "192.0.2.5", 0, "192.0.2.5"),  # 0: the header is never read
+    ({}, "10.0.0.2", 1, "10.0.0.2"),  # no header: the request did not pass the proxy
+    ({"X-Forwarded-For": "   "}, "10.0.0.2", 1, "10.0.0.2"),
+    ({"X-Forwarded-For": "203.0.113.9"}, "10.0.0.2", 2, "10.0.0.2"),  # shorter than two proxies make it
+    ({"X-Forwarded-For": "203.0.113.9, 10.0.0.1"}, "10.0.0.2", 3, "10.0.0.2"),
+    ({"X-Forwarded-For": "203.0.113.9:4711"}, None, 1, "203.0.113.9"),
+    ({"X-Forwarded-For": "[2001:db8:1:2:3:4:5:6]:443"}, None, 1, "2001:db8:1:2::/64"),
+    ({}, "2001:db8:1:2:aaaa::1", 0, "2001:db8:1:2::/64"),
+    ({}, "::ffff:192.0.2.7", 0, "192.0.2.7"),
+    ({"X-Forwarded-For": "not-an-ip"}, "10.0.0.2", 1, "invalid-forwarded-for"),
+    ({"X-Forwarded-For": "203.0.113.9, not-an-ip"}, "10.0.0.2", 1, "invalid-forwarded-for"),
+    ({"X-Forwarded-For": "203.0.113.9,, 10.0.0.1"}, "10.0.0.2", 2, "invalid-forwarded-for"),  # an empty entry
+    ({"X-Forwarded-For": "not-an-ip, 203.0.113.9"}, "10.0.0.2", 1, "203.0.113.9"),
+    ({}, None, 0, "unknown"),
+    ({}, "testclient", 0, "unknown"),
+    (None, "10.0.0.2", 1, "10.0.0.2"),
 ])
-def test_client_id(headers, peer, behind_proxy, expected):
-    assert client_id(headers, peer, behind_proxy) == expected
+def test_client_id(headers, peer, hops, expected):
+    assert client_id(headers, peer, hops) == expected
 
 
 def test_a_token_sent_as_forwarded_for_never_becomes_a_client_id():
     token = new_token()
     for headers, peer in (({"X-Forwarded-For": token}, None), ({"X-Forwarded-For": f"{token}, 1.2.3.4"}, None),
-                          ({}, token)):
-        for behind_proxy in (True, False):
-            assert token not in client_id(headers, peer, behind_proxy)
+                          ({"X-Forwarded-For": f"1.2.3.4, {token}"}, None), ({}, token)):
+        for hops in (0, 1, 2):
+            assert token not in client_id(headers, peer, hops)
+
+
+REAL = "198.51.100.7"  # the address the proxy was connected from, which it appends
+PROXY = "10.0.0.2"  # the peer every request arrives from
+FORGED = ["203.0.113.1", "203.0.113.1, 192.0.2.9", "not-an-ip", "", " , ", "2001:db8::1", "1.2.3.4:80",
+          "10.0.0.2", "unknown", "x" * 5000, ",".join(["192.0.2.1"] * 1000)]
+
+
+@pytest.mark.parametrize("forged", FORGED)
+def test_a_forged_header_cannot_change_who_the_client_is_with_one_proxy(forged):
+    """The client sends its own X-Forwarded-For; the proxy appends the address it saw."""
+    assert client_id({"X-Forwarded-For": f"{forged}, {REAL}"}, PROXY, 1) == REAL
+    lines = Headers(raw=[(b"x-forwarded-for", forged.encode()), (b"x-forwarded-for", REAL.encode())])
+    assert client_id(lines, PROXY, 1) == REAL  # the proxy added a line of its own instead
+
+
+@pytest.mark.parametrize("forged", FORGED)
+def test_a_forged_header_cannot_change_who_the_client_is_with_two_proxies(forged):
+    """The outer proxy appends the client, the inner one appends the outer one."""
+    assert client_id({"X-Forwarded-For": f"{forged}, {REAL}, 10.1.0.1"}, PROXY, 2) == REAL
+
+
+def test_a_forged_header_neither_escapes_the_lockout_nor_pins_it_on_someone_else(gate: Gate):
+    victim, attacker = "203.0.113.7", "198.51.100.66"
+    good = gate.store.issue("victim")
+
+    def seen(forged: str | None, real: str) -> str:  # the header as the proxy passes it on
+        header = real if forged is None else f"{forged}, {real}"
+        return client_id({"X-Forwarded-For": header}, PROXY, 1)
+
+    for _ in range(20):  # guesses that name the victim as the first hop
+        assert _refusal(gate, new_token(), seen(victim, attacker)) == INVALID_TOKEN_MESSAGE
+    assert gate.admit(good, seen(None, victim)) == Grant("victim")
+    for forged in (None, victim, "192.0.2.1", "192.0.2.1, 192.0.2.2", "garbage"):
+        assert _refusal(gate, good, seen(forged, attacker)).startswith("Too many failed attempts")
+    assert gate.lockout.seconds_locked(attacker) == 600 and gate.lockout.seconds_locked(victim) == 0
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, 0), ({"SPACE_ID": "me/reel"}, 1), ({"SPACE_ID": ""}, 0),
+    ({"REEL_TRUSTED_PROXY_HOPS": "0", "SPACE_ID": "me/reel"}, 0), ({"REEL_TRUSTED_PROXY_HOPS": " 2 "}, 2),
+    ({"REEL_TRUSTED_PROXY_HOPS": "", "SPACE_ID": "me/reel"}, 1), ({"REEL_TRUSTED_PROXY_HOPS": "1"}, 1),
+])
+def test_trusted_proxy_hops_from_env(environ, expected):
+    assert trusted_proxy_hops_from_env(environ) == expected
+
+
+@pytest.mark.parametrize("text", ["-1", "one", "1.5", "1e2", "+1", "0x1", "\u0663", "1 2", "true"])
+def test_a_bad_trusted_proxy_hops_is_refused_with_the_setting_named(text):
+    with pytest.raises(ValueError, match="REEL_TRUSTED_PROXY_HOPS must be a whole number, 0 or more"):
+        trusted_proxy_hops_from_env({"REEL_TRUSTED_PROXY_HOPS": text})

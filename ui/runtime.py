@@ -22,10 +22,10 @@ from access import (
     AllowList,
     Gate,
     Grant,
-    behind_proxy_from_env,
     client_id,
     default_data_dir,
     token_from_authorization,
+    trusted_proxy_hops_from_env,
 )
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
@@ -66,7 +66,7 @@ class Runtime:
     queue_size: int
     gpu_concurrency: int
     on_spaces: bool
-    behind_proxy: bool
+    trusted_proxy_hops: int  # proxies in front that append to X-Forwarded-For (REEL_TRUSTED_PROXY_HOPS)
     shared: bool
 
     @classmethod
@@ -82,6 +82,7 @@ class Runtime:
             # The signing credential first: a bad certificate stops the start before minutes of model loading.
             signer = C2paSigner.from_env()
             history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
+            trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
@@ -116,7 +117,7 @@ class Runtime:
             queue_size=int(os.environ.get("REEL_QUEUE_SIZE", "16")),
             gpu_concurrency=int(os.environ.get("REEL_GPU_CONCURRENCY", "1")),
             on_spaces=running_on_spaces(),
-            behind_proxy=behind_proxy_from_env(),
+            trusted_proxy_hops=trusted_proxy_hops,
             shared=is_shared(os.environ.get("GRADIO_SERVER_NAME"), os.environ.get("GRADIO_SHARE", "").lower() == "true"),
         )
 
@@ -141,10 +142,11 @@ class Runtime:
     # -- who is asking --------------------------------------------------------------------------------------
 
     def client_of(self, request: gr.Request | None) -> str:
-        """Who failed attempts are counted against: the first X-Forwarded-For hop on Spaces, else the peer."""
+        """Who failed attempts are counted against: the X-Forwarded-For entry the outermost trusted proxy wrote,
+        else the peer (access.lockout.client_id)."""
         peer = request.client.host if request is not None and request.client is not None else None
         headers = request.headers if request is not None else {}
-        return client_id(headers, peer, self.behind_proxy)
+        return client_id(headers, peer, self.trusted_proxy_hops)
 
     def admit(self, access_token: str | None, profile: gr.OAuthProfile | None, request: gr.Request | None) -> Grant:
         """Who may generate: a Reel token; else an allow-listed Hugging Face sign-in (browser) or HF token (API).
