@@ -4,8 +4,10 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
+from PIL import Image
 
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
@@ -217,3 +219,37 @@ def test_the_history_tab_shows_the_clip_just_made_and_reproduces_it(page, live_s
     listed = live_server.client().predict(access_token=token, api_name="/history")["items"]
     assert len(listed) == 2 and listed[0]["seed"] == listed[1]["seed"]  # the reproduction joined the history
     assert token not in browser_storage(page)
+
+
+def test_a_picture_uploaded_in_the_page_starts_the_clip_and_a_broken_one_gets_reels_message(page, live_server,
+                                                                                            tmp_path):
+    token = live_server.issue_token("browser-pictures")
+    not_a_picture = tmp_path / "notes.png"
+    not_a_picture.write_text("Shopping: eggs, flour, milk.\n" * 20)
+    page.set_input_files("#image input[type=file]", str(not_a_picture))
+    fill_and_generate(page, token)
+    page.get_by_text("The image could not be read. Upload a PNG, JPEG or WebP picture.").first.wait_for(
+        timeout=30_000
+    )
+    assert page.query_selector("#video video") is None
+    page.click("#image button[aria-label='Clear']")
+    tall = tmp_path / "tall.png"
+    Image.new("RGB", (64, 96), (200, 40, 40)).save(tall)
+    page.set_input_files("#image input[type=file]", str(tall))
+    page.click("#generate")
+    page.wait_for_selector("#manifest :text('image-to-video')", timeout=GENERATION_TIMEOUT_MS)
+    # The History tab's "Use as start image" fills the same input with the clip's last frame, which generates too.
+    page.get_by_role("tab", name="History").click()
+    page.click("#history-show")
+    page.locator("#history-gallery button.thumbnail-item").first.click()
+    page.click("#history-start-image")
+    page.wait_for_selector("#image img", timeout=30_000)
+    page.click("#generate")
+    client = live_server.client()  # the history then holds a second clip, made from the first one's last frame
+    deadline = time.monotonic() + GENERATION_TIMEOUT_MS / 1000
+    while len(items := client.predict(access_token=token, api_name="/history")["items"]) < 2:
+        assert time.monotonic() < deadline, "no clip from the history frame"
+        time.sleep(0.5)
+    newest, first = items[0]["manifest"], items[1]["manifest"]
+    assert newest["mode"] == first["mode"] == "image-to-video"
+    assert (newest["input_image"]["width"], newest["input_image"]["height"]) == (first["width"], first["height"])

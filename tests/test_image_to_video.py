@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model import CATALOG, InvalidRequest, load_engine, plan_request, probe_video, read_manifest
+from model import (
+    CATALOG,
+    ImageProblem,
+    InvalidRequest,
+    load_engine,
+    open_image_file,
+    plan_request,
+    probe_video,
+    read_manifest,
+    to_rgb,
+)
 
 IMAGE_KEYS = [key for key, spec in CATALOG.items() if spec.is_preview and spec.supports_image]
 
@@ -165,3 +175,30 @@ def test_text_only_models_refuse_an_image_instead_of_ignoring_it(key):
         f"{spec.label} makes video from text only. Remove the image, or choose one of: {', '.join(others)}."
     )
     assert plan_request(spec, "a cat", image=None).image is None
+
+
+@pytest.mark.parametrize(
+    "pixels, grey",
+    [
+        (np.array([[0, 32896, 65535]], np.uint16), [0, 128, 255]),  # a 16-bit file ("I;16")
+        (np.array([[0, 32896, 65535]], np.int32), [0, 128, 255]),  # 32-bit whole numbers in 16-bit range ("I")
+        (np.array([[0, 100, 255]], np.int32), [0, 100, 255]),  # "I" that holds 8-bit values
+        (np.array([[0, 0.2, 1.0]], np.float32), [0, 51, 255]),  # floating point from 0 to 1 ("F")
+    ],
+)
+def test_deep_grey_pictures_are_scaled_to_eight_bits_not_clipped(pixels, grey):
+    rgb = to_rgb(Image.fromarray(pixels))
+    assert rgb.mode == "RGB" and np.asarray(rgb)[0, :, 0].tolist() == grey
+
+
+def test_an_upload_is_sized_from_its_header_and_only_common_formats_are_read(tmp_path):
+    Image.new("RGB", (64, 48), "red").save(tmp_path / "page.eps")  # Pillow would run Ghostscript to load it
+    with pytest.raises(ImageProblem, match="Keyframe 2 could not be read. Upload a PNG, JPEG or WebP picture."):
+        open_image_file(tmp_path / "page.eps", "Keyframe 2")
+    with pytest.raises(ImageProblem, match="was given as a web address"):
+        open_image_file("https://example.com/cat.png")
+    wide = Image.new("RGB", (64, 32), "blue")
+    exif = wide.getexif()
+    exif[0x0112] = 8  # "rotate 90° anticlockwise to view"
+    wide.save(tmp_path / "upright.jpg", exif=exif)
+    assert open_image_file(tmp_path / "upright.jpg").size == (32, 64)

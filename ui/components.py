@@ -3,13 +3,19 @@
 Scalar inputs (slider, radio, number, dropdown) are stock components whose `preprocess` hands the value through
 as sent: the engine's planning owns every limit and says what is wrong in Reel's own words, where the stock check
 would fail the validator stage with a bare HTTP 400. `is_template` keeps the stock front end.
+
+Pictures come in through `PictureUpload`, which hands over the uploaded file's path undecoded: Reel reads it
+itself (`uploaded_picture`), so a huge, broken or foreign file gets Reel's message too.
 """
 
 from __future__ import annotations
 
 import gradio as gr
+from gradio import processing_utils, utils
+from gradio.exceptions import InvalidPathError
+from gradio_client.utils import is_http_url_like
 
-from model import LORA_SCALE_RANGE, InvalidRequest, ModelSpec
+from model import LORA_SCALE_RANGE, ImageProblem, InvalidRequest, ModelSpec, open_image_file
 
 
 def _pass_value_through(self, payload):
@@ -34,6 +40,59 @@ class PlannedNumber(gr.Number):
 class PlannedDropdown(gr.Dropdown):
     is_template = True
     preprocess = _pass_value_through
+
+
+class PictureUpload(gr.Image):
+    """An image input whose handler gets the uploaded file's path, never the decoded picture.
+
+    The stock `preprocess` opens and converts the whole picture before any validator runs, even with
+    type="filepath" (it converts to image_mode), so a decompression bomb or a broken file fails the validator
+    stage with a bare HTTP 400. A web address given as the picture is passed on as sent and never fetched:
+    the stock input downloads it (refusing private addresses with another bare 400), and Reel refuses it with
+    a message asking for the file instead.
+
+    Give it type="filepath", so the API docs say what the handler gets. It defines no `__init__`: Gradio builds
+    the page's props from the constructor's signature."""
+
+    is_template = True
+
+    async def async_move_resource_to_block_cache(self, url_or_file_path):
+        if is_http_url_like(url_or_file_path):
+            return url_or_file_path  # never fetched: Reel refuses it with a message
+        return await super().async_move_resource_to_block_cache(url_or_file_path)
+
+    def move_resource_to_block_cache(self, url_or_file_path):
+        if is_http_url_like(url_or_file_path):
+            return url_or_file_path
+        return super().move_resource_to_block_cache(url_or_file_path)
+
+    def preprocess(self, payload) -> str | None:
+        """The path of the uploaded file, or the web address as sent (Reel refuses it with a message)."""
+        if payload is None:
+            return None
+        sent = payload.path or payload.url
+        if not sent or is_http_url_like(sent):
+            return sent or None
+        if sent.startswith("data:"):
+            try:
+                return processing_utils.save_base64_to_cache(sent, self.GRADIO_CACHE)  # its bytes, not its pixels
+            except ValueError:  # not base64: a malformed request, as Gradio answers it
+                raise gr.Error("The image's data address is not valid base64.", print_exception=False) from None
+        # A payload without the file marker skips Gradio's upload-folder check: only uploaded files are read.
+        if not utils.is_in_or_equal(sent, self.GRADIO_CACHE):
+            raise InvalidPathError(f"{sent} was not uploaded.")
+        return sent
+
+
+def uploaded_picture(value, field: str, what: str = "The image"):
+    """The picture a PictureUpload handed over, read as RGB with its size checked before decoding; None when
+    nothing was sent. Problems are refusals on `field`, in Reel's words."""
+    if value is None or value == "":
+        return None
+    try:
+        return open_image_file(value, what)
+    except ImageProblem as problem:
+        raise InvalidRequest(str(problem), field) from None
 
 
 def validation(names: tuple[str, ...], problems: dict[str, str]) -> list:

@@ -15,6 +15,7 @@ from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
 
 from . import jobs
 from .components import (
+    PictureUpload,
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
@@ -26,6 +27,7 @@ from .components import (
     preview_banner,
     resolution_choices,
     sound_checkbox,
+    uploaded_picture,
     validation,
 )
 from .runtime import Runtime
@@ -55,11 +57,12 @@ class GenerateTab:
         lora_scale=None,
     ):
         """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call
-        may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU."""
+        may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU.
+        `image` is the uploaded file's path (PictureUpload), read here."""
         engine = self.runtime.engine_for(model)
         request = engine.plan(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
-            steps=steps, image=image, audio=audio, lora=lora, lora_scale=lora_scale,
+            steps=steps, image=uploaded_picture(image, "image"), audio=audio, lora=lora, lora_scale=lora_scale,
         )
         budget: GpuBudget = self.runtime.policy.budget(engine.spec, request)
         return engine, request, budget
@@ -124,7 +127,7 @@ class GenerateTab:
             resolution: "landscape", "portrait" or "square" (each model has its own sizes).
             steps: denoising steps; the model's default when left out.
             access_token: a Reel access token.
-            image: optional start picture (image-to-video).
+            image: optional start picture (image-to-video): upload the file; web addresses are refused.
             model: one of the models the Space serves; the default when left out.
             audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
             lora: an adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
@@ -174,9 +177,9 @@ class GenerateTab:
                     elem_id="prompt",
                 )
                 model = model_picker(runtime.engines, elem_id="model")
-                image = gr.Image(
+                image = PictureUpload(
                     label=image_label(spec),
-                    type="pil",
+                    type="filepath",
                     sources=["upload", "clipboard"],
                     interactive=spec.supports_image,
                     elem_id="image",

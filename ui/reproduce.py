@@ -43,7 +43,7 @@ from model import (
 )
 
 from . import jobs
-from .components import PlannedNumber, PlannedSlider, validation
+from .components import PictureUpload, PlannedNumber, PlannedSlider, uploaded_picture, validation
 from .runtime import Runtime
 from .storyboard import StoryboardTab
 
@@ -120,6 +120,7 @@ class ReproduceTab:
         manifest = manifest_from(manifest_text, video)
         engine = self.engine_of(manifest)
         check_adapter_files(engine, manifest)
+        image = uploaded_picture(image, "image")
         if "shots" not in manifest:
             request = request_from_entry(engine.spec, manifest, image=image)
             self.runtime.policy.budget(engine.spec, request)
@@ -308,7 +309,7 @@ class ReproduceTab:
                     elem_id="reproduce-manifest",
                 )
                 with gr.Accordion("Pictures it was made from", open=False):
-                    image = gr.Image(label="Start image or reference", type="pil", elem_id="reproduce-image")
+                    image = PictureUpload(label="Start image or reference", type="filepath", elem_id="reproduce-image")
                     keyframes = gr.File(label="Keyframes", file_count="multiple", file_types=["image"],
                                         type="filepath", elem_id="reproduce-keyframes")
                 reproduce = gr.Button("Reproduce", variant="primary", elem_id="reproduce")

@@ -29,6 +29,7 @@ from model import (
 
 from . import jobs
 from .components import (
+    PictureUpload,
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
@@ -39,6 +40,7 @@ from .components import (
     model_picker,
     resolution_choices,
     sound_checkbox,
+    uploaded_picture,
     validation,
 )
 from .runtime import Runtime
@@ -150,8 +152,9 @@ class StoryboardTab:
         items = attach_keyframes(parse_shots(shots), keyframes)
         preset, text = split_style(style)
         continuing, ending = self.runtime.storyboard_alternatives(engine)
+        reference_picture = uploaded_picture(reference, "reference", "The reference picture")
         plan = plan_storyboard(
-            engine.spec, items, style=preset, style_text=text, reference=reference, seed=seed,
+            engine.spec, items, style=preset, style_text=text, reference=reference_picture, seed=seed,
             resolution=resolution, steps=steps, max_total_seconds=self.runtime.storyboard_max_seconds,
             image_alternatives=continuing, end_image_alternatives=ending, audio=audio, lora=lora,
             lora_scale=lora_scale, served_loras=engine.served_loras, audio_alternatives=engine.audio_alternatives,
@@ -271,8 +274,8 @@ class StoryboardTab:
                     audio = sound_checkbox(spec, elem_id="storyboard-audio")
                     lora = lora_picker(engine, elem_id="storyboard-lora")
                 with gr.Accordion("Pictures: reference and keyframes", open=False):
-                    reference = gr.Image(
-                        label="Reference (optional): the first shot starts from it", type="pil",
+                    reference = PictureUpload(
+                        label="Reference (optional): the first shot starts from it", type="filepath",
                         sources=["upload", "clipboard"], elem_id="reference",
                     )
                     keyframes = gr.File(
