@@ -15,16 +15,11 @@ from .delivery import measure_delivery
 from .live_server import start_server
 from .sound import measure_sound_and_adapters
 from .storyboard import drift_summary, measure_storyboard_and_bare, ratios_median, synthetic_cast_drift
+from .timing import timed
 
 # The default preview request: what a person gets by typing a prompt and pressing Generate.
 PROMPT = "a paper boat drifting down a rain-soaked street at dusk"
 SEED = 1234
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def _p95(samples: list[float]) -> float:
@@ -80,8 +75,8 @@ def measure_end_to_end_and_bare(server, token: str, runs: int):
     frames = bare()  # warm-up; its frames feed the encoder comparison
     e2e_samples, bare_samples = [], []
     for _ in range(runs):
-        e2e_samples.append(_timed(end_to_end))
-        bare_samples.append(_timed(bare))
+        e2e_samples.append(timed(end_to_end))
+        bare_samples.append(timed(bare))
     handler_seconds = server.handler_seconds()[-runs:]
     return e2e_samples, bare_samples, handler_seconds, settings, frames
 
@@ -101,7 +96,7 @@ def measure_channels_last(data_dir: Path, runs: int) -> tuple[float, float]:
     for _ in range(runs):
         for name, layout in layouts.items():
             set_conv3d_memory_format(engine.pipeline.vae, layout)
-            samples[name].append(_timed(lambda: engine.generate_frames(request)))
+            samples[name].append(timed(lambda: engine.generate_frames(request)))
     return statistics.median(samples["channels_last"]), statistics.median(samples["plain"])
 
 
@@ -114,11 +109,11 @@ def measure_encoders(frames: np.ndarray, preset: str, runs: int) -> tuple[float,
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         reel = statistics.median(
-            _timed(lambda i=i: encode_mp4(frames, 24, folder / f"reel-{i}.mp4", {"bench": True}, preset=preset))
+            timed(lambda i=i: encode_mp4(frames, 24, folder / f"reel-{i}.mp4", {"bench": True}, preset=preset))
             for i in range(runs)
         )
         diffusers = statistics.median(
-            _timed(lambda i=i: export_to_video(list(frames), str(folder / f"export-{i}.mp4"), fps=24))
+            timed(lambda i=i: export_to_video(list(frames), str(folder / f"export-{i}.mp4"), fps=24))
             for i in range(runs)
         )
     return reel, diffusers

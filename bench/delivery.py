@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import time
 from pathlib import Path
+
+from .storyboard import ratios_median
+from .timing import timed
 
 PROMPT = "a lighthouse beam sweeping a stormy sea"
 SEED = 4321
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def measure_delivery(data_dir: Path, runs: int) -> dict:
@@ -45,16 +41,16 @@ def measure_delivery(data_dir: Path, runs: int) -> dict:
                 generated = engine.generate(request)
                 made["clip"] = engine.encode(generated.frames, request, folder / f"clip-{index}", sound=generated.sound)
 
-            clip_seconds.append(_timed(render))
+            clip_seconds.append(timed(render))
             clip = made["clip"]
-            sign_seconds.append(_timed(lambda: signer.sign_mp4(
+            sign_seconds.append(timed(lambda: signer.sign_mp4(
                 clip.path, clip.path, clip.manifest, engine.spec.label, "bench")))
-            record_seconds.append(_timed(lambda: store.add("bench", clip.path, clip.manifest, "clip")))
+            record_seconds.append(timed(lambda: store.add("bench", clip.path, clip.manifest, "clip")))
     clip_median = statistics.median(clip_seconds)
     return {
         "delivery_clip_seconds": clip_median,
         "c2pa_sign_seconds": statistics.median(sign_seconds),
-        "c2pa_sign_over_clip": statistics.median(s / c for s, c in zip(sign_seconds, clip_seconds)),
+        "c2pa_sign_over_clip": ratios_median(sign_seconds, clip_seconds),
         "history_record_seconds": statistics.median(record_seconds),
-        "history_record_over_clip": statistics.median(r / c for r, c in zip(record_seconds, clip_seconds)),
+        "history_record_over_clip": ratios_median(record_seconds, clip_seconds),
     }

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
+from .timing import timed
+
 PROMPT = "waves on a pebble beach at dusk"
 SEED = 1234
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def measure_sound_and_adapters(data_dir: Path, runs: int) -> dict:
@@ -37,11 +32,11 @@ def measure_sound_and_adapters(data_dir: Path, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         for index in range(runs):
-            clip.append(_timed(lambda: engine.encode(
+            clip.append(timed(lambda: engine.encode(
                 engine.generate(request).frames, request, folder, sound=made.sound)))
-            silent.append(_timed(lambda i=index: encode_mp4(
+            silent.append(timed(lambda i=index: encode_mp4(
                 made.frames, request.fps, folder / f"silent-{i}.mp4", {}, preset=preset)))
-            with_sound.append(_timed(lambda i=index: encode_mp4(
+            with_sound.append(timed(lambda i=index: encode_mp4(
                 made.frames, request.fps, folder / f"sound-{i}.mp4", {}, preset=preset, sound=made.sound)))
     mux = [max(0.0, sound - plain) for sound, plain in zip(with_sound, silent)]
 
@@ -49,7 +44,7 @@ def measure_sound_and_adapters(data_dir: Path, runs: int) -> dict:
     switches = []
     for _ in range(max(runs, 20)):
         for name, scale in cycle:
-            switches.append(_timed(lambda n=name, s=scale: engine.adapters.select(n, s)))
+            switches.append(timed(lambda n=name, s=scale: engine.adapters.select(n, s)))
     engine.adapters.select(None, 0.0)
     adapter = engine.adapters.adapters["dolly-in"]
     loads = []
@@ -57,7 +52,7 @@ def measure_sound_and_adapters(data_dir: Path, runs: int) -> dict:
         warnings.filterwarnings("ignore", message="Already found a `peft_config`")
         for index in range(5):
             name = f"bench-load-{index}"
-            loads.append(_timed(lambda n=name: engine.pipeline.load_lora_weights(
+            loads.append(timed(lambda n=name: engine.pipeline.load_lora_weights(
                 str(adapter.path.parent), weight_name=adapter.path.name, adapter_name=n)))
             engine.pipeline.delete_adapters(name)
     engine.adapters.select(None, 0.0)

@@ -211,9 +211,10 @@ class NotAReelVideo(ValueError):
 MAX_DECODED_BYTES = 4_000_000_000
 
 
-def read_reel_video(path: Path) -> tuple[np.ndarray, dict]:
-    """Frames and manifest of a Reel MP4. Anything else raises NotAReelVideo: a file that is not a video or has
-    no Reel manifest before any frame is decoded, a video too large to hold once decoding passes the limit."""
+def read_reel_video(path: Path) -> tuple[np.ndarray, dict, SoundTrack | None]:
+    """Frames, manifest and sound track (None when silent) of a Reel MP4. Anything else raises NotAReelVideo: a
+    file that is not a video or has no Reel manifest before any frame is decoded, a video too large to hold once
+    decoding passes the limit, a sound track that cannot be read."""
     message = "This file is not a video made by Reel (it carries no Reel manifest). Upload a Reel MP4."
     try:
         with av.open(str(path)) as container:
@@ -238,4 +239,10 @@ def read_reel_video(path: Path) -> tuple[np.ndarray, dict]:
         raise
     except (av.FFmpegError, OSError, ValueError, TypeError):
         raise NotAReelVideo(message) from None
-    return frames, manifest
+    try:
+        sound = read_sound(path)
+    except Exception:  # PyAV raises several kinds for a damaged stream
+        raise NotAReelVideo(
+            "The sound track of this video cannot be read. Upload the Reel MP4 as it was made."
+        ) from None
+    return frames, manifest, sound

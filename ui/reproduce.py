@@ -37,7 +37,6 @@ from model import (
     plan_request,
     read_manifest,
     read_reel_video,
-    read_sound,
     request_from_entry,
     to_rgb,
 )
@@ -88,15 +87,6 @@ def pictures_by_hash(files, what: str) -> dict[str, object]:
             raise InvalidRequest(str(problem), "keyframes") from None
         pictures[pixel_sha256(to_rgb(picture))] = picture
     return pictures
-
-
-def read_reel_sound(path: Path):
-    """The sound track of a Reel MP4 being extended (None when silent); a track that cannot be read is a file
-    Reel did not make."""
-    try:
-        return read_sound(path)
-    except Exception:  # PyAV raises several kinds for a damaged stream
-        raise NotAReelVideo("The sound track of this video cannot be read. Upload the Reel MP4 as it was made.") from None
 
 
 class ReproduceTab:
@@ -232,8 +222,7 @@ class ReproduceTab:
         try:
             grant = admit()
             engine, path = self.check_extension(video, prompt, seconds)
-            frames, manifest = read_reel_video(path)
-            sound = read_reel_sound(path)
+            frames, manifest, sound = read_reel_video(path)
         except NotAReelVideo as not_reel:
             raise gr.Error(str(not_reel), print_exception=False) from None
         except (AccessDenied, InvalidRequest) as refused:
