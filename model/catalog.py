@@ -109,7 +109,9 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_seconds=5.0,
             max_seconds=5.0,
             # Estimate: 0.75 s per step at 768x512x121 on an H100 (sglang PR #23137, not diffusers) scaled to an
-            # H200, plus about 20% for upcasting the FP8-stored weights per layer; not yet calibrated.
+            # H200, plus about 20% for upcasting the FP8-stored weights per layer. Measured since (`python -m bench
+            # --gpu`, H100 80GB, full size, random weights, FP8 storage, 2026-11-27): 0.58-0.66 s per step, 5.8-6.6 s
+            # for the default clip against 24.3 s estimated there, so this asks for more than needed; kept.
             gpu_cost=GpuCost(
                 overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.025, seconds_per_megapixel_frame=0.07
             ),
@@ -155,10 +157,15 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_guidance=5.0,
             default_seconds=3.0,
             max_seconds=5.0,
-            # Estimates from the published ~9 min for 5 s of 720p on one consumer GPU, scaled to a whole H200;
-            # not yet calibrated on hardware (see README, Performance).
+            # Estimates from the published ~9 min for 5 s of 720p on one consumer GPU, scaled to a whole H200.
+            # Measured (`python -m bench --gpu`, H100 80GB, full size, random weights, 2026-11-27, default clip
+            # 1280x704x73, 30 steps, every pass run in full): denoising 39.3 s = 0.0179 per step per megapixel-frame
+            # in H200 terms (x 0.9, model/hardware.py), under the 0.02 below; the tiled decode 9.6 s + 0.6 s
+            # = 0.139 per megapixel-frame, over the 0.1 this said before, so now 0.14, the measured figure rounded
+            # up (with the weight move the default clip then asks 119.5 s of the slice, just under the 120 s cap:
+            # a thin margin, 12% on the denoising only, see README Performance).
             gpu_cost=GpuCost(
-                overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.02, seconds_per_megapixel_frame=0.1
+                overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.02, seconds_per_megapixel_frame=0.14
             ),
             weights=WeightSizes(
                 transformer=4_999_787_712,
@@ -192,7 +199,9 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_guidance=1.0,  # guidance-distilled: no classifier-free guidance
             default_seconds=5.0,
             max_seconds=5.0,
-            # Estimate: 13B transformer, one pass per step (no CFG), cheap 32x VAE; not yet calibrated.
+            # Estimate: 13B transformer, one pass per step (no CFG), cheap 32x VAE. Measured since (`python -m bench
+            # --gpu`, H100 80GB, full size, random weights, 2026-11-27): 3.7 s for the default clip against 27.6 s
+            # estimated there (0.39 s per step), so this asks for more than needed; kept.
             gpu_cost=GpuCost(
                 overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.04, seconds_per_megapixel_frame=0.05
             ),
@@ -229,16 +238,22 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_guidance=5.0,
             default_seconds=5.0,
             max_seconds=5.0,
-            # Estimate from the published ~4 min for 5 s of 480p on an RTX 4090, scaled to an H200.
+            # First estimated from the published ~4 min for 5 s of 480p on an RTX 4090 as 0.03 per step. Measured
+            # (`python -m bench --gpu`, H100 80GB, full size, random weights, 2026-11-27, default clip 832x480x81,
+            # 30 steps, every pass in full): denoising 39.3 s = 0.0364 per step per megapixel-frame in H200 terms
+            # (x 0.9), more than 0.03 asked for, so a call could be stopped short; now the measured figure + 25%.
+            # The decode (2.5 s with the rest, 0.069 in H200 terms) stays under 0.1.
             gpu_cost=GpuCost(
-                overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.03, seconds_per_megapixel_frame=0.1
+                overhead_seconds=8.0, seconds_per_step_per_megapixel_frame=0.045, seconds_per_megapixel_frame=0.1
             ),
             weights=WeightSizes(
                 transformer=1_418_996_800,
                 text_encoder=umt5_xxl_encoder,
                 vae=126_892_531,
-                # 32,760 latent tokens at 832x480x81 of width 1536, then an untiled decode.
-                activation_bytes=4 * gb,
+                # 32,760 latent tokens at 832x480x81 of width 1536, then an untiled decode. Measured (`python -m
+                # bench --gpu`, H100, 2026-11-27): peak 18.5 GiB over 13.5 GiB of weights = 5.4 GB, over the 4 GB
+                # this said before; now 6.
+                activation_bytes=6 * gb,
             ),
             speed=SpeedOptions(cache="first_block", cache_threshold=0.05, aot_compile=True),
             pipeline_config={"expand_timesteps": False},
