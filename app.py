@@ -16,6 +16,7 @@ from ui.history import HistoryTab
 from ui.reproduce import ReproduceTab
 from ui.runtime import Runtime
 from ui.storyboard import StoryboardTab
+from ui.uploads import upload_guard
 
 logger = logging.getLogger("reel.app")
 
@@ -78,7 +79,9 @@ if __name__ == "__main__":
         run_history=False,  # would keep every input, the token box included, in the browser's localStorage
         enable_monitoring=False,
         strict_cors=True,
-        max_file_size="64mb",  # a one-minute Reel video, uploaded to extend or reproduce it
+        max_file_size=RUNTIME.uploads.file_bytes,  # one file (REEL_UPLOAD_FILE_BYTES): Gradio answers 413 past it
+        app_kwargs=upload_guard(RUNTIME),  # the upload budget and the upload folder's pruning (ui/uploads.py)
+        num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
         blocked_paths=[str(RUNTIME.data_dir.resolve())],
     )

@@ -29,6 +29,7 @@ from access import (
 )
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
+from access.uploads import UploadLimits
 from history import HistoryStore
 from model import (
     GpuPolicy,
@@ -58,6 +59,8 @@ class Runtime:
     allow_list: AllowList
     data_dir: Path
     output_dir: Path  # clips, beside Gradio's cache; never under the data dir
+    upload_dir: Path  # finished uploads, moved here from Gradio's cache so they can be pruned (ui/uploads.py)
+    uploads: UploadLimits  # the upload budget and the upload folder's size (REEL_UPLOAD_*)
     clip_lifetime_seconds: int
     shot_cache: ShotCache  # under the data dir, which no file route reaches
     history: HistoryStore  # each holder's finished videos, under the data dir
@@ -83,6 +86,7 @@ class Runtime:
             signer = C2paSigner.from_env()
             history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
             trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
+            uploads = UploadLimits.from_env()  # ValueError: names the REEL_UPLOAD_* setting and what it must be
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
@@ -107,6 +111,8 @@ class Runtime:
             allow_list=AllowList.from_env(),
             data_dir=data_dir,
             output_dir=temp_dir / "reel-clips",
+            upload_dir=temp_dir / "reel-uploads",
+            uploads=uploads,
             clip_lifetime_seconds=int(os.environ.get("REEL_CLIP_LIFETIME", str(6 * 3600))),
             shot_cache=ShotCache(
                 data_dir / "shot-cache", max_bytes=int(os.environ.get("REEL_SHOT_CACHE_BYTES", str(2 * 1024**3)))

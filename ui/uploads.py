@@ -1,0 +1,250 @@
+"""Gradio's upload routes behind Reel's upload budget, and the pruning of what they store.
+
+`upload_guard(runtime)` gives `launch(app_kwargs=...)` an ASGI middleware and a lifespan, Gradio's own way to
+add to the app it builds: the middleware runs before any route and the lifespan beside the server.
+
+* POST /gradio_api/upload and /gradio_api/component_server (both parse multipart bodies into temporary files
+  before anything else runs) are counted against `access.uploads.UploadAllowance`, per client as
+  `access.lockout.client_id` names it. A request over the budget is refused before its body is read, or cut at
+  the chunk that does not fit: Gradio's parser then deletes what it had written, and the client gets HTTP 429
+  (413 for a request larger than a client's whole budget) with the limit and when to try again.
+* An upload that ends early (the client went away) is ended the same way, so its temporary files go too; left
+  to Gradio, they would stay in the cache for good.
+* Each finished upload is moved into its own folder (`access.upload_store.UploadStore.adopt`) and the answer
+  names the new path; the lifespan prunes that folder every quarter window (at most 60 s apart), sparing uploads
+  that a queued or running job still names.
+* POST /gradio_api/process_recording (Gradio's screen recorder) is refused: Reel has no recording input, and the
+  route keeps a copy of every body it parses in the system temp folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+from dataclasses import dataclass
+
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException
+from starlette.middleware import Middleware
+
+from access import client_id
+from access.upload_store import UploadStore
+from access.uploads import PART_COST, PartCounter, Refusal, UploadAllowance
+
+logger = logging.getLogger("reel.uploads")
+
+API = "/gradio_api"
+UPLOAD_ROUTE = API + "/upload"
+BUDGETED_ROUTES = frozenset({UPLOAD_ROUTE, API + "/component_server"})
+REFUSED_ROUTES = frozenset({API + "/process_recording"})
+RECORDING_REFUSED = Refusal(404, "Screen recording is not available on this Space.")
+INTERRUPTED = "The upload ended before its last byte."
+
+
+class UploadCut(MultiPartException):
+    """Raised from the body stream inside Gradio's multipart parser: the parser deletes its temporary files for
+    exactly this exception type, and the route answers with a response the guard replaces."""
+
+
+@dataclass
+class _Cut:
+    refusal: Refusal | None = None
+    interrupted: bool = False
+    body_done: bool = False
+
+    @property
+    def happened(self) -> bool:
+        return self.refusal is not None or self.interrupted
+
+
+def route_of(scope) -> str:
+    path = scope.get("path", "")
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return path.rstrip("/") or "/"
+
+
+def declared_length(headers: Headers) -> int | None:
+    text = headers.get("content-length", "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def part_counter(headers: Headers) -> PartCounter | None:
+    content_type, options = parse_options_header(headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    return PartCounter(boundary) if content_type == b"multipart/form-data" and boundary else None
+
+
+async def answer(send, refusal: Refusal) -> None:
+    """Plain text: Gradio's page shows an upload's refusal as "HTTP <status>: <body>"."""
+    body = refusal.message.encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    if refusal.retry_after is not None:
+        headers.append((b"retry-after", str(max(1, math.ceil(refusal.retry_after))).encode()))
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class UploadGuard:
+    """ASGI middleware; see the module's docstring."""
+
+    def __init__(self, app, *, allowance: UploadAllowance, store: UploadStore, trusted_proxy_hops: int) -> None:
+        self.app = app
+        self.allowance = allowance
+        self.store = store
+        self.trusted_proxy_hops = trusted_proxy_hops
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            return await self.app(scope, receive, send)
+        route = route_of(scope)
+        if route in REFUSED_ROUTES:
+            return await answer(send, RECORDING_REFUSED)
+        if route not in BUDGETED_ROUTES:
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        peer = scope.get("client")
+        client = client_id(headers, peer[0] if peer else None, self.trusted_proxy_hops)
+        refusal = self.allowance.refusal_before(client, declared_length(headers))
+        if refusal is not None:
+            return await answer(send, refusal)
+        await self._counted(scope, receive, send, client, headers, route == UPLOAD_ROUTE)
+
+    async def _counted(self, scope, receive, send, client: str, headers: Headers, adopt: bool) -> None:
+        transfer = self.allowance.begin(client)
+        parts = part_counter(headers)
+        cut = _Cut()
+        held: list[dict] = []  # the upload route's answer, held until its paths are moved
+
+        async def counted_receive():
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                cost = len(body) + (parts.feed(body) * PART_COST if parts is not None else 0)
+                cut.body_done = not message.get("more_body", False)
+                cut.refusal = transfer.take(cost)
+                if cut.refusal is not None:
+                    raise UploadCut(cut.refusal.message)
+            elif message["type"] == "http.disconnect" and not cut.body_done:
+                cut.interrupted = True
+                raise UploadCut(INTERRUPTED)
+            return message
+
+        async def guarded_send(message):
+            if cut.happened:
+                return  # Gradio's answer to a body it never got whole: ours replaces it
+            if not adopt:
+                return await send(message)
+            held.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                for outgoing in self._adopted(held):
+                    await send(outgoing)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not cut.happened:
+                raise
+        finally:
+            transfer.end()
+        if cut.refusal is not None:
+            await answer(send, cut.refusal)
+
+    def _adopted(self, messages: list[dict]) -> list[dict]:
+        """The upload route's answer with each stored file moved into the upload folder and named there."""
+        start, bodies = messages[0], messages[1:]
+        if start.get("type") != "http.response.start" or start.get("status") != 200:
+            return messages
+        try:
+            paths = json.loads(b"".join(message.get("body", b"") for message in bodies))
+        except ValueError:
+            return messages
+        if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
+            return messages
+        body = json.dumps([self.store.adopt(path) for path in paths]).encode()
+        headers = [(name, value) for name, value in start.get("headers", []) if name.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        return [{**start, "headers": headers}, {"type": "http.response.body", "body": body}]
+
+
+def queued_upload_paths(blocks, store: UploadStore) -> set[str]:
+    """Stored uploads named by a job waiting in Gradio's queue or running: the pruning leaves them alone.
+
+    Reads the queue's own records (gradio 6.31 `Queue.event_queue_per_concurrency_id` and `active_jobs`); each
+    event's `data.data` is the request's inputs as sent, file inputs as {"path": ...}."""
+    queue = getattr(blocks, "_queue", None)
+    events = []
+    for waiting in list(getattr(queue, "event_queue_per_concurrency_id", {}).values()):
+        events.extend(list(getattr(waiting, "queue", [])))
+    for running in list(getattr(queue, "active_jobs", [])):
+        events.extend(running or [])
+    prefix = str(store.directory) + "/"
+    found: set[str] = set()
+    for event in events:
+        _collect_paths(getattr(getattr(event, "data", None), "data", None), prefix, found)
+    return found
+
+
+def _collect_paths(value, prefix: str, found: set[str]) -> None:
+    if isinstance(value, str):
+        if value.startswith(prefix):
+            found.add(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_paths(item, prefix, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_paths(item, prefix, found)
+
+
+def prune_every(window_seconds: float) -> float:
+    """Often enough that the bound in README (Operating, Uploads) holds: at least once per window."""
+    return min(60.0, max(0.25, window_seconds / 4))
+
+
+def pruning_lifespan(store: UploadStore, interval: float):
+    """A lifespan (FastAPI's `lifespan=`) that prunes the upload folder at start and every `interval` seconds."""
+
+    async def prune_once(app) -> None:
+        pinned = queued_upload_paths(app.get_blocks(), store)  # read on the event loop, where the queue changes
+        report = await asyncio.to_thread(store.prune, pinned)
+        if report.removed or report.leftovers:
+            logger.info("Uploads pruned: %d file(s), %d bytes; %d unfinished upload(s) removed; %d bytes kept",
+                        report.removed, report.removed_bytes, report.leftovers, report.kept_bytes)
+
+    async def keep_pruning(app) -> None:
+        while True:
+            try:
+                await prune_once(app)
+            except Exception:  # never let one bad pass stop the pruning for good
+                logger.exception("Pruning uploads failed")
+            await asyncio.sleep(interval)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        task = asyncio.create_task(keep_pruning(app))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+def upload_guard(runtime) -> dict:
+    """`app_kwargs` for `demo.launch`: the guard as middleware and the pruning as lifespan."""
+    limits = runtime.uploads
+    store = UploadStore(
+        runtime.upload_dir, runtime.upload_dir.parent, max_bytes=limits.store_bytes,
+        keep_seconds=limits.window_seconds, lifetime_seconds=runtime.clip_lifetime_seconds,
+    )
+    guard = Middleware(UploadGuard, allowance=UploadAllowance(limits), store=store,
+                       trusted_proxy_hops=runtime.trusted_proxy_hops)
+    return {"middleware": [guard], "lifespan": pruning_lifespan(store, prune_every(limits.window_seconds))}
