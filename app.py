@@ -13,6 +13,7 @@ import gradio as gr
 from ui.components import preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
+from ui.mcp import quiet_mcp_logs, tools_lifespan
 from ui.reproduce import ReproduceTab
 from ui.runtime import Runtime
 from ui.storyboard import StoryboardTab
@@ -68,6 +69,7 @@ demo.queue(max_size=RUNTIME.queue_size, default_concurrency_limit=RUNTIME.gpu_co
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_mcp_logs()
     logger.info(
         "Start-up: %d clip reservation(s) left by a restart refunded; REEL_TOKENS added %d token(s)",
         RUNTIME.startup.refunded,
@@ -81,4 +83,6 @@ if __name__ == "__main__":
         max_file_size="64mb",  # a one-minute Reel video, uploaded to extend or reproduce it
         allowed_paths=[],
         blocked_paths=[str(RUNTIME.data_dir.resolve())],
+        mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)
+        app_kwargs={"lifespan": tools_lifespan},
     )
