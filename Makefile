@@ -6,15 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench clean
 
+# Quiet (-qq: errors only), so the first `make run` ends with the token's box rather than pages of pip.
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Reel's packages into $(VENV) (a few minutes the first time)..."
+	@$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
 
-# Issues a first token (printed once, only while no active token exists), then serves the app.
+# Issues a first token and shows it in a box (once, only while no active token exists; later starts say how to
+# get another), then serves the app.
 run: $(STAMP)
-	$(BIN)/python -m access issue --label first --if-none
-	$(BIN)/python app.py
+	@$(BIN)/python -m access issue --label first --if-none --banner
+	@$(BIN)/python app.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -13,6 +13,7 @@ import gradio as gr
 from ui.components import preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
+from ui.mcp import quiet_mcp_logs, tools_lifespan
 from ui.reproduce import ReproduceTab
 from ui.runtime import Runtime
 from ui.storyboard import StoryboardTab
@@ -69,6 +70,7 @@ demo.queue(max_size=RUNTIME.queue_size, default_concurrency_limit=RUNTIME.gpu_co
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_mcp_logs()
     logger.info(
         "Start-up: %d clip reservation(s) left by a restart refunded; REEL_TOKENS added %d token(s)",
         RUNTIME.startup.refunded,
@@ -84,4 +86,6 @@ if __name__ == "__main__":
         num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
         blocked_paths=[str(RUNTIME.data_dir.resolve())],
+        mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)
+        app_kwargs={"lifespan": tools_lifespan},
     )

@@ -1,7 +1,8 @@
 """Operator CLI: ``python -m access {issue,list,revoke,usage,export,audit,history}``.
 
 A token is printed exactly once, alone on the last stdout line of ``issue``
-(so scripts can ``| tail -n 1``); nothing else ever prints a token, and only
+(so scripts can ``| tail -n 1``), or with ``--banner`` inside a box for a person
+at a terminal (``make run``); nothing else ever prints a token, and only
 ``export`` prints hashes (one line on stdout, for the REEL_TOKENS secret).
 ``history`` and ``usage`` also read the video history (history.sqlite3 beside
 the token store), keyed by label, never by token; neither creates it.
@@ -21,6 +22,7 @@ from history import DB_FILENAME as HISTORY_DB_FILENAME
 from history import HistoryStore
 
 from .audit import AuditLog
+from .banner import cli_command, token_box, token_exists_reminder
 from .common import format_seconds
 from .store import LABEL_RULES, InvalidLabel, LabelInUse, TokenInfo, TokenStore, default_store
 from .timeutil import parse_duration
@@ -60,7 +62,7 @@ def _issue(store: TokenStore, args: argparse.Namespace) -> int:
     label = args.label
     if args.if_none and store.has_active_token():
         # `make run` asks for a first token on every start; only the very first start gets one.
-        print("An active access token already exists; none was issued. See `python -m access list`.")
+        print(token_exists_reminder(cli_command(args.data_dir)))
         return EXIT_OK
     try:
         token = store.issue(
@@ -79,6 +81,10 @@ def _issue(store: TokenStore, args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     [info] = [i for i in store.describe_tokens() if i.label == label]
+    if args.banner:
+        limits = f"limits: {_limits(info.daily_limit, info.daily_seconds)}; expires: {info.expires_at or 'never'}"
+        print(token_box(token, label, limits, cli_command(args.data_dir)))
+        return EXIT_OK
     print(f"Issued an access token for {label!r}.")
     print(f"Limits: {_limits(info.daily_limit, info.daily_seconds)}. "
           f"Expires: {info.expires_at or 'never'}.")
@@ -234,6 +240,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--if-none",
         action="store_true",
         help="issue only while no active token exists (the Quick start's first token)",
+    )
+    issue.add_argument(
+        "--banner",
+        action="store_true",
+        help="show the token in a box with how to use it, for a person at a terminal (make run)",
     )
     issue.add_argument("--daily-limit", type=_positive_int, metavar="N",
                        help="at most N clips per UTC day (default: no limit)")

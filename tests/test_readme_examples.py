@@ -31,10 +31,11 @@ def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
     namespace: dict = {}
     for example in calling_examples():
         assert "reel_..." in example or "Client(" not in example
-        code = example.replace('"http://127.0.0.1:7860/"', repr(default_server.url)).replace('"reel_..."', repr(token))
+        code = example.replace('"http://127.0.0.1:7860/', '"' + default_server.url).replace('"reel_..."', repr(token))
         exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
     assert Path(namespace["again_path"]).is_file()
     assert Path(namespace["kept_path"]).is_file() and namespace["newest"]["manifest"]["lora"]["name"] == "dolly-in"
     assert len(namespace["manifest"]["shots"]) == 3
     assert namespace["longer_manifest"]["num_frames"] > namespace["manifest"]["num_frames"]
     assert pytest.approx(namespace["longer_manifest"]["num_frames"] / 24, abs=0.5) == 8
+    assert not namespace["answer"].isError and ".mp4" in namespace["answer"].content[0].text  # the MCP example

@@ -71,6 +71,13 @@ def test_every_installed_package_accepts_the_front_matter_python():
     assert not refusing, f"these refuse Python {python_version}: {refusing}"
 
 
+def test_requirements_name_gradio_at_the_front_matter_version():
+    """requirements.txt names gradio only for its `mcp` extra: a different version there would fight the SDK's."""
+    pins = [r for r in space_requirements() if canonicalize_name(r.name) == "gradio"]
+    assert {str(r.specifier) for r in pins} == {f"=={front_matter()['sdk_version']}"}
+    assert any("mcp" in r.extras for r in pins)
+
+
 def test_the_pinned_diffusers_would_refuse_the_old_spaces_default_python():
     """Why the front matter must name a Python: Spaces' default (3.10) cannot install diffusers 0.42.1."""
     assert "3.10.0" not in SpecifierSet(metadata.distribution("diffusers").metadata["Requires-Python"])

@@ -112,27 +112,31 @@ class GenerateTab:
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
     ):
-        """Generate one clip, from text or from a start image. Returns the MP4 (with its sound track where the
-        model makes sound) and its manifest (with the seed used).
-
-        Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
-        waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
-        fails.
+        """Make one short video clip, an MP4 of at most 5 seconds, from a text prompt or from a start picture and
+        a prompt, with one of the open-weight models this Space serves. On a GPU the default is LTX-2, which makes
+        the clip's sound too; a Space without a GPU serves tiny preview models whose clips are coloured noise.
+        Takes seconds to minutes and counts one clip and its seconds against the access token's daily quota.
+        Returns the video (a URL to download the MP4, for a few hours; it also stays in the token holder's
+        history) and its manifest: model, prompt, the seed used, steps, size, frames, fps, sound and adapter,
+        enough to make the same clip again.
 
         Args:
-            prompt: what the video shows.
-            negative_prompt: what to avoid.
-            seed: -1 picks one; the manifest says which.
-            seconds: the clip's length; the model's default when left out.
-            resolution: "landscape", "portrait" or "square" (each model has its own sizes).
-            steps: denoising steps; the model's default when left out.
-            access_token: a Reel access token.
-            image: optional start picture (image-to-video): upload the file; web addresses are refused.
-            model: one of the models the Space serves; the default when left out.
+            prompt: what the video shows, in plain words (at most 1000 characters).
+            negative_prompt: what to avoid; empty for nothing.
+            seed: -1 picks one; the same seed, prompt and settings give the same clip. The manifest says which.
+            seconds: the clip's length, up to the model's longest (5 s on most); the model's default if left out.
+            resolution: "landscape", "portrait" or "square"; each model has its own sizes.
+            steps: denoising steps (more is slower and finer); the model's default when left out.
+            access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".
+            image: optional start picture (image-to-video): an uploaded file or a data: URL; web addresses are refused.
+            model: one of the models the Space serves (their keys); the Space's default when left out.
             audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
-            lora: an adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
+            lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
         """
+        # Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
+        # waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
+        # fails.
         started = time.perf_counter()
         try:
             grant = self.runtime.admit(access_token, profile, request)

@@ -83,15 +83,15 @@ class HistoryTab:
         self, access_token: str = "", limit: float = 20, before: str = "", request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
     ) -> dict:
-        """Your videos, newest first: clips, storyboards and extensions you made, with their whole manifests.
+        """List the videos made with this access token (clips, storyboards and extensions), newest first, each with
+        its id, time, kind, model, prompt, seed, length in seconds and whole manifest; nobody else's are shown.
+        Fast, and uses no quota. Returns {"items": [{"id", "created_at", "kind", "model", "prompt", "seed",
+        "seconds", "manifest"}], "next_before": an id or null}; pass `next_before` as `before` for the next page.
 
         Args:
-            access_token: a Reel access token (your history is the token's label's).
+            access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".
             limit: how many to return, 1 to 100.
             before: for the next page, the `next_before` value of the previous answer; empty for the newest.
-
-        Returns {"items": [{"id", "created_at", "kind", "model", "prompt", "seed", "seconds", "manifest"}],
-        "next_before": an id or null}.
         """
         grant = self.holder(access_token, profile, request)
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit != int(limit) or not (

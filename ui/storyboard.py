@@ -205,21 +205,23 @@ class StoryboardTab:
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
     ):
-        """Make a storyboard: several shots stitched into one video, each continuing from the end of the one
-        before. Returns the MP4 and its manifest, whose `shots` list gives each shot's seed and its first and
-        last frame in the video.
+        """Make a short film from several shots stitched into one MP4 (up to 12 shots and 60 seconds in all, each
+        shot at most the model's longest clip, 5 s on most models). Each shot continues from the end of the one
+        before, with one style and a family of seeds, so nothing jumps at a cut. Takes minutes and counts every
+        shot as a clip against the access token's daily quota. Returns the video (a URL to download the MP4, for a
+        few hours; it also stays in the token holder's history) and its manifest, whose `shots` list gives each
+        shot's prompt, seed and first and last frame in the video.
 
         Args:
-            shots: JSON list of shots, each {"prompt", "seconds", optional "negative_prompt", "end_image" (the
-                number or file name of an uploaded keyframe to end on), "seed" (re-rolls that shot alone)}.
+            shots: JSON list of shots, e.g. [{"prompt": "...", "seconds": 2}]; optional "negative_prompt", "seed".
             style: a preset (none, cinematic, anime, documentary, claymation) or free text added to every shot.
-            reference: optional picture the first shot starts from.
-            keyframes: pictures shots may end on (see `end_image`).
+            reference: optional picture the first shot starts from: an uploaded file or a data: URL.
+            keyframes: pictures a shot can end on, named by its "end_image" (1 for the first); API only, not MCP.
             seed: shot k uses seed + k; -1 picks one.
             resolution: "landscape", "portrait" or "square".
-            steps: denoising steps per shot.
-            model: one of the models the Space serves; the default when left out.
-            access_token: a Reel access token.
+            steps: denoising steps per shot; the model's default when left out.
+            model: one of the models the Space serves (their keys); the Space's default when left out.
+            access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".
             audio: keep the model's sound track, continuous across the cuts (models with sound only).
             lora: an adapter the model serves, by name (e.g. "dolly-in"), for every shot; "none" for none.
             lora_scale: the adapter's strength, 0 to 2.
