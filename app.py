@@ -13,11 +13,11 @@ import gradio as gr
 from ui.components import preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
-from ui.mcp import quiet_mcp_logs, tools_lifespan
+from ui.mcp import quiet_mcp_logs
 from ui.reproduce import ReproduceTab
 from ui.runtime import Runtime
+from ui.server_hooks import server_hooks
 from ui.storyboard import StoryboardTab
-from ui.uploads import upload_guard
 
 logger = logging.getLogger("reel.app")
 
@@ -82,10 +82,9 @@ if __name__ == "__main__":
         enable_monitoring=False,
         strict_cors=True,
         max_file_size=RUNTIME.uploads.file_bytes,  # one file (REEL_UPLOAD_FILE_BYTES): Gradio answers 413 past it
-        app_kwargs=upload_guard(RUNTIME),  # the upload budget and the upload folder's pruning (ui/uploads.py)
+        app_kwargs=server_hooks(RUNTIME),  # upload budget and pruning, the MCP tool table (ui/server_hooks.py)
         num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
         blocked_paths=[str(RUNTIME.data_dir.resolve())],
         mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)
-        app_kwargs={"lifespan": tools_lifespan},
     )
