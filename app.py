@@ -10,7 +10,7 @@ import logging
 
 import gradio as gr
 
-from ui.components import preview_banner
+from ui.components import access_token_box, preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
 from ui.mcp import quiet_mcp_logs
@@ -46,13 +46,12 @@ history_tab = HistoryTab(RUNTIME, reproduce_tab)
 with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds)) as demo:
     gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
     banner = gr.Markdown(preview_banner(DEFAULT_SPEC), elem_id="preview-banner", visible=DEFAULT_SPEC.is_preview)
-    if RUNTIME.on_spaces and not RUNTIME.allow_list.empty:
+    hf_sign_in = RUNTIME.on_spaces and not RUNTIME.allow_list.empty
+    if hf_sign_in:
         # Only on Spaces: elsewhere Gradio's sign-in is a mock that signs every visitor in as the host's account.
         gr.Markdown("Allow-listed Hugging Face accounts may sign in instead of using a token.")
         gr.LoginButton()
-    access_token = gr.Textbox(
-        label="Access token", type="password", value="", placeholder="reel_...", elem_id="access-token"
-    )
+    access_token = access_token_box(hf_sign_in)
     with gr.Tabs() as tabs:
         with gr.Tab("Generate", id="generate-tab"):
             start_image = generate_tab.build(

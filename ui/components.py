@@ -41,6 +41,45 @@ class PlannedDropdown(gr.Dropdown):
     is_template = True
     preprocess = _pass_value_through
 
+    def api_info(self) -> dict:
+        """A dropdown that takes typed text (the storyboard's style) accepts any string, not only its choices:
+        the API page and the MCP schema say so (an enum there would make agents refuse their own words)."""
+        if self.allow_custom_value and not self.multiselect:
+            return {"type": "string"}
+        return super().api_info()
+
+
+class JsonObject(gr.JSON):
+    """A JSON output that is always an object (a manifest, a history page): the API says `dict`, where the stock
+    component says "any JSON"."""
+
+    is_template = True
+
+    def api_info(self) -> dict:
+        return {"type": "object", "additionalProperties": True, "description": "a JSON object"}
+
+
+TOKEN_DESCRIPTION = "required: a Reel access token (reel_...), here or as the header Authorization: Bearer reel_..."
+TOKEN_ON_SPACES = "; an allow-listed Hugging Face account signed in on the page needs none"
+
+
+class TokenBox(gr.Textbox):
+    """The access token field. Its API description says the token is needed even though the parameter may be
+    left out: it can come as a header instead (a required parameter would make gradio_client and MCP callers
+    who send the header pass an empty one). `is_template` keeps the stock front end."""
+
+    is_template = True
+
+    def api_info(self) -> dict:
+        return {"type": "string", "additional_description": getattr(self, "reel_description", TOKEN_DESCRIPTION)}
+
+
+def access_token_box(hf_sign_in: bool) -> TokenBox:
+    """The page's one token field, shared by every tab's events."""
+    box = TokenBox(label="Access token", type="password", value="", placeholder="reel_...", elem_id="access-token")
+    box.reel_description = TOKEN_DESCRIPTION + (TOKEN_ON_SPACES if hf_sign_in else "")
+    return box
+
 
 class PictureUpload(gr.Image):
     """An image input whose handler gets the uploaded file's path, never the decoded picture.
@@ -55,6 +94,11 @@ class PictureUpload(gr.Image):
     the page's props from the constructor's signature."""
 
     is_template = True
+
+    def api_info(self) -> dict:
+        """The stock text offers "a publicly available URL", which Reel refuses."""
+        refused = "An uploaded file or a data: URL; web addresses are refused."
+        return {**super().api_info(), "additional_description": refused}
 
     async def async_move_resource_to_block_cache(self, url_or_file_path):
         if is_http_url_like(url_or_file_path):

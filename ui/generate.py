@@ -15,6 +15,7 @@ from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
 
 from . import jobs
 from .components import (
+    JsonObject,
     PictureUpload,
     PlannedNumber,
     PlannedRadio,
@@ -206,7 +207,7 @@ class GenerateTab:
                     )
                     seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
                     steps = PlannedSlider(
-                        label="Steps", minimum=spec.min_steps, maximum=spec.max_steps, step=1,
+                        label="Steps", minimum=spec.min_steps, maximum=spec.max_steps, step=1, precision=0,
                         value=spec.default_steps, elem_id="steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="lora-scale")
@@ -214,7 +215,7 @@ class GenerateTab:
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
-                manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
+                manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
                 if result_actions is not None:
                     result_actions(video, manifest)
 

@@ -21,6 +21,7 @@ from access import AccessDenied, Grant
 from history import HistoryItem, InvalidPage
 from model import last_frame
 
+from .components import JsonObject, PlannedNumber
 from .reproduce import ReproduceTab
 from .runtime import Runtime
 
@@ -111,11 +112,13 @@ class HistoryTab:
         self, access_token: str = "", id: str = "", request: gr.Request = None,  # noqa: A002 - the API's word
         profile: gr.OAuthProfile | None = None,
     ):
-        """Download one of your videos by its id (from /history).
+        """Download one of the videos made with this access token, by its id from /history: clip, storyboard or
+        extension, as it was delivered. Fast, and uses no quota. Returns the video (the MP4's path or URL). An id
+        that is not in this token's history, another holder's included, is answered "no video with that id".
 
         Args:
-            access_token: a Reel access token.
-            id: the video's id.
+            access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
+            id: the video's id, as /history lists it.
         """
         grant = self.holder(access_token, profile, request)
         return self.served_copy(self.item(grant, id))
@@ -124,13 +127,13 @@ class HistoryTab:
         self, access_token: str = "", id: str = "", request: gr.Request = None,  # noqa: A002 - the API's word
         profile: gr.OAuthProfile | None = None,
     ) -> dict:
-        """Delete one of your videos, its file included, by its id (from /history).
+        """Delete one of the videos made with this access token from its history, the kept file included, by its
+        id from /history. It cannot be undone; quota already used is not given back. Returns {"deleted": the id}.
+        An id that is not in this token's history, another holder's included, is answered "no video with that id".
 
         Args:
-            access_token: a Reel access token.
-            id: the video's id.
-
-        Returns {"deleted": id}.
+            access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
+            id: the video's id, as /history lists it.
         """
         grant = self.holder(access_token, profile, request)
         if not isinstance(id, str) or not self.runtime.history.delete(grant.quota_key, id):
@@ -222,12 +225,13 @@ class HistoryTab:
 
         # The API: no page controls, so hidden inputs carry the parameters (history is cheap: never behind a GPU job).
         with gr.Row(visible=False):
-            limit = gr.Number(value=20, precision=0, label="limit")
+            # The handler checks limit itself (a whole number 1 to 100); the id has no default, so it is required.
+            limit = PlannedNumber(value=20, precision=0, label="limit")
             before = gr.Textbox(value="", label="before")
-            item_id = gr.Textbox(value="", label="id")
-            listed = gr.JSON(label="history")
+            item_id = gr.Textbox(value=None, label="id")
+            listed = JsonObject(label="history")
             video = gr.Video(label="video")
-            deleted = gr.JSON(label="deleted")
+            deleted = JsonObject(label="deleted")
             list_button, video_button, delete_button = gr.Button(), gr.Button(), gr.Button()
         api = dict(concurrency_limit=None)
         list_button.click(self.history, inputs=[access_token, limit, before], outputs=listed, api_name="history",

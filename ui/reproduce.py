@@ -42,7 +42,7 @@ from model import (
 )
 
 from . import jobs
-from .components import PictureUpload, PlannedNumber, PlannedSlider, uploaded_picture, validation
+from .components import JsonObject, PictureUpload, PlannedNumber, PlannedSlider, uploaded_picture, validation
 from .runtime import Runtime
 from .storyboard import StoryboardTab
 
@@ -148,15 +148,18 @@ class ReproduceTab:
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
     ):
-        """Make a clip or a storyboard again from its manifest. Returns the MP4 and its manifest; on the same
-        model and hardware the frames are identical.
+        """Make a Reel clip or storyboard again, from its manifest or from the MP4 that carries it: the same
+        model, prompt, seed and settings, so on the same model and hardware the frames are identical. Only
+        models this Space serves can be reproduced. Takes as long as making it did and counts against the access
+        token's daily quota like a new video (a storyboard: one clip per shot). Returns the video (the MP4's path
+        or URL; it also joins the token holder's history) and its manifest.
 
         Args:
-            manifest: the manifest's JSON text (leave empty to read it from `video`).
-            video: a Reel MP4, whose tags carry its manifest.
-            image: the start image or reference, when the clip was made from one (checked by its hash).
-            keyframes: the pictures its shots ended on, when it had any (matched by their hashes).
-            access_token: a Reel access token.
+            manifest: the manifest as JSON text (a clip's or a storyboard's, at most 256 KB); empty: read from `video`.
+            video: a Reel MP4, whose tags carry its manifest; used when `manifest` is empty.
+            image: the start image or reference the video was made from, if any (manifests name it by hash only).
+            keyframes: the pictures its storyboard shots ended on, if any, in any order (matched by their hashes).
+            access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
         """
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
@@ -205,17 +208,20 @@ class ReproduceTab:
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
     ):
-        """Continue a Reel video from its last frames with a new prompt. Returns the longer MP4 and its manifest
-        (a storyboard manifest whose last shot is the new one). The new shot keeps the video's sound setting (its
-        sound track runs on across the cut) and its last shot's LoRA adapter.
+        """Continue a Reel video from its last frames with a new prompt: one new shot is made and joined on, so
+        nothing jumps at the cut. The new shot keeps the video's model, size, sound setting (the sound track runs on
+        across the cut) and its last shot's LoRA adapter; the whole video stays within the storyboard limit (60 s
+        unless the Space sets another). Counts the new shot as a clip against the access token's daily quota.
+        Returns the longer video (it also joins the token holder's history) and its manifest, a storyboard manifest
+        whose last shot is the new one.
 
         Args:
-            video: a Reel MP4 (its tags carry the manifest).
-            prompt: what happens next.
-            seconds: how many seconds to add; the model's default when left out.
-            negative_prompt: what to avoid in the new shot.
-            seed: the new shot's seed; -1 picks one.
-            access_token: a Reel access token.
+            video: a Reel MP4 made by this Space's models (its tags carry the manifest); other videos are refused.
+            prompt: what happens next, in plain words (at most 1000 characters).
+            seconds: seconds to add, 0.5 up to the model's longest clip (5 s on most); the model's default if left out.
+            negative_prompt: what to avoid in the new shot; empty for nothing.
+            seed: the new shot's seed, a whole number; -1 picks one (the manifest says which).
+            access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
         """
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
@@ -316,7 +322,7 @@ class ReproduceTab:
                 extend = gr.Button("Extend", variant="primary", elem_id="extend")
             with gr.Column():
                 result = gr.Video(label="Video", elem_id="reproduce-result-video", autoplay=True)
-                result_manifest = gr.JSON(label="Manifest", elem_id="reproduce-result-manifest")
+                result_manifest = JsonObject(label="Manifest", elem_id="reproduce-result-manifest")
         reproduce.click(
             self.reproduce, inputs=[manifest, video, image, keyframes, access_token],
             outputs=[result, result_manifest], api_name="reproduce", validator=self.validate_reproduce,

@@ -29,7 +29,9 @@ from model import (
 
 from . import jobs
 from .components import (
+    JsonObject,
     PictureUpload,
+    PlannedDropdown,
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
@@ -267,7 +269,7 @@ class StoryboardTab:
                     value=json.dumps(EXAMPLE_SHOTS, indent=2), language="json", label="Shots (JSON list)",
                     elem_id="shots",
                 )
-                style = gr.Dropdown(
+                style = PlannedDropdown(
                     label="Style (a preset, or type your own words)", choices=list(STYLE_PRESETS), value="cinematic",
                     allow_custom_value=True, elem_id="style",
                 )
@@ -292,20 +294,20 @@ class StoryboardTab:
                         elem_id="storyboard-resolution",
                     )
                     steps = PlannedSlider(
-                        label="Steps per shot", minimum=spec.min_steps, maximum=spec.max_steps, step=1,
+                        label="Steps per shot", minimum=spec.min_steps, maximum=spec.max_steps, step=1, precision=0,
                         value=spec.default_steps, elem_id="storyboard-steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="storyboard-lora-scale")
                 make = gr.Button("Make storyboard", variant="primary", elem_id="storyboard-generate")
             with gr.Column():
-                video = gr.Video(label="Storyboard", elem_id="storyboard-video", autoplay=True)
+                video = gr.Video(label="Video", elem_id="storyboard-video", autoplay=True)
                 table = gr.Dataframe(
                     headers=SHOT_TABLE_HEADERS, label="Shots", interactive=False, elem_id="storyboard-shots",
                 )
                 with gr.Row():
                     reroll_number = gr.Number(label="Shot", value=2, precision=0, minimum=1, elem_id="reroll-shot")
                     reroll_button = gr.Button("Re-roll this shot", elem_id="reroll")
-                manifest = gr.JSON(label="Manifest", elem_id="storyboard-manifest")
+                manifest = JsonObject(label="Manifest", elem_id="storyboard-manifest")
 
         model.change(
             lambda key: model_extras(runtime.engine_for(key)), inputs=model, outputs=[audio, lora],
