@@ -15,6 +15,7 @@ from ui.generate import GenerateTab
 from ui.history import HistoryTab
 from ui.mcp import quiet_mcp_logs
 from ui.reproduce import ReproduceTab
+from ui.page import PAGE_CSS, reel_theme
 from ui.runtime import Runtime
 from ui.server_hooks import server_hooks
 from ui.storyboard import StoryboardTab
@@ -44,7 +45,11 @@ reproduce_tab = ReproduceTab(RUNTIME, storyboard_tab)
 history_tab = HistoryTab(RUNTIME, reproduce_tab)
 
 with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds)) as demo:
-    gr.Markdown("# Reel\nOpen-weight video generation. You need an access token from this Space's operator.")
+    gr.Markdown(
+        "# Reel\nShort videos from your words or a picture, made with open-weight models. You need an access "
+        "token from this Space's operator.",
+        elem_id="reel-header",
+    )
     banner = gr.Markdown(preview_banner(DEFAULT_SPEC), elem_id="preview-banner", visible=DEFAULT_SPEC.is_preview)
     hf_sign_in = RUNTIME.on_spaces and not RUNTIME.allow_list.empty
     if hf_sign_in:
@@ -85,5 +90,7 @@ if __name__ == "__main__":
         num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
         blocked_paths=[str(RUNTIME.data_dir.resolve())],
+        theme=reel_theme(),  # Reel's colours, system fonts (ui/page.py)
+        css=PAGE_CSS,
         mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)
     )

@@ -157,9 +157,9 @@ def preview_banner(spec: ModelSpec) -> str:
     if not spec.is_preview:
         return ""
     return (
-        f"**Preview model in use:** {spec.label}. Its weights are random, so clips are coloured noise"
-        f"{' with a noisy sound track' if spec.has_audio else ''}. "
-        "It proves the whole path on CPU; the Space serves a real model where a GPU is present."
+        f"**Preview: videos will be coloured noise.** This Space has no GPU, so it runs {spec.label}, whose "
+        f"weights are random: you get noise{' with a noisy sound track' if spec.has_audio else ''}, not what you "
+        "describe. Everything else works as with a real model: tokens, quotas, history, downloads."
     )
 
 

@@ -14,6 +14,7 @@ from access import AccessDenied
 from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
 
 from . import jobs
+from . import page as page_js
 from .components import (
     JsonObject,
     PictureUpload,
@@ -181,6 +182,8 @@ class GenerateTab:
                     placeholder="A paper boat drifting down a rain-soaked street at dusk, cinematic",
                     elem_id="prompt",
                 )
+                # Right under the prompt: on a phone the prompt, the token and this button fit the first screen.
+                generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
                 model = model_picker(runtime.engines, elem_id="model")
                 image = PictureUpload(
                     label=image_label(spec),
@@ -200,24 +203,26 @@ class GenerateTab:
                 with gr.Row():
                     audio = sound_checkbox(spec, elem_id="audio")
                     lora = lora_picker(engine, elem_id="lora")
-                with gr.Accordion("Advanced", open=False):
+                with gr.Accordion("Advanced", open=False) as advanced:
                     negative_prompt = gr.Textbox(
                         label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS,
                         elem_id="negative-prompt",
                     )
-                    seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
+                    with gr.Row():
+                        seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="seed")
+                        random_seed = gr.Button("Random seed", size="sm", scale=0, elem_id="random-seed")
                     steps = PlannedSlider(
                         label="Steps", minimum=spec.min_steps, maximum=spec.max_steps, step=1, precision=0,
                         value=spec.default_steps, elem_id="steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="lora-scale")
-                generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
                 manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
                 if result_actions is not None:
                     result_actions(video, manifest)
+                reuse_seed = gr.Button("Reuse this seed", size="sm", elem_id="reuse-seed")
 
         model.change(
             self.show_model_settings,
@@ -230,6 +235,16 @@ class GenerateTab:
             functools.partial(lora_default_scale, runtime), inputs=[model, lora], outputs=lora_scale,
             api_visibility="private", queue=False,
         )
+        page = dict(api_visibility="private", queue=False)
+        random_seed.click(None, outputs=seed, js=page_js.RANDOM_SEED, **page)
+        # Queued (its warning travels with queue messages) but never behind a GPU job.
+        reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
+                         concurrency_limit=None)
+        for field in (seed, seconds, resolution, steps, image, model, audio, lora, lora_scale):
+            # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
+            field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
+        # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
+        generate_button.click(None, outputs=[video, manifest], js=page_js.CLEAR_RESULT, **page)
         generate_button.click(
             self.generate,
             inputs=[
@@ -242,6 +257,6 @@ class GenerateTab:
             concurrency_limit=runtime.gpu_concurrency,
             concurrency_id="gpu",
             show_progress_on=[video],
-        )
+        ).success(None, js=page_js.SHOW_RESULT, **page)
         return image
 

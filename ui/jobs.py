@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import gradio as gr
 
@@ -48,17 +49,32 @@ def refusal(error: AccessDenied | InvalidRequest) -> gr.Error:
     return gr.Error(error.message, print_exception=False)
 
 
+def time_left(fraction: float, elapsed: float) -> str:
+    """The progress text's ending, " · about N s left", from the share done so far and the time it took; empty
+    until the estimate means something (a few percent done, a second spent) and once the work is done."""
+    if not 0.03 <= fraction < 1 or elapsed < 1:
+        return ""
+    seconds = elapsed * (1 - fraction) / fraction
+    if seconds < 5:
+        return " · a few seconds left"
+    if seconds < 90:
+        return f" · about {round(seconds / 5) * 5:.0f} s left"
+    return f" · about {round(seconds / 60):.0f} min left"
+
+
 @dataclass(frozen=True)
 class GradioProgress:
-    """(fraction, text) -> gr.Progress, for the engine's and the storyboard runner's progress callbacks. A class,
-    not a closure: on ZeroGPU it is pickled into the GPU worker with the call's other arguments (a gr.Progress
-    pickles; spaces forwards its updates)."""
+    """(fraction, text) -> gr.Progress, for the engine's and the storyboard runner's progress callbacks: the
+    phase and step the engine reports, and the time left estimated from the time so far. A class, not a closure:
+    on ZeroGPU it is pickled into the GPU worker with the call's other arguments (a gr.Progress pickles; spaces
+    forwards its updates); the start is wall-clock time, which the worker on the same machine shares."""
 
     progress: object
+    started: float = field(default_factory=time.time)
 
     def __call__(self, fraction: float, text: str) -> None:
         if self.progress is not None:
-            self.progress(fraction, desc=text)
+            self.progress(fraction, desc=text + time_left(fraction, time.time() - self.started))
 
 
 @contextlib.contextmanager

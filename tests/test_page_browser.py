@@ -1,0 +1,146 @@
+"""The Generate page as a visitor meets it, in Chromium (desktop 1280x800, phone 390x844): results that never
+outlive the run that replaced them, the seed buttons, progress with the time left, a phone-sized first screen,
+labels for every input, and Reel's own look. Uses the session's `live_server` (the tiny LTX-Video preview)."""
+
+import contextlib
+import re
+
+import pytest
+from test_browser import GENERATION_TIMEOUT_MS, browser, browser_storage  # noqa: F401 - `browser` is a fixture
+
+from ui.jobs import time_left
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+VIDEO_READY = """() => { const v = document.querySelector('#video video');
+                         return v && v.readyState >= 1 && v.duration > 0; }"""
+
+
+@contextlib.contextmanager
+def page_at(browser, url: str, viewport: dict):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#generate")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    with page_at(browser, live_server.url, DESKTOP) as page:
+        yield page
+
+
+def generate(page, token: str, prompt: str = "a lighthouse on a cliff at night") -> None:
+    page.fill("#prompt textarea", prompt)
+    page.fill("#access-token input", token)
+    page.click("#generate")
+    page.wait_for_function(VIDEO_READY, timeout=GENERATION_TIMEOUT_MS)
+
+
+def manifest_seed(page) -> str:
+    return re.search(r'"?seed"?\s*:\s*(\d+)', page.inner_text("#manifest")).group(1)
+
+
+def test_a_new_run_clears_the_old_result_at_once_even_when_refused_and_an_edit_clears_the_refusal(
+    desktop, live_server
+):
+    page = desktop
+    token = live_server.issue_token("page-clear")
+    generate(page, token)
+    page.get_by_text("Advanced").click()
+    page.fill("#seed input", "-5")
+    page.fill("#access-token input", "reel_not_a_real_token")
+    page.click("#generate")
+    # Gone before the server has answered: the clearing runs in the browser.
+    page.wait_for_function("() => !document.querySelector('#video video')", timeout=2_000)
+    page.wait_for_selector("#access-token :text('not valid')", timeout=30_000)
+    page.wait_for_selector("#seed :text('-1 for a random one')")
+    assert page.query_selector("#video video") is None, "a refused run leaves no old video"
+    assert "tiny-ltx" not in page.inner_text("#manifest"), "nor the old manifest"
+    page.fill("#access-token input", token)
+    page.wait_for_selector("#access-token :text('not valid')", state="detached")
+    page.fill("#seed input", "7")
+    page.wait_for_selector("#seed :text('-1 for a random one')", state="detached", timeout=10_000)
+    page.click("#generate")
+    page.wait_for_function(VIDEO_READY, timeout=GENERATION_TIMEOUT_MS)
+    page.wait_for_selector("#manifest :text('tiny-ltx')")
+    assert manifest_seed(page) == "7"
+    assert token not in browser_storage(page)
+
+
+def test_reuse_this_seed_takes_the_last_videos_seed_and_random_seed_sets_minus_one(desktop, live_server):
+    page = desktop
+    page.click("#reuse-seed")
+    page.get_by_text("No video yet").first.wait_for(timeout=10_000)
+    generate(page, live_server.issue_token("page-seed"))
+    page.wait_for_selector("#manifest :text('tiny-ltx')")
+    used = manifest_seed(page)
+    page.click("#reuse-seed")
+    seed_box = page.locator("#seed input")
+    seed_box.wait_for()  # the Advanced section opens to show it
+    page.wait_for_function("(used) => document.querySelector('#seed input').value === used", arg=used)
+    page.click("#random-seed")
+    page.wait_for_function("() => document.querySelector('#seed input').value === '-1'")
+
+
+def test_progress_shows_the_phase_the_step_and_the_time_left(desktop, live_server):
+    page = desktop
+    page.evaluate("""() => { window.progressSeen = new Set();
+        new MutationObserver(() => document.querySelectorAll('#video .progress-level-inner')
+                                           .forEach(el => window.progressSeen.add(el.innerText)))
+            .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+    page.get_by_text("Advanced").click()
+    page.fill("#steps input[type=number]", "30")  # long enough for an estimate (a second spent)
+    page.locator("#steps input[type=number]").press("Enter")
+    generate(page, live_server.issue_token("page-progress"))
+    seen = page.evaluate("() => [...window.progressSeen]")
+    assert any(text.startswith("Encoding text") for text in seen)
+    denoising = [text for text in seen if re.match(r"Denoising step \d+/30 · ", text)]
+    assert denoising, seen
+    assert any(re.search(r"· (about \d+ s|about \d+ min|a few seconds) left", text) for text in denoising), seen
+
+
+def test_the_time_left_is_estimated_from_the_time_so_far():
+    assert time_left(0.25, 10) == " · about 30 s left"
+    assert time_left(0.5, 200) == " · about 3 min left"
+    assert time_left(0.9, 9) == " · a few seconds left"
+    assert time_left(0.01, 10) == "" and time_left(0.5, 0.2) == "" and time_left(1.0, 30) == ""
+
+
+def test_on_a_phone_the_first_screen_holds_prompt_token_and_generate_and_the_result_scrolls_into_view(
+    browser, live_server
+):
+    with page_at(browser, live_server.url, PHONE) as page:
+        for selector in ("#prompt textarea", "#access-token input", "#generate"):
+            box = page.locator(selector).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], selector
+        generate(page, live_server.issue_token("page-phone"))
+        page.wait_for_function(
+            """() => { const r = document.querySelector('#video video').getBoundingClientRect();
+                       return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+            timeout=10_000,
+        )
+
+
+def test_every_input_has_a_label_the_preview_callout_speaks_to_visitors_and_the_theme_is_reels(desktop):
+    page = desktop
+    banner = page.locator("#preview-banner")
+    assert banner.is_visible() and "videos will be coloured noise" in banner.inner_text()
+    assert banner.evaluate("el => getComputedStyle(el).borderLeftWidth") == "6px", "a callout, not a line of text"
+    colour = page.locator("#generate").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(220, 20, 72)", "Reel's red"
+    unlabelled = """() => [...document.querySelectorAll('input, textarea, select, button')]
+        .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                      && !el.getAttribute('aria-labelledby') && !el.title
+                      && !(el.tagName === 'BUTTON' && el.innerText.trim()))
+        .map(el => el.outerHTML.slice(0, 160))"""
+    for tab in ("Generate", "Storyboard", "Reproduce & extend", "History"):
+        page.get_by_role("tab", name=tab).click()
+        for section in page.locator("button.label-wrap:visible").all():  # open the accordions
+            section.click()
+        assert page.evaluate(unlabelled) == [], tab
