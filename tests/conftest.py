@@ -6,6 +6,8 @@ exactly as a person would run it, and keeps its log so tests can read what the s
 
 import contextlib
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -68,3 +70,38 @@ def default_server(tmp_path_factory):
     LTX-2 preview, with sound and adapters)."""
     with running_server(tmp_path_factory.mktemp("default-server"), {"REEL_MODEL": "", "REEL_MODELS": ""}) as server:
         yield server
+
+
+# -- the browser tests' Chromium ----------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def ensure_chromium() -> str:
+    """Debian's Chromium; Playwright's own browser download is not reachable from here or CI."""
+    path = shutil.which("chromium")
+    if path:
+        return path
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env)
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,9 +1,6 @@
-"""The browser UI, driven by Playwright in Debian's Chromium (installed here when missing)."""
+"""The browser UI, driven by Playwright in Debian's Chromium (the `browser` fixture, tests/conftest.py)."""
 
 import contextlib
-import os
-import shutil
-import subprocess
 import time
 
 import pytest
@@ -12,38 +9,7 @@ from PIL import Image
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 GENERATION_TIMEOUT_MS = 90_000
-
-
-def ensure_chromium() -> str:
-    """Debian's Chromium; Playwright's own browser download is not reachable from here or CI."""
-    path = shutil.which("chromium")
-    if path:
-        return path
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True, env=env)
-    return shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ import contextlib
 import re
 
 import pytest
-from test_browser import GENERATION_TIMEOUT_MS, browser, browser_storage  # noqa: F401 - `browser` is a fixture
+from test_browser import GENERATION_TIMEOUT_MS, browser_storage
 
 from ui.jobs import time_left
 
