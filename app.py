@@ -14,6 +14,7 @@ from ui.components import access_token_box, preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
 from ui.mcp import quiet_mcp_logs
+from ui.remember import browser_secret, remember_token
 from ui.reproduce import ReproduceTab
 from ui.page import PAGE_CSS, reel_theme
 from ui.runtime import Runtime
@@ -57,6 +58,7 @@ with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds))
         gr.Markdown("Allow-listed Hugging Face accounts may sign in instead of using a token.")
         gr.LoginButton()
     access_token = access_token_box(hf_sign_in)
+    remember_token(demo, access_token, browser_secret(RUNTIME.data_dir))
     with gr.Tabs() as tabs:
         with gr.Tab("Generate", id="generate-tab"):
             start_image = generate_tab.build(

@@ -9,6 +9,7 @@ import pytest
 from test_browser import GENERATION_TIMEOUT_MS, browser_storage
 
 from ui.jobs import time_left
+from ui.page import EXAMPLE_PROMPTS, PICTURE_PROMPT
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -144,3 +145,63 @@ def test_every_input_has_a_label_the_preview_callout_speaks_to_visitors_and_the_
         for section in page.locator("button.label-wrap:visible").all():  # open the accordions
             section.click()
         assert page.evaluate(unlabelled) == [], tab
+
+
+def test_examples_fill_in_the_form_and_the_picture_example_makes_an_image_to_video_clip(desktop, live_server):
+    page = desktop
+    page.locator("#examples").get_by_text(EXAMPLE_PROMPTS[1][:30]).click()
+    page.wait_for_function("(text) => document.querySelector('#prompt textarea').value === text",
+                           arg=EXAMPLE_PROMPTS[1])
+    assert page.query_selector("#image img") is None, "a text example leaves the picture empty"
+    page.locator("#examples").get_by_text(PICTURE_PROMPT[:30]).click()
+    page.wait_for_selector("#image img", timeout=30_000)
+    page.fill("#access-token input", live_server.issue_token("page-examples"))
+    page.click("#generate")
+    page.wait_for_selector("#manifest :text('image-to-video')", timeout=GENERATION_TIMEOUT_MS)
+    assert PICTURE_PROMPT in page.inner_text("#manifest")
+
+
+def test_a_token_is_remembered_encrypted_only_when_ticked_and_forget_removes_it(browser, live_server):
+    token = live_server.issue_token("page-remember")
+    token_box = "#access-token input"
+    restored = "(token) => document.querySelector('#access-token input').value === token"
+    # The stored value is "iv:ciphertext" (AES-CBC, base64): {"token": ""} fits one block (24 characters), a
+    # stored token needs several; so its length says whether a token is in it without decrypting it.
+    cipher_length = "() => ((localStorage.getItem('reel-access-token') || ':').split(':')[1] || '').length"
+
+    def reload(page):
+        page.reload()
+        page.wait_for_selector("#generate")
+
+    with page_at(browser, live_server.url, DESKTOP) as page:
+        page.fill(token_box, token)
+        assert not page.is_checked("#remember-token input"), "off by default"
+        assert page.evaluate(cipher_length) <= 24, "nothing kept while it is off"
+        page.fill(token_box, token)
+        page.check("#remember-token input")
+        page.wait_for_function(f"({cipher_length})() > 60")
+        assert token not in browser_storage(page), "stored encrypted, never as the token"
+        reload(page)
+        page.wait_for_function(restored, arg=token)
+        assert page.is_checked("#remember-token input")
+        page.uncheck("#remember-token input")
+        page.wait_for_function(f"({cipher_length})() <= 24")  # unticking drops it at once
+        page.check("#remember-token input")
+        page.wait_for_function(f"({cipher_length})() > 60")
+        page.click("#forget-token")
+        assert page.input_value(token_box) == "" and not page.is_checked("#remember-token input")
+        page.wait_for_function(f"({cipher_length})() <= 24")
+        reload(page)
+        assert page.input_value(token_box) == ""
+        assert token not in browser_storage(page)
+
+
+def test_the_secret_that_encrypts_remembered_tokens_survives_a_restart(tmp_path, monkeypatch):
+    from ui.remember import browser_secret
+
+    monkeypatch.delenv("REEL_BROWSER_SECRET", raising=False)
+    first = browser_secret(tmp_path)
+    assert len(first) >= 40 and browser_secret(tmp_path) == first
+    assert (tmp_path / "browser-secret").stat().st_mode & 0o077 == 0, "readable by the server's user only"
+    monkeypatch.setenv("REEL_BROWSER_SECRET", "set-by-the-operator")
+    assert browser_secret(tmp_path) == "set-by-the-operator"

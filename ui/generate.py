@@ -166,6 +166,19 @@ class GenerateTab:
             *model_extras(engine),
         )
 
+    def examples(self, prompt: gr.Textbox, image: gr.Image) -> None:
+        """Prompts (and, where the model takes one, a start picture) that fill in the form. Never cached: a
+        cached example is made without the visitor's token, so it would need a way past the gate, and on the
+        CPU preview it would show noise anyway."""
+        examples = [[text, None] for text in page_js.EXAMPLE_PROMPTS]
+        if self.runtime.engines[self.runtime.default_model].spec.supports_image:
+            picture = page_js.example_picture(self.runtime.output_dir.parent / "reel-examples")
+            examples.append([page_js.PICTURE_PROMPT, str(picture)])
+        gr.Examples(
+            examples, inputs=[prompt, image], label="Examples: choose one to fill in the form", cache_examples=False,
+            elem_id="examples",
+        )
+
     def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:
         """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
         result (Reproduce, Extend), wired by the tab that owns those endpoints. Returns the start image box, which
@@ -216,6 +229,7 @@ class GenerateTab:
                         value=spec.default_steps, elem_id="steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="lora-scale")
+                self.examples(prompt, image)
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)

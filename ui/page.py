@@ -7,7 +7,10 @@ The snippets are gradio `js=` functions: they receive the event's input values a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
+from PIL import Image, ImageDraw
 
 # -- in-browser behaviours ----------------------------------------------------------------------------------
 
@@ -30,6 +33,38 @@ def seed_of(manifest) -> tuple:
         gr.Warning("No video yet: make one, then reuse its seed.")
         return gr.update(), gr.update()
     return seed, gr.Accordion(open=True)
+
+
+# -- examples -----------------------------------------------------------------------------------------------
+
+EXAMPLE_PROMPTS = (
+    "A paper boat drifting down a rain-soaked street at dusk, neon reflections, cinematic",
+    "A red fox trotting through fresh snow in a pine forest, morning light, slow motion",
+    "Time-lapse of clouds rolling over a mountain ridge, golden hour",
+)
+PICTURE_PROMPT = "The sun sinks into the sea as the lighthouse lamp turns on"
+
+
+def example_picture(folder: Path) -> Path:
+    """A start picture for the image-to-video example, drawn here (a sunset over the sea and a lighthouse), so
+    the repository carries no binary and the example works offline."""
+    path = folder / "reel-example-sunset.png"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    width, height, horizon = 512, 320, 200
+    picture = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(picture)
+    for y in range(horizon):  # sky: deep blue at the top to orange at the horizon
+        t = y / horizon
+        draw.line([(0, y), (width, y)], fill=(int(30 + 220 * t), int(40 + 110 * t), int(110 - 60 * t)))
+    draw.rectangle([0, horizon, width, height], fill=(20, 50, 90))
+    draw.ellipse([230, horizon - 40, 310, horizon + 40], fill=(255, 200, 90))
+    draw.rectangle([0, horizon, width, height], fill=(20, 50, 90))  # the sea hides the sun's lower half
+    draw.polygon([(395, horizon + 10), (425, horizon + 10), (418, 110), (402, 110)], fill=(235, 235, 230))
+    draw.rectangle([398, 96, 422, 110], fill=(255, 230, 120))
+    picture.save(path)
+    return path
 
 
 def accept_edit(value) -> None:
