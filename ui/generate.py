@@ -27,6 +27,7 @@ from .components import (
     preview_banner,
     resolution_choices,
     sound_checkbox,
+    stop_control,
     uploaded_picture,
     validation,
 )
@@ -92,9 +93,9 @@ class GenerateTab:
                 self.runtime.gate.check_quota(grant, generation_request.seconds)
             except AccessDenied as spent:
                 problems["access_token"] = spent.message
-        return validation(INPUT_NAMES, problems)
+        return validation(INPUT_NAMES, self.runtime.job_admission(grant, problems, request))
 
-    def generate(
+    async def generate(
         self,
         prompt: str,
         negative_prompt: str = "",
@@ -119,6 +120,8 @@ class GenerateTab:
         Returns the video (a URL to download the MP4, for a few hours; it also stays in the token holder's
         history) and its manifest: model, prompt, the seed used, steps, size, frames, fps, sound and adapter,
         enough to make the same clip again.
+        A job can be stopped (`job.cancel()` in gradio_client) and is then refunded; each person may have a few
+        jobs queued or running at once, and more are refused at once.
 
         Args:
             prompt: what the video shows, in plain words (at most 1000 characters).
@@ -134,10 +137,18 @@ class GenerateTab:
             lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
         """
-        # Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
-        # waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
-        # fails.
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.make_clip, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model,
+            audio, lora, lora_scale, request, profile, progress,
+        ))
+
+    def make_clip(
+        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
+        lora_scale, request, profile, progress, job,
+    ):
+        """The job behind `generate`, in a worker thread: admit, plan, render."""
         started = time.perf_counter()
+        client = self.runtime.client_of(request)
         try:
             grant = self.runtime.admit(access_token, profile, request)
             engine, generation_request, _ = self.plan(
@@ -145,9 +156,8 @@ class GenerateTab:
             )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
-        result = jobs.render_clip(
-            self.runtime, grant, self.runtime.client_of(request), engine, generation_request, progress
-        )
+        job.claim(grant, client)
+        result = jobs.render_clip(self.runtime, grant, client, engine, generation_request, progress, job)
         logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
         return result
 
@@ -167,7 +177,8 @@ class GenerateTab:
     def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:
         """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
         result (Reproduce, Extend), wired by the tab that owns those endpoints. Returns the start image box, which
-        the History tab's "Use as start image" fills."""
+        the History tab's "Use as start image" fills. The Stop button stops this tab's jobs: Generate and the
+        result's own actions."""
         runtime = self.runtime
         engine = runtime.engines[runtime.default_model]
         spec = engine.spec
@@ -210,13 +221,14 @@ class GenerateTab:
                         value=spec.default_steps, elem_id="steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="lora-scale")
-                generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
+                with gr.Row():
+                    generate_button = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
+                    stop_button = stop_control(elem_id="stop")
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
                 manifest = gr.JSON(label="Manifest (seed used, settings)", elem_id="manifest")
-                if result_actions is not None:
-                    result_actions(video, manifest)
+                result_jobs = result_actions(video, manifest) if result_actions is not None else []
 
         model.change(
             self.show_model_settings,
@@ -229,7 +241,7 @@ class GenerateTab:
             functools.partial(lora_default_scale, runtime), inputs=[model, lora], outputs=lora_scale,
             api_visibility="private", queue=False,
         )
-        generate_button.click(
+        generating = generate_button.click(
             self.generate,
             inputs=[
                 prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
@@ -242,5 +254,6 @@ class GenerateTab:
             concurrency_id="gpu",
             show_progress_on=[video],
         )
+        stop_button.click(None, cancels=[generating, *result_jobs])
         return image
 
