@@ -73,6 +73,7 @@ with gr.Blocks(title="Reel", delete_cache=(3600, RUNTIME.clip_lifetime_seconds))
     gr.Markdown(status_footer(RUNTIME), elem_id="status-footer")
 
 demo.queue(max_size=RUNTIME.queue_size, default_concurrency_limit=RUNTIME.gpu_concurrency)
+RUNTIME.job_control.watch(demo)  # each holder's job slots follow this queue's jobs
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -18,6 +18,7 @@ from .gate import Gate, StartupReport, check_access
 from .hf import AllowList, oauth_profile_allowed, verify_hf_token
 from .lockout import Lockout, client_id, trusted_proxy_hops_from_env
 from .quota import Reservation, UsageRow
+from .slots import JobSlots, TooManyJobs
 from .store import (
     InvalidLabel,
     LabelInUse,
@@ -48,6 +49,7 @@ __all__ = [
     "HF_DENIED_MESSAGE",
     "INVALID_TOKEN_MESSAGE",
     "InvalidLabel",
+    "JobSlots",
     "LabelInUse",
     "Lockout",
     "MISSING_TOKEN_MESSAGE",
@@ -60,6 +62,7 @@ __all__ = [
     "TokenInfo",
     "TokenRecord",
     "TokenStore",
+    "TooManyJobs",
     "UsageRow",
     "check_access",
     "client_id",

@@ -8,9 +8,11 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
+from access import AuditLog, TokenStore
 from bench.live_server import start_server
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -38,6 +40,25 @@ def typo_of(token: str, at: int = -1) -> str:
     replacement character would match the real one about once in 62 tokens)."""
     at %= len(token)
     return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
+
+
+def wait_for(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def used_today(server, label):
+    """(committed clips, committed seconds, pending clips) as the store sees them."""
+    return TokenStore(server.data_dir / "access.sqlite3").used_today(label)
+
+
+def audit_outcomes(server, label) -> list[str]:
+    """The audit log's outcomes for one holder, oldest first."""
+    entries = AuditLog(TokenStore(server.data_dir / "access.sqlite3")).recent(1000)
+    return [entry.outcome for entry in reversed(entries) if entry.subject == label]
 
 
 def assert_no_token_leaked(server) -> None:

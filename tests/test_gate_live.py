@@ -1,7 +1,6 @@
 """The gate under abuse, against live servers: expiry, queued revocation, lockout, quota races, refunds,
 restarts and a full disk. Each scenario that changes server-wide state gets a server of its own."""
 
-import os
 import signal
 import subprocess
 import threading
@@ -10,9 +9,9 @@ import time
 import pytest
 from gradio_client.exceptions import AppError, ValidationError
 
-from access import INVALID_TOKEN_MESSAGE, TokenStore
+from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
-from conftest import assert_no_token_leaked, clip_folder_broken
+from conftest import assert_no_token_leaked, clip_folder_broken, used_today, wait_for
 
 RACE_TRIALS = 10
 RACE_CALLERS = 8
@@ -21,19 +20,6 @@ RACE_CALLERS = 8
 def quick(client, token, **kwargs):
     arguments = {"prompt": "a kite over the dunes", "seconds": 0.5, "steps": 1, "access_token": token, **kwargs}
     return client.predict(**arguments, api_name="/generate")
-
-
-def used_today(server, label):
-    """(committed clips, committed seconds, pending clips) as the store sees them."""
-    return TokenStore(server.data_dir / "access.sqlite3").used_today(label)
-
-
-def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
 
 
 def test_an_expired_token_gets_the_same_message_as_a_wrong_one(live_server):
@@ -76,7 +62,11 @@ def test_a_failed_generation_is_refunded(live_server):
 
 @pytest.fixture(scope="module")
 def race_server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("race"), extra_env={"REEL_GPU_CONCURRENCY": str(RACE_CALLERS)})
+    # Every caller may queue (the per-holder job limit is tests/test_fair_share_live.py's): this races the quota.
+    server = start_server(
+        tmp_path_factory.mktemp("race"),
+        extra_env={"REEL_GPU_CONCURRENCY": str(RACE_CALLERS), "REEL_MAX_JOBS_PER_HOLDER": str(RACE_CALLERS)},
+    )
     yield server
     server.stop()
     assert_no_token_leaked(server)
@@ -137,7 +127,7 @@ def test_brute_force_locks_the_client_out_even_with_a_good_token(lockout_server)
 
 
 def test_sigterm_with_jobs_queued_loses_no_quota_after_restart(tmp_path):
-    server = start_server(tmp_path)
+    server = start_server(tmp_path, extra_env={"REEL_MAX_JOBS_PER_HOLDER": "3"})
     token = server.issue_token("survivor", "--daily-limit", "3")
     client = server.client()
     running = client.submit(prompt="long", seconds=5.0, steps=50, access_token=token, api_name="/generate")
@@ -211,7 +201,7 @@ def test_hf_tokens_from_api_callers_are_checked_and_a_failed_lookup_refuses(tmp_
 def test_a_full_queue_is_refused_with_a_clear_message(tmp_path):
     from gradio_client.utils import QueueError
 
-    server = start_server(tmp_path, extra_env={"REEL_QUEUE_SIZE": "1"})
+    server = start_server(tmp_path, extra_env={"REEL_QUEUE_SIZE": "1", "REEL_MAX_JOBS_PER_HOLDER": "3"})
     try:
         token = server.issue_token("crowd")
         client = server.client()

@@ -222,3 +222,17 @@ def lora_default_scale(runtime, model, lora) -> dict:
     except InvalidRequest:  # an unknown model: leave the slider as it is
         adapter = None
     return gr.update(value=adapter.default_scale) if adapter is not None else gr.update()
+
+
+def stop_control(elem_id: str) -> gr.Button:
+    """Stop, beside a GPU action's button: its click cancels that action's jobs (`cancels=`), waiting or
+    running, and the job is refunded. Always shown: Gradio's page runs nothing after a validator's refusal, so
+    a button shown while a job runs would stay up after a refused one."""
+    return gr.Button("Stop", variant="stop", elem_id=elem_id, scale=1, min_width=80)
+
+
+async def gpu_action_validation(runtime, names: tuple[str, ...], access_token, request, profile) -> list:
+    """The validator of a page-only GPU action (Reproduce or Extend under a result or in the History): the
+    holder, and a slot among their jobs queued or running."""
+    grant, problems = runtime.admission(access_token, profile, request)
+    return validation(names, runtime.job_admission(grant, problems, request))

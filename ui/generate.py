@@ -29,6 +29,7 @@ from .components import (
     preview_banner,
     resolution_choices,
     sound_checkbox,
+    stop_control,
     uploaded_picture,
     validation,
 )
@@ -94,9 +95,9 @@ class GenerateTab:
                 self.runtime.gate.check_quota(grant, generation_request.seconds)
             except AccessDenied as spent:
                 problems["access_token"] = spent.message
-        return validation(INPUT_NAMES, problems)
+        return validation(INPUT_NAMES, self.runtime.job_admission(grant, problems, request))
 
-    def generate(
+    async def generate(
         self,
         prompt: str,
         negative_prompt: str = "",
@@ -121,6 +122,8 @@ class GenerateTab:
         Returns the video (a URL to download the MP4, for a few hours; it also stays in the token holder's
         history) and its manifest: model, prompt, the seed used, steps, size, frames, fps, sound and adapter,
         enough to make the same clip again.
+        A job can be stopped (`job.cancel()` in gradio_client) and is then refunded; each person may have a few
+        jobs queued or running at once, and more are refused at once.
 
         Args:
             prompt: what the video shows, in plain words (at most 1000 characters).
@@ -136,10 +139,18 @@ class GenerateTab:
             lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
         """
-        # Access is checked again here, when the job leaves the queue: a token revoked or expired while the job
-        # waited does not generate. The clip is reserved against the quota before the GPU work and refunded if it
-        # fails.
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.make_clip, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model,
+            audio, lora, lora_scale, request, profile, progress,
+        ))
+
+    def make_clip(
+        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
+        lora_scale, request, profile, progress, job,
+    ):
+        """The job behind `generate`, in a worker thread: admit, plan, render."""
         started = time.perf_counter()
+        client = self.runtime.client_of(request)
         try:
             grant = self.runtime.admit(access_token, profile, request)
             engine, generation_request, _ = self.plan(
@@ -147,9 +158,8 @@ class GenerateTab:
             )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
-        result = jobs.render_clip(
-            self.runtime, grant, self.runtime.client_of(request), engine, generation_request, progress
-        )
+        job.claim(grant, client)
+        result = jobs.render_clip(self.runtime, grant, client, engine, generation_request, progress, job)
         logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
         return result
 
@@ -182,7 +192,8 @@ class GenerateTab:
     def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:
         """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
         result (Reproduce, Extend), wired by the tab that owns those endpoints. Returns the start image box, which
-        the History tab's "Use as start image" fills."""
+        the History tab's "Use as start image" fills. The Stop button stops this tab's jobs: Generate and the
+        result's own actions."""
         runtime = self.runtime
         engine = runtime.engines[runtime.default_model]
         spec = engine.spec
@@ -196,7 +207,9 @@ class GenerateTab:
                     elem_id="prompt",
                 )
                 # Right under the prompt: on a phone the prompt, the token and this button fit the first screen.
-                generate_button = gr.Button("Generate", variant="primary", elem_id="generate")
+                with gr.Row():
+                    generate_button = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
+                    stop_button = stop_control(elem_id="stop")
                 model = model_picker(runtime.engines, elem_id="model")
                 image = PictureUpload(
                     label=image_label(spec),
@@ -234,8 +247,7 @@ class GenerateTab:
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
                 manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
-                if result_actions is not None:
-                    result_actions(video, manifest)
+                result_jobs = result_actions(video, manifest) if result_actions is not None else []
                 reuse_seed = gr.Button("Reuse this seed", size="sm", elem_id="reuse-seed")
 
         model.change(
@@ -259,7 +271,7 @@ class GenerateTab:
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
         generate_button.click(None, outputs=[video, manifest], js=page_js.CLEAR_RESULT, **page)
-        generate_button.click(
+        generating = generate_button.click(
             self.generate,
             inputs=[
                 prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
@@ -271,6 +283,8 @@ class GenerateTab:
             concurrency_limit=runtime.gpu_concurrency,
             concurrency_id="gpu",
             show_progress_on=[video],
-        ).success(None, js=page_js.SHOW_RESULT, **page)
+        )
+        generating.success(None, js=page_js.SHOW_RESULT, **page)
+        stop_button.click(None, cancels=[generating, *result_jobs])
         return image
 

@@ -8,6 +8,7 @@ data dir itself stays closed to every file route.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -21,7 +22,7 @@ from access import AccessDenied, Grant
 from history import HistoryItem, InvalidPage
 from model import last_frame
 
-from .components import JsonObject, PlannedNumber
+from .components import JsonObject, PlannedNumber, gpu_action_validation
 from .reproduce import ReproduceTab
 from .runtime import Runtime
 
@@ -170,19 +171,40 @@ class HistoryTab:
         item = self.item(grant, selected)
         return Image.fromarray(last_frame(Path(item.path))), gr.Tabs(selected="generate-tab")
 
-    def reproduce_selected(self, selected, access_token, request: gr.Request, profile: gr.OAuthProfile | None,
-                           progress=gr.Progress()):
-        grant = self.holder(access_token, profile, request)
-        item = self.item(grant, selected)
-        return self.reproducer.reproduce(json.dumps(item.manifest), None, None, None, access_token, request, profile,
-                                         progress)
+    # The two GPU actions: each a job like any other (a slot among the holder's jobs, a Stop button).
 
-    def extend_selected(self, selected, prompt, seconds, access_token, request: gr.Request,
-                        profile: gr.OAuthProfile | None, progress=gr.Progress()):
+    async def validate_reproduce_selected(self, selected, access_token, request: gr.Request,
+                                          profile: gr.OAuthProfile | None):
+        return await gpu_action_validation(self.runtime, ("selected", "access_token"), access_token, request, profile)
+
+    async def reproduce_selected(self, selected, access_token, request: gr.Request, profile: gr.OAuthProfile | None,
+                                 progress=gr.Progress()):
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.reproduce_item, selected, access_token, request, profile, progress
+        ))
+
+    def reproduce_item(self, selected, access_token, request, profile, progress, job):
         grant = self.holder(access_token, profile, request)
         item = self.item(grant, selected)
-        return self.reproducer.extend(self.served_copy(item), prompt, seconds, "", -1, access_token, request, profile,
-                                      progress)
+        return self.reproducer.reproduction(json.dumps(item.manifest), None, None, None, access_token, request,
+                                            profile, progress, job)
+
+    async def validate_extend_selected(self, selected, prompt, seconds, access_token, request: gr.Request,
+                                       profile: gr.OAuthProfile | None):
+        names = ("selected", "prompt", "seconds", "access_token")
+        return await gpu_action_validation(self.runtime, names, access_token, request, profile)
+
+    async def extend_selected(self, selected, prompt, seconds, access_token, request: gr.Request,
+                              profile: gr.OAuthProfile | None, progress=gr.Progress()):
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.extend_item, selected, prompt, seconds, access_token, request, profile, progress
+        ))
+
+    def extend_item(self, selected, prompt, seconds, access_token, request, profile, progress, job):
+        grant = self.holder(access_token, profile, request)
+        item = self.item(grant, selected)
+        return self.reproducer.extension(self.served_copy(item), prompt, seconds, "", -1, access_token, request,
+                                         profile, progress, job)
 
     def build(self, access_token: gr.Textbox, tabs: gr.Tabs, start_image: gr.Image):
         """The tab; `start_image` is the Generate tab's image box, which "Use as start image" fills."""
@@ -202,6 +224,7 @@ class HistoryTab:
                 manifest = gr.JSON(label="Manifest", elem_id="history-manifest")
                 with gr.Row():
                     again = gr.Button("Reproduce", size="sm", elem_id="history-reproduce")
+                    stop = gr.Button("Stop", size="sm", variant="stop", elem_id="history-stop")
                     use = gr.Button("Use as start image", size="sm", elem_id="history-start-image")
                     delete = gr.Button("Delete", size="sm", variant="stop", elem_id="history-delete")
                 with gr.Accordion("Extend this video", open=False):
@@ -219,9 +242,11 @@ class HistoryTab:
         use.click(self.start_image, inputs=[selected, access_token], outputs=[start_image, tabs], **quick)
         gpu = dict(api_visibility="private", concurrency_limit=runtime.gpu_concurrency, concurrency_id="gpu",
                    show_progress_on=[player])
-        again.click(self.reproduce_selected, inputs=[selected, access_token], outputs=[player, manifest], **gpu)
-        extend.click(self.extend_selected, inputs=[selected, prompt, seconds, access_token],
-                     outputs=[player, manifest], **gpu)
+        reproducing = again.click(self.reproduce_selected, inputs=[selected, access_token], outputs=[player, manifest],
+                                  validator=self.validate_reproduce_selected, **gpu)
+        extending = extend.click(self.extend_selected, inputs=[selected, prompt, seconds, access_token],
+                                 outputs=[player, manifest], validator=self.validate_extend_selected, **gpu)
+        stop.click(None, cancels=[reproducing, extending])
 
         # The API: no page controls, so hidden inputs carry the parameters (history is cheap: never behind a GPU job).
         with gr.Row(visible=False):

@@ -3,7 +3,8 @@ person sees when something stops.
 
 A clip is reserved against the holder's quota before its GPU call and committed when it is ready; any failure or
 cancellation refunds it. A storyboard does the same shot by shot, and checks access again before each shot, so a
-token revoked mid-storyboard stops it at the next shot. ZeroGPU's own refusals are `gr.Error`s written for the
+token revoked mid-storyboard stops it at the next shot. A stopped job (ui/job_control.py) ends at its next progress
+report: the clip or shot being made is refunded as "cancelled", shots already made stay made (and cached). ZeroGPU's own refusals are `gr.Error`s written for the
 visitor and pass through unchanged; any other internal error is logged and answered with a generic message.
 """
 
@@ -31,6 +32,7 @@ from model import (
 from provenance import SigningFailed
 
 from . import gpu
+from .job_control import Job
 from .runtime import Runtime
 
 logger = logging.getLogger("reel.app")
@@ -65,14 +67,19 @@ def time_left(fraction: float, elapsed: float) -> str:
 @dataclass(frozen=True)
 class GradioProgress:
     """(fraction, text) -> gr.Progress, for the engine's and the storyboard runner's progress callbacks: the
-    phase and step the engine reports, and the time left estimated from the time so far. A class, not a closure:
-    on ZeroGPU it is pickled into the GPU worker with the call's other arguments (a gr.Progress pickles; spaces
-    forwards its updates); the start is wall-clock time, which the worker on the same machine shares."""
+    phase and step the engine reports, and the time left estimated from the time so far. It also ends a stopped
+    job there (JobCancelled): the engine reports every denoising step. A class, not a closure: on ZeroGPU it is
+    pickled into the GPU worker with the call's other arguments (a gr.Progress pickles; spaces forwards its
+    updates; the job's copy there never stops); the start is wall-clock time, which the worker on the same machine
+    shares."""
 
     progress: object
+    job: Job | None = None
     started: float = field(default_factory=time.time)
 
     def __call__(self, fraction: float, text: str) -> None:
+        if self.job is not None:
+            self.job.check()
         if self.progress is not None:
             self.progress(fraction, desc=text + time_left(fraction, time.time() - self.started))
 
@@ -121,7 +128,7 @@ def deliver(runtime: Runtime, grant: Grant, path, manifest: dict, kind: str, mod
 
 
 def render_clip(
-    runtime: Runtime, grant: Grant, client: str, engine: VideoEngine, request: GenerationRequest, progress
+    runtime: Runtime, grant: Grant, client: str, engine: VideoEngine, request: GenerationRequest, progress, job: Job
 ) -> tuple[str, dict]:
     """One clip: reserve, generate on the GPU, encode outside it. Returns the MP4 path and its manifest."""
     try:
@@ -133,7 +140,7 @@ def render_clip(
         "Generation for %r: %s, seed %d, asking for %d GPU s (%s)",
         grant.quota_key, engine.spec.key, request.seed, budget.seconds, budget.size,
     )
-    report = GradioProgress(progress)
+    report = GradioProgress(progress, job)
     try:
         with settled(runtime, reservation, request.seconds):
             made = gpu.generate(engine.spec.key, request, budget, progress=report)
@@ -146,16 +153,19 @@ def render_clip(
 
 class ShotRunner:
     """The storyboard runner's `run_shot`: each shot is admitted again (a revoked token stops here), sized for
-    its own ZeroGPU call, and reserved against the quota for the seconds it adds to the video."""
+    its own ZeroGPU call, and reserved against the quota for the seconds it adds to the video. A stopped job
+    stops before its next shot even where the GPU call cannot see the flag (ZeroGPU)."""
 
-    def __init__(self, runtime: Runtime, engine: VideoEngine, admit, client: str):
+    def __init__(self, runtime: Runtime, engine: VideoEngine, admit, client: str, job: Job):
         self.runtime = runtime
         self.engine = engine
         self.admit = admit  # () -> Grant, raising AccessDenied
         self.client = client
+        self.job = job
         self.overlap = continuity_for(engine.spec).overlap
 
     def __call__(self, request: GenerationRequest, inputs: ShotInputs, report) -> GeneratedClip:
+        self.job.check()
         grant = self.admit()
         budget = self.runtime.policy.budget(self.engine.spec, request)
         continues = inputs.start_frames is not None or inputs.start_image is not None

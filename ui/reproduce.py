@@ -8,6 +8,7 @@ Reel's own messages before anything runs.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -42,7 +43,16 @@ from model import (
 )
 
 from . import jobs
-from .components import JsonObject, PictureUpload, PlannedNumber, PlannedSlider, uploaded_picture, validation
+from .components import (
+    JsonObject,
+    PictureUpload,
+    PlannedNumber,
+    PlannedSlider,
+    gpu_action_validation,
+    stop_control,
+    uploaded_picture,
+    validation,
+)
 from .runtime import Runtime
 from .storyboard import StoryboardTab
 
@@ -128,16 +138,17 @@ class ReproduceTab:
                 raise InvalidRequest(f"Shot {shot.index + 1}: {too_long.message}", "manifest") from None
         return engine, None, plan
 
-    def validate_reproduce(self, manifest, video, image, keyframes, access_token, request: gr.Request,
-                           profile: gr.OAuthProfile | None):
-        _, problems = self.runtime.admission(access_token, profile, request)
+    async def validate_reproduce(self, manifest, video, image, keyframes, access_token, request: gr.Request,
+                                 profile: gr.OAuthProfile | None):
+        """Before the queue, on the event loop; reading the manifest and pictures goes to a worker thread."""
+        grant, problems = self.runtime.admission(access_token, profile, request)
         try:
-            self.plan_reproduction(manifest, video, image, keyframes)
+            await asyncio.to_thread(self.plan_reproduction, manifest, video, image, keyframes)
         except InvalidRequest as invalid:
             problems[invalid.field or "manifest"] = invalid.message
-        return validation(REPRODUCE_INPUTS, problems)
+        return validation(REPRODUCE_INPUTS, self.runtime.job_admission(grant, problems, request))
 
-    def reproduce(
+    async def reproduce(
         self,
         manifest: str = "",
         video=None,
@@ -161,19 +172,25 @@ class ReproduceTab:
             keyframes: the pictures its storyboard shots ended on, if any, in any order (matched by their hashes).
             access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
         """
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.reproduction, manifest, video, image, keyframes, access_token, request, profile, progress
+        ))
+
+    def reproduction(self, manifest, video, image, keyframes, access_token, request, profile, progress, job):
+        """The job behind `reproduce` (and the Reproduce buttons), in a worker thread."""
         started = time.perf_counter()
+        client = self.runtime.client_of(request)
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
             grant = admit()
             engine, clip_request, plan = self.plan_reproduction(manifest, video, image, keyframes)
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
+        job.claim(grant, client)
         if plan is not None:
-            path, made = self.storyboards.render(engine, plan, grant, admit, request, progress)
+            path, made = self.storyboards.render(engine, plan, grant, admit, request, progress, job)
         else:
-            path, made = jobs.render_clip(
-                self.runtime, grant, self.runtime.client_of(request), engine, clip_request, progress
-            )
+            path, made = jobs.render_clip(self.runtime, grant, client, engine, clip_request, progress, job)
         logger.info("Reproduction ready in %.3f s", time.perf_counter() - started)
         return path, made
 
@@ -187,16 +204,17 @@ class ReproduceTab:
         plan_request(engine.spec, prompt, seconds=seconds)
         return engine, path
 
-    def validate_extend(self, video, prompt, seconds, negative_prompt, seed, access_token, request: gr.Request,
-                        profile: gr.OAuthProfile | None):
-        _, problems = self.runtime.admission(access_token, profile, request)
+    async def validate_extend(self, video, prompt, seconds, negative_prompt, seed, access_token,
+                              request: gr.Request, profile: gr.OAuthProfile | None):
+        """Before the queue, on the event loop; reading the video's manifest goes to a worker thread."""
+        grant, problems = self.runtime.admission(access_token, profile, request)
         try:
-            self.check_extension(video, prompt, seconds)
+            await asyncio.to_thread(self.check_extension, video, prompt, seconds)
         except InvalidRequest as invalid:
             problems[invalid.field or "video"] = invalid.message
-        return validation(EXTEND_INPUTS, problems)
+        return validation(EXTEND_INPUTS, self.runtime.job_admission(grant, problems, request))
 
-    def extend(
+    async def extend(
         self,
         video,
         prompt: str,
@@ -223,7 +241,14 @@ class ReproduceTab:
             seed: the new shot's seed, a whole number; -1 picks one (the manifest says which).
             access_token: required: a Reel access token (reel_...), or send it as the header "Authorization: Bearer".
         """
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.extension, video, prompt, seconds, negative_prompt, seed, access_token, request, profile, progress
+        ))
+
+    def extension(self, video, prompt, seconds, negative_prompt, seed, access_token, request, profile, progress, job):
+        """The job behind `extend` (and the Extend buttons), in a worker thread."""
         started = time.perf_counter()
+        client = self.runtime.client_of(request)
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
             grant = admit()
@@ -233,9 +258,10 @@ class ReproduceTab:
             raise gr.Error(str(not_reel), print_exception=False) from None
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
+        job.claim(grant, client)
         continuing, ending = self.runtime.storyboard_alternatives(engine)
-        runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request))
-        report = jobs.GradioProgress(progress)
+        runner = jobs.ShotRunner(self.runtime, engine, admit, client, job)
+        report = jobs.GradioProgress(progress, job)
         try:
             result = extend_clip(
                 engine, frames, manifest, prompt, seconds=seconds, negative_prompt=negative_prompt, seed=seed,
@@ -262,9 +288,11 @@ class ReproduceTab:
     # -- the page ---------------------------------------------------------------------------------------------
 
     def result_actions(self, access_token: gr.Textbox):
-        """Reproduce and Extend under another tab's result (its video and manifest components)."""
+        """Reproduce and Extend under another tab's result (its video and manifest components); `build` returns
+        their two events, for that tab's Stop button."""
+        runtime = self.runtime
 
-        def build(video, manifest):
+        def build(video, manifest) -> list:
             with gr.Row():
                 again = gr.Button("Reproduce", size="sm", elem_id="reproduce-result")
             with gr.Accordion("Extend this video", open=False):
@@ -273,23 +301,38 @@ class ReproduceTab:
                 seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,
                                         elem_id="extend-result-seconds")
                 extend = gr.Button("Extend", size="sm", elem_id="extend-result")
-            def reproduce_shown(manifest_value, token, request: gr.Request, profile: gr.OAuthProfile | None,
-                                progress=gr.Progress()):
+            async def validate_reproduce_shown(manifest_value, token, request: gr.Request,
+                                               profile: gr.OAuthProfile | None):
+                return await gpu_action_validation(runtime, ("manifest", "access_token"), token, request, profile)
+
+            async def reproduce_shown(manifest_value, token, request: gr.Request, profile: gr.OAuthProfile | None,
+                                      progress=gr.Progress()):
                 if not manifest_value:
                     raise gr.Error("Nothing to reproduce yet: make a video first.", print_exception=False)
-                return self.reproduce(json.dumps(manifest_value), None, None, None, token, request, profile, progress)
+                return await runtime.job_control.run(request, functools.partial(
+                    self.reproduction, json.dumps(manifest_value), None, None, None, token, request, profile, progress
+                ))
 
-            def extend_shown(video_value, text, length, token, request: gr.Request,
-                             profile: gr.OAuthProfile | None, progress=gr.Progress()):
+            async def validate_extend_shown(video_value, text, length, token, request: gr.Request,
+                                            profile: gr.OAuthProfile | None):
+                names = ("video", "prompt", "seconds", "access_token")
+                return await gpu_action_validation(runtime, names, token, request, profile)
+
+            async def extend_shown(video_value, text, length, token, request: gr.Request,
+                                   profile: gr.OAuthProfile | None, progress=gr.Progress()):
                 if not video_value:
                     raise gr.Error("Nothing to extend yet: make a video first.", print_exception=False)
-                return self.extend(video_value, text, length, "", -1, token, request, profile, progress)
+                return await runtime.job_control.run(request, functools.partial(
+                    self.extension, video_value, text, length, "", -1, token, request, profile, progress
+                ))
 
-            gpu = dict(concurrency_limit=self.runtime.gpu_concurrency, concurrency_id="gpu", show_progress_on=[video])
-            again.click(reproduce_shown, inputs=[manifest, access_token], outputs=[video, manifest],
-                        api_visibility="private", **gpu)
-            extend.click(extend_shown, inputs=[video, prompt, seconds, access_token], outputs=[video, manifest],
-                         api_visibility="private", **gpu)
+            gpu = dict(concurrency_limit=runtime.gpu_concurrency, concurrency_id="gpu", show_progress_on=[video])
+            return [
+                again.click(reproduce_shown, inputs=[manifest, access_token], outputs=[video, manifest],
+                            api_visibility="private", validator=validate_reproduce_shown, **gpu),
+                extend.click(extend_shown, inputs=[video, prompt, seconds, access_token], outputs=[video, manifest],
+                             api_visibility="private", validator=validate_extend_shown, **gpu),
+            ]
 
         return build
 
@@ -307,7 +350,9 @@ class ReproduceTab:
                     image = PictureUpload(label="Start image or reference", type="filepath", elem_id="reproduce-image")
                     keyframes = gr.File(label="Keyframes", file_count="multiple", file_types=["image"],
                                         type="filepath", elem_id="reproduce-keyframes")
-                reproduce = gr.Button("Reproduce", variant="primary", elem_id="reproduce")
+                with gr.Row():
+                    reproduce = gr.Button("Reproduce", variant="primary", elem_id="reproduce", scale=3)
+                    stop_reproducing = stop_control(elem_id="reproduce-stop")
                 gr.Markdown("### Extend\nContinue a Reel MP4 from its last frames.")
                 extend_video = gr.File(label="Reel MP4 to extend", file_types=[".mp4"], type="filepath",
                                        elem_id="extend-video")
@@ -319,20 +364,24 @@ class ReproduceTab:
                     negative_prompt = gr.Textbox(label="Negative prompt", max_length=MAX_PROMPT_CHARS, value="",
                                                  elem_id="extend-negative-prompt")
                     seed = PlannedNumber(label="Seed (-1 for random)", value=-1, precision=0, elem_id="extend-seed")
-                extend = gr.Button("Extend", variant="primary", elem_id="extend")
+                with gr.Row():
+                    extend = gr.Button("Extend", variant="primary", elem_id="extend", scale=3)
+                    stop_extending = stop_control(elem_id="extend-stop")
             with gr.Column():
                 result = gr.Video(label="Video", elem_id="reproduce-result-video", autoplay=True)
                 result_manifest = JsonObject(label="Manifest", elem_id="reproduce-result-manifest")
-        reproduce.click(
+        reproducing = reproduce.click(
             self.reproduce, inputs=[manifest, video, image, keyframes, access_token],
             outputs=[result, result_manifest], api_name="reproduce", validator=self.validate_reproduce,
             show_progress_on=[result], **gpu,
         )
-        extend.click(
+        extending = extend.click(
             self.extend, inputs=[extend_video, prompt, seconds, negative_prompt, seed, access_token],
             outputs=[result, result_manifest], api_name="extend", validator=self.validate_extend,
             show_progress_on=[result], **gpu,
         )
+        stop_reproducing.click(None, cancels=[reproducing])
+        stop_extending.click(None, cancels=[extending])
 
 
 def result_shots(manifest: dict) -> list:

@@ -22,6 +22,7 @@ from access import (
     AllowList,
     Gate,
     Grant,
+    JobSlots,
     client_id,
     default_data_dir,
     token_from_authorization,
@@ -46,6 +47,7 @@ from model import (
 from provenance import C2paSigner, ProvenanceError
 
 from . import gpu
+from .job_control import JobControl
 
 logger = logging.getLogger("reel.app")
 
@@ -55,6 +57,7 @@ class Runtime:
     engines: dict[str, VideoEngine]  # the first is the default
     policy: GpuPolicy
     gate: Gate
+    job_control: JobControl  # each holder's jobs queued or running (REEL_MAX_JOBS_PER_HOLDER), and stopping them
     startup: StartupReport
     allow_list: AllowList
     data_dir: Path
@@ -87,6 +90,7 @@ class Runtime:
             history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
             trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
             uploads = UploadLimits.from_env()  # ValueError: names the REEL_UPLOAD_* setting and what it must be
+            slots = JobSlots.from_env()  # ValueError: REEL_MAX_JOBS_PER_HOLDER is not a whole number 1 or more
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
@@ -107,6 +111,7 @@ class Runtime:
             engines=engines,
             policy=policy,
             gate=gate,
+            job_control=JobControl(slots, gate),
             startup=gate.startup(),  # merge the REEL_TOKENS secret; refund clips a crash or restart left reserved
             allow_list=AllowList.from_env(),
             data_dir=data_dir,
@@ -177,6 +182,14 @@ class Runtime:
             return self.admit(access_token, profile, request), {}
         except AccessDenied as denied:
             return None, {"access_token": denied.message}
+
+    def job_admission(self, grant: Grant | None, problems: dict[str, str], request: gr.Request | None) -> dict[str, str]:
+        """A GPU validator's last step: when nothing else is wrong, a slot among the holder's jobs queued or
+        running (REEL_MAX_JOBS_PER_HOLDER), or the refusal to show under the token field. Call it on the event
+        loop (the validators are async)."""
+        if grant is None or problems:
+            return problems
+        return self.job_control.take_slot(grant, request, self.client_of(request))
 
     def prune_old_clips(self) -> None:
         """Our copy of a clip is only needed until Gradio has cached it; old ones go, so the disk does not fill."""

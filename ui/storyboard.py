@@ -42,6 +42,7 @@ from .components import (
     model_picker,
     resolution_choices,
     sound_checkbox,
+    stop_control,
     uploaded_picture,
     validation,
 )
@@ -187,9 +188,9 @@ class StoryboardTab:
                 self.runtime.gate.check_quota(grant, plan.num_frames / plan.fps, clips=len(plan.shots))
             except AccessDenied as spent:
                 problems["access_token"] = spent.message
-        return validation(INPUT_NAMES, problems)
+        return validation(INPUT_NAMES, self.runtime.job_admission(grant, problems, request))
 
-    def storyboard(
+    async def storyboard(
         self,
         shots: str,
         style: str = "cinematic",
@@ -228,6 +229,16 @@ class StoryboardTab:
             lora: an adapter the model serves, by name (e.g. "dolly-in"), for every shot; "none" for none.
             lora_scale: the adapter's strength, 0 to 2.
         """
+        return await self.runtime.job_control.run(request, functools.partial(
+            self.make_storyboard, shots, style, reference, keyframes, seed, resolution, steps, model, access_token,
+            audio, lora, lora_scale, request, profile, progress,
+        ))
+
+    def make_storyboard(
+        self, shots, style, reference, keyframes, seed, resolution, steps, model, access_token, audio, lora,
+        lora_scale, request, profile, progress, job,
+    ):
+        """The job behind `storyboard`, in a worker thread: admit, plan, render every shot."""
         started = time.perf_counter()
         admit = functools.partial(self.runtime.admit, access_token, profile, request)
         try:
@@ -237,19 +248,21 @@ class StoryboardTab:
             )
         except (AccessDenied, InvalidRequest) as refused:
             raise jobs.refusal(refused) from None
+        job.claim(grant, self.runtime.client_of(request))
         logger.info("Storyboard: %d shots on %s, seed %d", len(plan.shots), engine.spec.key, plan.seed)
-        path, manifest = self.render(engine, plan, grant, admit, request, progress)
+        path, manifest = self.render(engine, plan, grant, admit, request, progress, job)
         logger.info("Storyboard ready in %.3f s", time.perf_counter() - started)
         return path, manifest
 
-    def render(self, engine, plan: StoryboardPlan, grant, admit, request, progress) -> tuple[str, dict]:
+    def render(self, engine, plan: StoryboardPlan, grant, admit, request, progress, job) -> tuple[str, dict]:
         """Run every shot through the gate and its own GPU call, then stitch, encode, sign and keep it in the
-        holder's history; errors name the shot. Returns the MP4's path and the manifest."""
-        runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request))
+        holder's history; errors name the shot. A stopped job ends at its current shot (earlier shots stay
+        made and cached). Returns the MP4's path and the manifest."""
+        runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request), job)
         try:
             result = render_storyboard(
                 engine, plan, self.runtime.output_dir, cache=self.runtime.shot_cache, run_shot=runner,
-                on_progress=jobs.GradioProgress(progress),
+                on_progress=jobs.GradioProgress(progress, job),
             )
         except ShotFailed as failed:
             raise jobs.shot_failure(failed, len(plan.shots)) from None
@@ -298,7 +311,9 @@ class StoryboardTab:
                         value=spec.default_steps, elem_id="storyboard-steps",
                     )
                     lora_scale = lora_scale_slider(elem_id="storyboard-lora-scale")
-                make = gr.Button("Make storyboard", variant="primary", elem_id="storyboard-generate")
+                with gr.Row():
+                    make = gr.Button("Make storyboard", variant="primary", elem_id="storyboard-generate", scale=3)
+                    stop = stop_control(elem_id="storyboard-stop")
             with gr.Column():
                 video = gr.Video(label="Video", elem_id="storyboard-video", autoplay=True)
                 table = gr.Dataframe(
@@ -323,12 +338,11 @@ class StoryboardTab:
             inputs=inputs, outputs=[video, manifest], validator=self.validate,
             concurrency_limit=runtime.gpu_concurrency, concurrency_id="gpu", show_progress_on=[video],
         )
-        make.click(self.storyboard, api_name="storyboard", **event).then(
-            shots_table, inputs=manifest, outputs=table, api_visibility="private", queue=False
-        )
-        reroll_button.click(
+        making = make.click(self.storyboard, api_name="storyboard", **event)
+        making.then(shots_table, inputs=manifest, outputs=table, api_visibility="private", queue=False)
+        remaking = reroll_button.click(
             reroll, inputs=[shots, reroll_number, manifest], outputs=[shots, seed], api_visibility="private",
             queue=False,
-        ).success(self.storyboard, api_visibility="private", **event).then(
-            shots_table, inputs=manifest, outputs=table, api_visibility="private", queue=False
-        )
+        ).success(self.storyboard, api_visibility="private", **event)
+        remaking.then(shots_table, inputs=manifest, outputs=table, api_visibility="private", queue=False)
+        stop.click(None, cancels=[making, remaking])
