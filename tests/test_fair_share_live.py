@@ -14,7 +14,7 @@ from gradio_client.exceptions import ValidationError
 from gradio_client.utils import Status
 
 from conftest import audit_outcomes, running_server, used_today, wait_for
-from test_browser import CHROMIUM_ARGS, ensure_chromium, opened_page
+from test_browser import opened_page
 
 LONG = {"prompt": "a slow pan along an endless beach", "seconds": 5.0, "steps": 50}
 SHORT = {"prompt": "a kite over the dunes", "seconds": 0.5, "steps": 1}
@@ -26,16 +26,6 @@ LIMIT_MESSAGE = "You already have 2 jobs queued or running (the limit is 2 per p
 def fair_server(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("fair-share"), {"REEL_MAX_JOBS_PER_HOLDER": "2"}) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=ensure_chromium(), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def submit(server, token, settings, **extra):

@@ -52,7 +52,7 @@ def test_a_new_run_clears_the_old_result_at_once_even_when_refused_and_an_edit_c
     page = desktop
     token = live_server.issue_token("page-clear")
     generate(page, token)
-    page.get_by_text("Advanced").click()
+    page.get_by_text("Advanced").first.click()
     page.fill("#seed input", "-5")
     page.fill("#access-token input", "reel_not_a_real_token")
     page.click("#generate")
@@ -94,7 +94,7 @@ def test_progress_shows_the_phase_the_step_and_the_time_left(desktop, live_serve
         new MutationObserver(() => document.querySelectorAll('#video .progress-level-inner')
                                            .forEach(el => window.progressSeen.add(el.innerText)))
             .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
-    page.get_by_text("Advanced").click()
+    page.get_by_text("Advanced").first.click()
     page.fill("#steps input[type=number]", "30")  # long enough for an estimate (a second spent)
     page.locator("#steps input[type=number]").press("Enter")
     generate(page, live_server.issue_token("page-progress"))
