@@ -13,9 +13,9 @@ GENERATION_TIMEOUT_MS = 90_000
 
 
 @contextlib.contextmanager
-def opened_page(browser, url: str):
-    """A fresh browser context (empty storage) with the app loaded and ready."""
-    context = browser.new_context()
+def opened_page(browser, url: str, viewport: dict | None = None):
+    """A fresh browser context (empty storage) with the app loaded and ready; Playwright's 1280x720 by default."""
+    context = browser.new_context(**({"viewport": viewport} if viewport else {}))
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#generate")

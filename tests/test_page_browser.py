@@ -1,12 +1,12 @@
 """The Generate page as a visitor meets it, in Chromium (desktop 1280x800, phone 390x844): results that never
 outlive the run that replaced them, the seed buttons, progress with the time left, a phone-sized first screen,
-labels for every input, and Reel's own look. Uses the session's `live_server` (the tiny LTX-Video preview)."""
+labels for every input, Reel's own look, examples that fill in the form and a token remembered only on request,
+encrypted. Uses the session's `live_server` (the tiny LTX-Video preview): no server of its own."""
 
-import contextlib
 import re
 
 import pytest
-from test_browser import GENERATION_TIMEOUT_MS, browser_storage
+from test_browser import GENERATION_TIMEOUT_MS, browser_storage, opened_page
 
 from ui.jobs import time_left
 from ui.page import EXAMPLE_PROMPTS, PICTURE_PROMPT
@@ -17,21 +17,9 @@ VIDEO_READY = """() => { const v = document.querySelector('#video video');
                          return v && v.readyState >= 1 && v.duration > 0; }"""
 
 
-@contextlib.contextmanager
-def page_at(browser, url: str, viewport: dict):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#generate")
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def desktop(browser, live_server):
-    with page_at(browser, live_server.url, DESKTOP) as page:
+    with opened_page(browser, live_server.url, DESKTOP) as page:
         yield page
 
 
@@ -115,7 +103,7 @@ def test_the_time_left_is_estimated_from_the_time_so_far():
 def test_on_a_phone_the_first_screen_holds_prompt_token_and_generate_and_the_result_scrolls_into_view(
     browser, live_server
 ):
-    with page_at(browser, live_server.url, PHONE) as page:
+    with opened_page(browser, live_server.url, PHONE) as page:
         for selector in ("#prompt textarea", "#access-token input", "#generate"):
             box = page.locator(selector).bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], selector
@@ -173,7 +161,7 @@ def test_a_token_is_remembered_encrypted_only_when_ticked_and_forget_removes_it(
         page.reload()
         page.wait_for_selector("#generate")
 
-    with page_at(browser, live_server.url, DESKTOP) as page:
+    with opened_page(browser, live_server.url, DESKTOP) as page:
         page.fill(token_box, token)
         assert not page.is_checked("#remember-token input"), "off by default"
         assert page.evaluate(cipher_length) <= 24, "nothing kept while it is off"
