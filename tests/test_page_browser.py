@@ -9,7 +9,7 @@ import pytest
 from test_browser import GENERATION_TIMEOUT_MS, browser_storage, opened_page
 
 from ui.jobs import time_left
-from ui.page import EXAMPLE_PROMPTS, PICTURE_PROMPT
+from ui.page import EXAMPLE_PROMPTS, PICTURE_EXAMPLE
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -137,16 +137,16 @@ def test_every_input_has_a_label_the_preview_callout_speaks_to_visitors_and_the_
 
 def test_examples_fill_in_the_form_and_the_picture_example_makes_an_image_to_video_clip(desktop, live_server):
     page = desktop
-    page.locator("#examples").get_by_text(EXAMPLE_PROMPTS[1][:30]).click()
-    page.wait_for_function("(text) => document.querySelector('#prompt textarea').value === text",
-                           arg=EXAMPLE_PROMPTS[1])
+    label, prompt = EXAMPLE_PROMPTS[1]
+    page.locator("#examples").get_by_text(label).click()
+    page.wait_for_function("(text) => document.querySelector('#prompt textarea').value === text", arg=prompt)
     assert page.query_selector("#image img") is None, "a text example leaves the picture empty"
-    page.locator("#examples").get_by_text(PICTURE_PROMPT[:30]).click()
+    page.locator("#examples").get_by_text(PICTURE_EXAMPLE[0]).click()
     page.wait_for_selector("#image img", timeout=30_000)
     page.fill("#access-token input", live_server.issue_token("page-examples"))
     page.click("#generate")
     page.wait_for_selector("#manifest :text('image-to-video')", timeout=GENERATION_TIMEOUT_MS)
-    assert PICTURE_PROMPT in page.inner_text("#manifest")
+    assert PICTURE_EXAMPLE[1] in page.inner_text("#manifest")
 
 
 def test_a_token_is_remembered_encrypted_only_when_ticked_and_forget_removes_it(browser, live_server):

@@ -180,13 +180,15 @@ class GenerateTab:
         """Prompts (and, where the model takes one, a start picture) that fill in the form. Never cached: a
         cached example is made without the visitor's token, so it would need a way past the gate, and on the
         CPU preview it would show noise anyway."""
-        examples = [[text, None] for text in page_js.EXAMPLE_PROMPTS]
+        chosen = list(page_js.EXAMPLE_PROMPTS)
+        examples = [[text, None] for _, text in chosen]
         if self.runtime.engines[self.runtime.default_model].spec.supports_image:
             picture = page_js.example_picture(self.runtime.output_dir.parent / "reel-examples")
-            examples.append([page_js.PICTURE_PROMPT, str(picture)])
+            chosen.append(page_js.PICTURE_EXAMPLE)
+            examples.append([page_js.PICTURE_EXAMPLE[1], str(picture)])
         gr.Examples(
-            examples, inputs=[prompt, image], label="Examples: choose one to fill in the form", cache_examples=False,
-            elem_id="examples",
+            examples, inputs=[prompt, image], example_labels=[label for label, _ in chosen], cache_examples=False,
+            label="Examples: choose one to fill in the form", elem_id="examples",
         )
 
     def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:

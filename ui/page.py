@@ -37,12 +37,13 @@ def seed_of(manifest) -> tuple:
 
 # -- examples -----------------------------------------------------------------------------------------------
 
+# (label shown, prompt): short labels keep the list compact on a phone.
 EXAMPLE_PROMPTS = (
-    "A paper boat drifting down a rain-soaked street at dusk, neon reflections, cinematic",
-    "A red fox trotting through fresh snow in a pine forest, morning light, slow motion",
-    "Time-lapse of clouds rolling over a mountain ridge, golden hour",
+    ("Paper boat in the rain", "A paper boat drifting down a rain-soaked street at dusk, neon reflections, cinematic"),
+    ("Fox in the snow", "A red fox trotting through fresh snow in a pine forest, morning light, slow motion"),
+    ("Clouds over a ridge", "Time-lapse of clouds rolling over a mountain ridge, golden hour"),
 )
-PICTURE_PROMPT = "The sun sinks into the sea as the lighthouse lamp turns on"
+PICTURE_EXAMPLE = ("Lighthouse at sunset, from a picture", "The sun sinks into the sea as the lighthouse lamp turns on")
 
 
 def example_picture(folder: Path) -> Path:

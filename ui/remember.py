@@ -58,10 +58,10 @@ def remember_token(demo: gr.Blocks, access_token: gr.Textbox, secret: str) -> No
     stored = gr.BrowserState({"token": ""}, storage_key=STORAGE_KEY, secret=secret)
     with gr.Row():
         remember = gr.Checkbox(
-            label="Remember my token on this device (stored encrypted in this browser)", value=False,
-            elem_id="remember-token", scale=4,
+            label="Remember my token on this device (kept encrypted)", value=False, elem_id="remember-token",
+            scale=4, min_width=220,
         )
-        forget = gr.Button("Forget", size="sm", scale=0, elem_id="forget-token")
+        forget = gr.Button("Forget", size="sm", scale=0, min_width=80, elem_id="forget-token")
     quiet = dict(api_visibility="private", queue=False, show_progress="hidden")
     demo.load(None, inputs=[stored, access_token], outputs=[access_token, remember], js=RESTORE, **quiet)
     remember.input(None, inputs=[remember, access_token], outputs=stored, js=ON_TICK, **quiet)
