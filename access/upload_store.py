@@ -9,7 +9,11 @@ still inside Gradio's cache so every component accepts it, and only that folder 
 * any other upload goes once it is older than ``lifetime_seconds``, and the oldest go first while the folder
   holds more than ``max_bytes``;
 * Gradio's own temporary files of an upload it never finished (a part sent under another field name) are
-  removed from the cache's top folder once untouched for ``keep_seconds``.
+  removed from the cache's top folder once untouched for ``keep_seconds``;
+* so are the files Gradio decodes from a ``data:`` address into ``<GRADIO_TEMP_DIR>/<hash>/file.<ext>`` (an MCP
+  tool call's picture, before any token is checked; gradio 6.31 `mcp.py` through
+  `processing_utils.save_base64_to_cache`): the call uploads its own copy at once, and nothing else ever deletes
+  them. No cached clip is named ``file``: Reel names its clips.
 
 A file counts its size plus ``PART_COST`` (its folder and the rest of its last disk block), as the budget does.
 Standard library only.
@@ -32,6 +36,7 @@ logger = logging.getLogger("reel.uploads")
 
 GRADIO_LEFTOVER = re.compile(r"tmp[a-z0-9_]{8}", re.ASCII)  # tempfile.NamedTemporaryFile in Gradio's parser
 GRADIO_UPLOAD_FOLDER = re.compile(r"[0-9a-f]{64}", re.ASCII)  # the sha256 Gradio names an upload's folder by
+GRADIO_DECODED = re.compile(r"file(\.[A-Za-z0-9.+-]{1,24})?", re.ASCII)  # save_base64_to_cache's names, no name given
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class PruneReport:
     removed_bytes: int
     kept_bytes: int
     leftovers: int  # Gradio temp files of unfinished uploads removed
+    decoded: int = 0  # files Gradio decoded from data: addresses into its cache's top folder, removed
 
 
 class UploadStore:
@@ -118,7 +124,8 @@ class UploadStore:
             removed += 1
             removed_bytes += size
         self._remove_empty_folders(young_since)
-        return PruneReport(removed, removed_bytes, total, self._remove_leftovers(young_since))
+        return PruneReport(removed, removed_bytes, total, self._remove_leftovers(young_since),
+                           self._remove_decoded(young_since, pinned))
 
     def _files(self) -> list[tuple[float, Path, int]]:
         found = []
@@ -160,4 +167,33 @@ class UploadStore:
                     removed += 1
             except OSError:
                 pass
+        return removed
+
+    def _remove_decoded(self, young_since: float, pinned: Collection[str]) -> int:
+        """Files Gradio decoded from a data: address, in the cache's top folder, untouched for a window; their
+        folder too when that leaves it empty and nothing else was put in it for a window."""
+        removed = 0
+        try:
+            folders = [entry for entry in os.scandir(self.temp_dir) if GRADIO_UPLOAD_FOLDER.fullmatch(entry.name)]
+        except FileNotFoundError:
+            return 0
+        for folder in folders:
+            try:
+                if not folder.is_dir(follow_symlinks=False):
+                    continue
+                folder_is_old = folder.stat(follow_symlinks=False).st_mtime < young_since  # before removing in it
+                entries = [entry for entry in os.scandir(folder.path) if GRADIO_DECODED.fullmatch(entry.name)]
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    old = entry.stat(follow_symlinks=False).st_mtime < young_since
+                    if old and entry.is_file(follow_symlinks=False) and entry.path not in pinned:
+                        os.unlink(entry.path)
+                        removed += 1
+                except OSError:
+                    pass
+            if entries and folder_is_old:
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder.path)  # fails, as it should, while anything else is in it
         return removed

@@ -10,7 +10,10 @@ budget. Rules chosen, and why:
 * Every part of a multipart body costs ``PART_COST`` on top of its bytes: each part becomes a file and a folder
   on disk, so a flood of tiny files is bounded in files as well as in bytes.
 * One budget per client (``access.lockout.client_id``) and one for all clients together: the second is what
-  bounds the disk however many addresses a flood comes from.
+  bounds the disk, and the memory held by bodies still arriving, however many addresses a flood comes from.
+* Every other request body (a call's JSON, which may inline a picture as a ``data:`` address) counts in the same
+  two budgets, plus ``PART_COST`` once (an MCP tool call writes its picture to a file), and has a cap of its
+  own, ``UploadLimits.call_bytes``: room for one picture of the largest allowed size in base64, and the rest.
 
 Standard library only; the ASGI wiring is `ui/uploads.py`.
 """
@@ -82,6 +85,12 @@ class UploadLimits:
         )
 
     @property
+    def call_bytes(self) -> int:
+        """Most bytes in one call's body: a file of the largest size in base64 (4 characters per 3 bytes) and
+        ``REQUEST_OVERHEAD`` for the rest, never more than a client's whole budget."""
+        return min(self.client_bytes, 4 * math.ceil(self.file_bytes / 3) + REQUEST_OVERHEAD)
+
+    @property
     def disk_bound(self) -> int:
         """Most bytes uploads take on disk (README, Operating), leaving out files that queued jobs still name."""
         return self.store_bytes + 2 * self.total_bytes
@@ -103,6 +112,14 @@ class Refusal:
     status: int
     message: str
     retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class BodyCap:
+    """The most one request of a kind may carry, and the 413 it gets past that."""
+
+    bytes: int
+    refusal: Refusal
 
 
 def format_bytes(count: int) -> str:
@@ -235,14 +252,21 @@ class UploadAllowance:
         self.limits = limits
         self.per_client = ByteWindow(limits.client_bytes, limits.window_seconds, clock)
         self.everyone = ByteWindow(limits.total_bytes, limits.window_seconds, clock)
+        self.upload_cap = BodyCap(limits.client_bytes, Refusal(
+            413, f"This upload is too large: one request may carry at most {format_bytes(limits.client_bytes)}."))
+        self.call_cap = BodyCap(limits.call_bytes, Refusal(
+            413, f"This request is too large: a call may carry at most {format_bytes(limits.call_bytes)}, enough "
+                 f"for one picture of up to {format_bytes(limits.file_bytes)} sent inline. Upload larger files "
+                 "instead."))
 
-    def refusal_before(self, client: str, declared_bytes: int | None) -> Refusal | None:
-        """Refuse before reading the body when the client is out of budget, or says it will send more than fits.
+    def refusal_before(self, client: str, declared_bytes: int | None, cap: BodyCap | None = None) -> Refusal | None:
+        """Refuse before reading the body when the client is out of budget, or says it will send more than fits
+        (``cap``, an upload's by default).
 
         A declared length only ever refuses; admitted bytes are counted as they arrive."""
-        if declared_bytes is not None and declared_bytes > self.limits.client_bytes:
-            return Refusal(413, f"This upload is too large: one request may carry at most "
-                                f"{format_bytes(self.limits.client_bytes)}.")
+        cap = cap or self.upload_cap
+        if declared_bytes is not None and declared_bytes > cap.bytes:
+            return cap.refusal
         wanted = max(1, declared_bytes or 1)
         if self.per_client.used(client) + wanted > self.limits.client_bytes:
             return self.client_refusal(client, wanted)
@@ -250,8 +274,8 @@ class UploadAllowance:
             return self.everyone_refusal(wanted)
         return None
 
-    def begin(self, client: str) -> Transfer:
-        return Transfer(self, client)
+    def begin(self, client: str, cap: BodyCap | None = None) -> Transfer:
+        return Transfer(self, client, cap or self.upload_cap)
 
     def client_refusal(self, client: str, request_bytes: int) -> Refusal:
         wait = self.per_client.seconds_until_room(client, self._room_wanted(request_bytes))
@@ -273,13 +297,15 @@ class UploadAllowance:
 class Transfer:
     """One request's bytes as they arrive; call ``end`` once, whatever happened."""
 
-    def __init__(self, allowance: UploadAllowance, client: str) -> None:
+    def __init__(self, allowance: UploadAllowance, client: str, cap: BodyCap) -> None:
         self._allowance = allowance
         self.client = client
+        self.cap = cap
         self.taken = 0
 
     def take(self, count: int) -> Refusal | None:
-        """Count ``count`` more bytes; the refusal (nothing counted) when they do not fit."""
+        """Count ``count`` more bytes; the refusal (nothing counted) when they do not fit. Out of budget is 429
+        before past the cap is 413, so a client out of budget hears when to come back."""
         if count <= 0:
             return None
         allowance = self._allowance
@@ -288,6 +314,10 @@ class Transfer:
         if not allowance.everyone.take(EVERYONE, count):
             allowance.per_client.release(self.client, count)
             return allowance.everyone_refusal(self.taken + count)
+        if self.taken + count > self.cap.bytes:
+            allowance.per_client.release(self.client, count)
+            allowance.everyone.release(EVERYONE, count)
+            return self.cap.refusal
         self.taken += count
         return None
 

@@ -1,5 +1,8 @@
 """The upload budget (access/uploads.py) and the upload folder's pruning (access/upload_store.py), without a server."""
 
+import base64
+import json
+import math
 import os
 import subprocess
 import sys
@@ -118,6 +121,24 @@ def test_the_window_forgets_quiet_clients_and_stays_small(ticks):
     window.end("late", 1)
     for number in range(300):  # past max_keys the oldest are forgotten: only ever more room, never less
         assert window.used(f"client-{number}") == 0
+
+
+def test_a_calls_body_has_room_for_one_largest_picture_inline_and_no_more(ticks):
+    allowance = UploadAllowance(SMALL, clock=ticks)
+    cap = SMALL.call_bytes
+    assert cap == 4 * math.ceil(100 * KB / 3) + REQUEST_OVERHEAD  # 100 KB in base64, and the rest of the call
+    picture = "data:image/png;base64," + base64.b64encode(b"\xff" * 100 * KB).decode()
+    assert len(json.dumps({"data": [{"url": picture}] + [None] * 20, "fn_index": 4, "session_hash": "x" * 11})) < cap
+    too_big = allowance.refusal_before("a", cap + 1, allowance.call_cap)
+    assert too_big.status == 413 and too_big.message == (
+        "This request is too large: a call may carry at most 197 KB, enough for one picture of up to 100 KB "
+        "sent inline. Upload larger files instead.")
+    transfer = allowance.begin("a", allowance.call_cap)  # no length said: cut at the chunk past the cap
+    assert transfer.take(cap - 10) is None and transfer.take(11) == too_big
+    transfer.end()
+    assert allowance.per_client.used("a") == cap - 10  # a call's bytes count in the upload budget
+    assert send(allowance, "a", 300 * KB - cap + 11).status == 429  # and use it up like an upload's
+    assert UploadLimits(file_bytes=100 * KB, client_bytes=180 * KB).call_bytes == 180 * KB  # never past the budget
 
 
 @pytest.mark.parametrize("split", [1, 2, 5, 7, 50])
@@ -245,3 +266,19 @@ def test_gradios_leftovers_of_unfinished_uploads_are_removed_once_untouched_for_
     os.utime(fresh, (ticks.now - 30, ticks.now - 30))
     assert store.prune().leftovers == 1
     assert not stale.exists() and fresh.exists() and served.exists()
+
+
+def test_pictures_gradio_decoded_into_its_cache_go_once_untouched_for_a_window(tmp_path, ticks):
+    """Gradio's MCP server writes a data: address it is given to <temp dir>/<sha256>/file.<ext>, before any
+    token is checked, and nothing of Gradio's removes it."""
+    store = store_in(tmp_path, ticks)
+    stale, fresh, pinned = (gradio_upload(tmp_path, "file.png", 10, digest) for digest in "abc")
+    bare, clip = gradio_upload(tmp_path, "file", 10, "d"), gradio_upload(tmp_path, "reel-1.mp4", 10, "e")
+    for path in (stale, pinned, bare, clip):
+        for made in (path, os.path.dirname(path)):
+            os.utime(made, (ticks.now - 61, ticks.now - 61))
+    os.utime(fresh, (ticks.now - 30, ticks.now - 30))
+    report = store.prune(pinned={pinned})
+    assert report.decoded == 2
+    assert [os.path.exists(path) for path in (stale, fresh, pinned, bare, clip)] == [False, True, True, False, True]
+    assert not os.path.exists(os.path.dirname(stale)) and os.path.exists(os.path.dirname(clip))

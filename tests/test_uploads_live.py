@@ -1,26 +1,34 @@
 """Uploads without a token against live servers: a client's bytes are capped per window, whatever it claims or
-forges, and what is stored stays within the bound README (Operating, Uploads) states.
+forges, whether uploaded or sent inline in a call's JSON, and what is stored stays within the bound README
+(Operating, Uploads) states.
 
 Small settings keep it quick: 256 KB files, 1 MB per client and 2 MB for everyone per window, 600,000 bytes kept
 past the window. Requests reach Reel through a pretend proxy (REEL_TRUSTED_PROXY_HOPS=1, as in
 tests/test_proxy_live.py), so each test's clients have addresses of their own although all come from 127.0.0.1.
 """
 
+import asyncio
+import base64
+import io
+import json
 import os
+import re
 import socket
 import threading
 import time
 
 import httpx
+import numpy as np
 import pytest
 from gradio_client import handle_file
 from gradio_client.utils import Status
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 from PIL import Image
 
-from access.upload_store import GRADIO_LEFTOVER
+from access.upload_store import GRADIO_DECODED, GRADIO_LEFTOVER, GRADIO_UPLOAD_FOLDER
 from access.uploads import PART_COST, UploadLimits
-from conftest import running_server
-from test_gate_live import wait_for
+from conftest import running_server, wait_for
 
 FILE = 256 * 1024
 LIMITS = {
@@ -33,6 +41,7 @@ LIMITS = {
 }
 STORE_BYTES = 600000
 BOUND = UploadLimits.from_env({**LIMITS, "REEL_UPLOAD_WINDOW_SECONDS": "1"}).disk_bound  # README's formula
+CALL_CAP = UploadLimits.from_env(LIMITS).call_bytes  # 415,064 bytes: 256 KB in base64 and 64 KB
 QUICK = {"prompt": "a kite over a beach", "seconds": 0.5, "steps": 2, "seed": 3}
 
 
@@ -204,3 +213,98 @@ def test_a_waiting_jobs_upload_is_not_pruned_however_old(fast_window, tmp_path):
     _, manifest = waiting.result(timeout=180)
     assert manifest["mode"] == "image-to-video"
     long_job.result(timeout=180)
+
+
+# -- calls: JSON bodies, pictures inline as data: addresses ------------------------------------------------
+
+
+def everything(server) -> set[str]:
+    return {str(path) for path in server.temp_dir.rglob("*") if path.is_file()}
+
+
+def inline(data: bytes) -> dict:
+    return {"url": "data:image/png;base64," + base64.b64encode(data).decode()}
+
+
+def join_body(server, api_name: str, **by_elem_id) -> dict:
+    """What the page posts to /gradio_api/queue/join for `api_name`, inputs given by their elem_id."""
+    config = httpx.get(server.url + "config", timeout=30).json()
+    elem_ids = {component["id"]: component["props"].get("elem_id") for component in config["components"]}
+    [event] = [event for event in config["dependencies"] if event.get("api_name") == api_name]
+    data = [by_elem_id.get(elem_ids[input_id]) for input_id in event["inputs"]]
+    return {"data": data, "fn_index": event["id"], "session_hash": os.urandom(6).hex()}
+
+
+def join(server, address: str, body: dict) -> httpx.Response:
+    return httpx.post(server.url + "gradio_api/queue/join", json=body, headers={"X-Forwarded-For": address},
+                      timeout=60)
+
+
+def test_pictures_sent_inline_without_a_token_count_in_the_budget_and_are_never_written(slow_window):
+    before = everything(slow_window)
+    answers = [join(slow_window, "198.51.100.8", join_body(slow_window, "generate", prompt="a kite",
+                                                           image=inline(os.urandom(196608))))
+               for _ in range(5)]
+    # Each call is 262 KB of JSON: three fit in 1 MB, a fourth does not. The first three reach the validator.
+    assert [answer.status_code for answer in answers] == [422, 422, 422, 429, 429]
+    assert "access_token" in answers[0].text
+    assert answers[3].json() == {"detail": limit_message("1 minute", "1 minute")}
+    assert 1 <= int(answers[3].headers["retry-after"]) <= 60
+    assert everything(slow_window) - before == set(), "a call without a token wrote to the disk"
+    assert upload(slow_window, "198.51.100.8").status_code == 429  # one budget for uploads and calls
+
+
+def test_a_call_larger_than_one_picture_inline_gets_413_said_or_streamed(slow_window):
+    message = ("This request is too large: a call may carry at most 405 KB, enough for one picture of up to "
+               "256 KB sent inline. Upload larger files instead.")
+    said = httpx.post(slow_window.url + "gradio_api/queue/join", content=b" " * (CALL_CAP + 1),
+                      headers={"X-Forwarded-For": "198.51.100.9", "Content-Type": "application/json"}, timeout=60)
+    assert said.status_code == 413 and said.json() == {"detail": message}
+    streamed = httpx.post(slow_window.url + "gradio_api/call/generate", content=(b" " * 65536 for _ in range(7)),
+                          headers={"X-Forwarded-For": "198.51.100.10", "Content-Type": "application/json"},
+                          timeout=60)
+    assert streamed.status_code == 413 and streamed.json() == {"detail": message}
+
+
+def test_a_holder_sends_a_picture_inline_up_to_the_file_cap(slow_window):
+    token = slow_window.issue_token("inline-picture")
+    picture = io.BytesIO()
+    noise = np.random.default_rng(4).integers(0, 256, (294, 296, 3), dtype=np.uint8)
+    Image.fromarray(noise, "RGB").save(picture, "PNG", compress_level=0)
+    assert FILE - 2048 < len(picture.getvalue()) <= FILE
+    before = everything(slow_window)
+    holder = slow_window.client(headers={"X-Forwarded-For": "203.0.113.40"})
+    _, manifest = holder.predict(**QUICK, image=inline(picture.getvalue()), access_token=token, api_name="/generate")
+    assert (manifest["input_image"]["width"], manifest["input_image"]["height"]) == (296, 294)
+    assert not [path for path in everything(slow_window) - before if "reel-clips" not in path
+                and not path.endswith(".mp4")], "the inline picture was written"
+
+
+def test_keyframes_named_many_times_in_one_call_leave_no_file_behind(slow_window):
+    [keyframe] = upload(slow_window, "198.51.100.11", name="key.png", size=1000).json()
+    before = everything(slow_window)
+    named = {"path": keyframe, "meta": {"_type": "gradio.FileData"}}
+    answer = join(slow_window, "198.51.100.11", join_body(slow_window, "storyboard", keyframes=[named] * 300))
+    assert answer.status_code == 422 and "shots" in answer.text
+    assert everything(slow_window) - before == set()  # the stock file input left an empty file per keyframe
+
+
+def test_a_picture_an_agent_sends_inline_is_pruned_like_an_upload(fast_window):
+    """Gradio's MCP server writes a tool call's data: picture into its cache before any token is checked."""
+    data_url = inline(os.urandom(50000))["url"]
+
+    async def call_without_a_token():
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=120)) as http:
+            async with streamable_http_client(fast_window.url + "gradio_api/mcp/", http_client=http) as streams:
+                async with ClientSession(*streams[:2]) as session:
+                    await session.initialize()
+                    return await session.call_tool("generate", {"prompt": "a kite", "image": data_url})
+
+    def decoded() -> list[str]:
+        return [str(path) for path in fast_window.temp_dir.glob("*/*")
+                if GRADIO_UPLOAD_FOLDER.fullmatch(path.parent.name) and GRADIO_DECODED.fullmatch(path.name)]
+
+    refused = asyncio.run(call_without_a_token())
+    assert refused.isError and "access token" in json.dumps([part.text for part in refused.content])
+    wait_for(lambda: re.search(r"and [1-9][0-9]* decoded data: address", fast_window.log_text()), timeout=30)
+    assert decoded() == []

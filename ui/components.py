@@ -5,15 +5,23 @@ as sent: the engine's planning owns every limit and says what is wrong in Reel's
 would fail the validator stage with a bare HTTP 400. `is_template` keeps the stock front end.
 
 Pictures come in through `PictureUpload`, which hands over the uploaded file's path undecoded: Reel reads it
-itself (`uploaded_picture`), so a huge, broken or foreign file gets Reel's message too.
+itself (`uploaded_picture`), so a huge, broken or foreign file gets Reel's message too. Other files come in
+through `UploadedFiles`. Neither writes anything while a call is read: a call's inputs are read before any
+token is checked, so a call must not be a way to fill the disk (`ui/uploads.py` budgets the bytes of every call).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+
 import gradio as gr
-from gradio import processing_utils, utils
+from gradio import utils
+from gradio.data_classes import ImageData, ListFiles
 from gradio.exceptions import InvalidPathError
-from gradio_client.utils import is_http_url_like
+from gradio_client.utils import is_http_url_like, is_valid_file
+from pydantic import ConfigDict, field_serializer
 
 from model import LORA_SCALE_RANGE, ImageProblem, InvalidRequest, ModelSpec, open_image_file
 
@@ -81,6 +89,18 @@ def access_token_box(hf_sign_in: bool) -> TokenBox:
     return box
 
 
+class PictureData(ImageData):
+    """Gradio's image payload, except that a `data:` address is left out when Gradio keeps a copy of the
+    payload in the session's state (it dumps each input there, per session, for as long as the session lives),
+    so an inline picture is not held in memory after its call."""
+
+    model_config = ConfigDict(title="ImageData")  # the API page's schema stays Gradio's
+
+    @field_serializer("url")
+    def _without_inline_bytes(self, url: str | None) -> str | None:
+        return None if url is not None and url.startswith("data:") else url
+
+
 class PictureUpload(gr.Image):
     """An image input whose handler gets the uploaded file's path, never the decoded picture.
 
@@ -88,12 +108,14 @@ class PictureUpload(gr.Image):
     type="filepath" (it converts to image_mode), so a decompression bomb or a broken file fails the validator
     stage with a bare HTTP 400. A web address given as the picture is passed on as sent and never fetched:
     the stock input downloads it (refusing private addresses with another bare 400), and Reel refuses it with
-    a message asking for the file instead.
+    a message asking for the file instead. A picture sent inline as a `data:` address is handed over as its
+    bytes in memory (a file object), never written: that happens before any token is checked.
 
     Give it type="filepath", so the API docs say what the handler gets. It defines no `__init__`: Gradio builds
     the page's props from the constructor's signature."""
 
     is_template = True
+    data_model = PictureData
 
     def api_info(self) -> dict:
         """The stock text offers "a publicly available URL", which Reel refuses."""
@@ -110,22 +132,52 @@ class PictureUpload(gr.Image):
             return url_or_file_path
         return super().move_resource_to_block_cache(url_or_file_path)
 
-    def preprocess(self, payload) -> str | None:
-        """The path of the uploaded file, or the web address as sent (Reel refuses it with a message)."""
+    def preprocess(self, payload) -> str | io.BytesIO | None:
+        """The path of the uploaded file, the bytes of an inline picture, or the web address as sent (Reel
+        refuses it with a message)."""
         if payload is None:
             return None
         sent = payload.path or payload.url
         if not sent or is_http_url_like(sent):
             return sent or None
         if sent.startswith("data:"):
-            try:
-                return processing_utils.save_base64_to_cache(sent, self.GRADIO_CACHE)  # its bytes, not its pixels
-            except ValueError:  # not base64: a malformed request, as Gradio answers it
-                raise gr.Error("The image's data address is not valid base64.", print_exception=False) from None
+            return inline_bytes(sent)
         # A payload without the file marker skips Gradio's upload-folder check: only uploaded files are read.
         if not utils.is_in_or_equal(sent, self.GRADIO_CACHE):
             raise InvalidPathError(f"{sent} was not uploaded.")
         return sent
+
+
+def inline_bytes(address: str) -> io.BytesIO:
+    """The bytes of a base64 `data:` address, undecoded as a picture (its size is checked from its header)."""
+    header, comma, encoded = address.partition(",")
+    try:
+        if not comma or not header.endswith(";base64"):
+            raise ValueError("not base64")
+        return io.BytesIO(base64.b64decode(encoded))
+    except (ValueError, binascii.Error):  # a malformed request, as Gradio answers it
+        raise gr.Error("The image's data address is not valid base64.", print_exception=False) from None
+
+
+class UploadedFiles(gr.File):
+    """A file input (type="filepath") whose handler gets the uploaded files' paths, as the stock one's does,
+    without the empty temporary file the stock `preprocess` (gradio 6.31) leaves in Gradio's cache for every
+    file of every call, a token or not. Gradio has already checked each path is an upload."""
+
+    is_template = True
+
+    def preprocess(self, payload) -> str | list[str] | None:
+        if payload is None or self.type != "filepath":
+            return super().preprocess(payload)
+        files = list(payload) if isinstance(payload, ListFiles) else [payload]
+        for file in files:
+            if self.file_types and not is_valid_file(file.path, self.file_types):
+                raise gr.Error(f"Invalid file type. Please upload a file that is one of these formats: "
+                               f"{self.file_types}", print_exception=False)
+        paths = [utils.NamedString(file.path) for file in files]
+        if self.file_count == "single":
+            return paths[0] if paths else None
+        return paths
 
 
 def uploaded_picture(value, field: str, what: str = "The image"):

@@ -61,7 +61,8 @@ class GenerateTab:
     ):
         """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call
         may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU.
-        `image` is the uploaded file's path (PictureUpload), read here."""
+        `image` is what PictureUpload handed over (an uploaded file's path or an inline picture's bytes), read
+        here."""
         engine = self.runtime.engine_for(model)
         request = engine.plan(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,

@@ -48,6 +48,7 @@ from .components import (
     PictureUpload,
     PlannedNumber,
     PlannedSlider,
+    UploadedFiles,
     gpu_action_validation,
     stop_control,
     uploaded_picture,
@@ -341,21 +342,21 @@ class ReproduceTab:
         with gr.Row():
             with gr.Column():
                 gr.Markdown("### Reproduce\nThe same frames again, from a Reel MP4 or its manifest.")
-                video = gr.File(label="Reel MP4", file_types=[".mp4"], type="filepath", elem_id="reproduce-video")
+                video = UploadedFiles(label="Reel MP4", file_types=[".mp4"], type="filepath", elem_id="reproduce-video")
                 manifest = gr.Textbox(
                     label=f"…or its manifest (JSON, at most {MAX_MANIFEST_BYTES // 1024} KB)", lines=4, value="",
                     elem_id="reproduce-manifest",
                 )
                 with gr.Accordion("Pictures it was made from", open=False):
                     image = PictureUpload(label="Start image or reference", type="filepath", elem_id="reproduce-image")
-                    keyframes = gr.File(label="Keyframes", file_count="multiple", file_types=["image"],
-                                        type="filepath", elem_id="reproduce-keyframes")
+                    keyframes = UploadedFiles(label="Keyframes", file_count="multiple", file_types=["image"],
+                                              type="filepath", elem_id="reproduce-keyframes")
                 with gr.Row():
                     reproduce = gr.Button("Reproduce", variant="primary", elem_id="reproduce", scale=3)
                     stop_reproducing = stop_control(elem_id="reproduce-stop")
                 gr.Markdown("### Extend\nContinue a Reel MP4 from its last frames.")
-                extend_video = gr.File(label="Reel MP4 to extend", file_types=[".mp4"], type="filepath",
-                                       elem_id="extend-video")
+                extend_video = UploadedFiles(label="Reel MP4 to extend", file_types=[".mp4"], type="filepath",
+                                             elem_id="extend-video")
                 prompt = gr.Textbox(label="What happens next", lines=2, max_length=MAX_PROMPT_CHARS,
                                     elem_id="extend-prompt")
                 seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,

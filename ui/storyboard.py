@@ -35,6 +35,7 @@ from .components import (
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
+    UploadedFiles,
     lora_default_scale,
     lora_picker,
     lora_scale_slider,
@@ -295,7 +296,7 @@ class StoryboardTab:
                         label="Reference (optional): the first shot starts from it", type="filepath",
                         sources=["upload", "clipboard"], elem_id="reference",
                     )
-                    keyframes = gr.File(
+                    keyframes = UploadedFiles(
                         label="Keyframes (optional): a shot with \"end_image\": 1 ends on the first",
                         file_count="multiple", file_types=["image"], type="filepath", elem_id="keyframes",
                     )

@@ -1,4 +1,4 @@
-"""Gradio's upload routes behind Reel's upload budget, and the pruning of what they store.
+"""Gradio's upload and call routes behind Reel's upload budget, and the pruning of what uploads store.
 
 `upload_guard(runtime)` gives `launch(app_kwargs=...)` an ASGI middleware and a lifespan, Gradio's own way to
 add to the app it builds: the middleware runs before any route and the lifespan beside the server.
@@ -12,7 +12,16 @@ add to the app it builds: the middleware runs before any route and the lifespan 
   to Gradio, they would stay in the cache for good.
 * Each finished upload is moved into its own folder (`access.upload_store.UploadStore.adopt`) and the answer
   names the new path; the lifespan prunes that folder every quarter window (at most 60 s apart), sparing uploads
-  that a queued or running job still names.
+  that a queued or running job still names, and with it the files Gradio's MCP server decodes from `data:`
+  addresses into the cache before any token is checked.
+* Every other request body (POST, PUT, PATCH, DELETE) counts in the same budget, plus `PART_COST` once, and
+  one body may carry at most `UploadLimits.call_bytes`: above all gradio 6.31's call routes
+  (/gradio_api/queue/join, /call/<api>, /call/v2/<api>, /run/<api>, /api/<api>, /stream/<event>) and its MCP
+  server (/gradio_api/mcp/), whose JSON may inline a picture as a `data:` address. Their refusals are JSON
+  `{"detail": ...}`, which Gradio's page shows as the call's error. Of the calls, only an MCP tool call writes
+  a file (its picture, pruned as above: hence `PART_COST`); `ui.components.PictureUpload` reads an inline
+  picture from memory, and `UploadedFiles` drops the empty temporary file the stock file input leaves per file
+  per call.
 * POST /gradio_api/process_recording (Gradio's screen recorder) is refused: Reel has no recording input, and the
   route keeps a copy of every body it parses in the system temp folder.
 """
@@ -39,7 +48,8 @@ logger = logging.getLogger("reel.uploads")
 
 API = "/gradio_api"
 UPLOAD_ROUTE = API + "/upload"
-BUDGETED_ROUTES = frozenset({UPLOAD_ROUTE, API + "/component_server"})
+UPLOAD_ROUTES = frozenset({UPLOAD_ROUTE, API + "/component_server"})  # multipart into files: the upload cap
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REFUSED_ROUTES = frozenset({API + "/process_recording"})
 RECORDING_REFUSED = Refusal(404, "Screen recording is not available on this Space.")
 INTERRUPTED = "The upload ended before its last byte."
@@ -80,10 +90,14 @@ def part_counter(headers: Headers) -> PartCounter | None:
     return PartCounter(boundary) if content_type == b"multipart/form-data" and boundary else None
 
 
-async def answer(send, refusal: Refusal) -> None:
-    """Plain text: Gradio's page shows an upload's refusal as "HTTP <status>: <body>"."""
-    body = refusal.message.encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+async def answer(send, refusal: Refusal, as_json: bool = False) -> None:
+    """Plain text for uploads (Gradio's page shows "HTTP <status>: <body>"); `{"detail": message}` for calls
+    (Gradio's page shows the detail as the call's error)."""
+    if as_json:
+        body, kind = json.dumps({"detail": refusal.message}).encode(), b"application/json"
+    else:
+        body, kind = refusal.message.encode(), b"text/plain; charset=utf-8"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
     if refusal.retry_after is not None:
         headers.append((b"retry-after", str(max(1, math.ceil(refusal.retry_after))).encode()))
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
@@ -100,32 +114,38 @@ class UploadGuard:
         self.trusted_proxy_hops = trusted_proxy_hops
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
+        if scope["type"] != "http" or scope.get("method") not in BODY_METHODS:
             return await self.app(scope, receive, send)
         route = route_of(scope)
         if route in REFUSED_ROUTES:
             return await answer(send, RECORDING_REFUSED)
-        if route not in BUDGETED_ROUTES:
-            return await self.app(scope, receive, send)
+        is_upload = route in UPLOAD_ROUTES
+        cap = self.allowance.upload_cap if is_upload else self.allowance.call_cap
         headers = Headers(scope=scope)
         peer = scope.get("client")
         client = client_id(headers, peer[0] if peer else None, self.trusted_proxy_hops)
-        refusal = self.allowance.refusal_before(client, declared_length(headers))
+        refusal = self.allowance.refusal_before(client, declared_length(headers), cap)
         if refusal is not None:
-            return await answer(send, refusal)
-        await self._counted(scope, receive, send, client, headers, route == UPLOAD_ROUTE)
+            return await answer(send, refusal, as_json=not is_upload)
+        transfer = self.allowance.begin(client, cap)
+        await self._counted(scope, receive, send, transfer, headers, route == UPLOAD_ROUTE, as_json=not is_upload)
 
-    async def _counted(self, scope, receive, send, client: str, headers: Headers, adopt: bool) -> None:
-        transfer = self.allowance.begin(client)
+    async def _counted(self, scope, receive, send, transfer, headers: Headers, adopt: bool, as_json: bool) -> None:
         parts = part_counter(headers)
         cut = _Cut()
         held: list[dict] = []  # the upload route's answer, held until its paths are moved
 
+        first_chunk = True
+
         async def counted_receive():
+            nonlocal first_chunk
             message = await receive()
             if message["type"] == "http.request":
                 body = message.get("body", b"")
-                cost = len(body) + (parts.feed(body) * PART_COST if parts is not None else 0)
+                # A file per multipart part; one for any other body, as an MCP tool call writes its picture.
+                files = parts.feed(body) if parts is not None else int(first_chunk)
+                first_chunk = False
+                cost = len(body) + files * PART_COST
                 cut.body_done = not message.get("more_body", False)
                 cut.refusal = transfer.take(cost)
                 if cut.refusal is not None:
@@ -153,7 +173,7 @@ class UploadGuard:
         finally:
             transfer.end()
         if cut.refusal is not None:
-            await answer(send, cut.refusal)
+            await answer(send, cut.refusal, as_json)
 
     def _adopted(self, messages: list[dict]) -> list[dict]:
         """The upload route's answer with each stored file moved into the upload folder and named there."""
@@ -173,7 +193,8 @@ class UploadGuard:
 
 
 def queued_upload_paths(blocks, store: UploadStore) -> set[str]:
-    """Stored uploads named by a job waiting in Gradio's queue or running: the pruning leaves them alone.
+    """Files in Gradio's cache (stored uploads above all) named by a job waiting in Gradio's queue or running:
+    the pruning leaves them alone.
 
     Reads the queue's own records (gradio 6.31 `Queue.event_queue_per_concurrency_id` and `active_jobs`); each
     event's `data.data` is the request's inputs as sent, file inputs as {"path": ...}."""
@@ -183,7 +204,7 @@ def queued_upload_paths(blocks, store: UploadStore) -> set[str]:
         events.extend(list(getattr(waiting, "queue", [])))
     for running in list(getattr(queue, "active_jobs", [])):
         events.extend(running or [])
-    prefix = str(store.directory) + "/"
+    prefix = str(store.temp_dir) + "/"
     found: set[str] = set()
     for event in events:
         _collect_paths(getattr(getattr(event, "data", None), "data", None), prefix, found)
@@ -213,9 +234,10 @@ def pruning_lifespan(store: UploadStore, interval: float):
     async def prune_once(app) -> None:
         pinned = queued_upload_paths(app.get_blocks(), store)  # read on the event loop, where the queue changes
         report = await asyncio.to_thread(store.prune, pinned)
-        if report.removed or report.leftovers:
-            logger.info("Uploads pruned: %d file(s), %d bytes; %d unfinished upload(s) removed; %d bytes kept",
-                        report.removed, report.removed_bytes, report.leftovers, report.kept_bytes)
+        if report.removed or report.leftovers or report.decoded:
+            logger.info("Uploads pruned: %d file(s), %d bytes; %d unfinished upload(s) and %d decoded data: "
+                        "address(es) removed; %d bytes kept", report.removed, report.removed_bytes,
+                        report.leftovers, report.decoded, report.kept_bytes)
 
     async def keep_pruning(app) -> None:
         while True:
