@@ -38,6 +38,15 @@ def typo_of(token: str, at: int = -1) -> str:
     return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
 
 
+def process_memory_mb(pid: int, field: str) -> float:
+    """VmRSS (now) or VmHWM (the most ever) of a process, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(f"{field} not in /proc/{pid}/status")
+
+
 def assert_no_token_leaked(server) -> None:
     """Checked when each server stops: no token issued to it is in its log, data dir or temp dir."""
     leaks = {token[:9] + "...": server.places_holding(token) for token in server.issued_tokens}
