@@ -24,6 +24,7 @@ import re
 import threading
 from typing import Any
 
+from .db import write_transaction
 from .timeutil import to_iso
 from .tokens import is_well_formed
 
@@ -108,32 +109,44 @@ class AuditLog:
         prompt_text: str | None = None,
     ) -> None:
         """Append one row. Pass ``prompt`` raw, or an already described hash/text pair."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown audit outcome {outcome!r}")
         if prompt is not None:
             prompt_sha256, prompt_text = self.describe_prompt(prompt)
         elif prompt_text is not None:
             prompt_text = redact_secrets(prompt_text)[:MAX_STORED_PROMPT_CHARS]
         if prompt_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", prompt_sha256):
             prompt_sha256 = None
-        store = self._store
-        with store._connect() as conn:
-            conn.execute(
+        row = (to_iso(self._store._now()), outcome, subject, client, seconds, prompt_sha256, prompt_text)
+        self._insert([row])
+
+    def record_refusals(self, refusals: list[tuple[datetime.datetime, str, str]]) -> None:
+        """Append (time, "denied" or "locked", client) rows in one transaction: one disk sync for a batch."""
+        self._insert([(to_iso(at), outcome, None, client, None, None, None) for at, outcome, client in refusals])
+
+    def _insert(self, rows: list[tuple]) -> None:
+        """Rows of (at, outcome, subject, client, seconds, prompt_sha256, prompt text), checked and made safe here;
+        prunes old rows every _PRUNE_EVERY writes."""
+        values = []
+        for at, outcome, subject, client, seconds, digest, text in rows:
+            if outcome not in OUTCOMES:
+                raise ValueError(f"unknown audit outcome {outcome!r}")
+            values.append((
+                at,
+                self._safe_subject(subject),
+                self._safe_client(client),
+                outcome,
+                None if seconds is None else float(seconds),
+                digest,
+                text if self.record_prompts else None,
+            ))
+        with self._store._connect() as conn, write_transaction(conn):
+            conn.executemany(
                 "INSERT INTO audit (at, subject, client, outcome, seconds,"
                 " prompt_sha256, prompt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    to_iso(store._now()),
-                    self._safe_subject(subject),
-                    self._safe_client(client),
-                    outcome,
-                    None if seconds is None else float(seconds),
-                    prompt_sha256,
-                    prompt_text if self.record_prompts else None,
-                ),
+                values,
             )
         with self._lock:
-            self._writes += 1
-            due = self._writes % _PRUNE_EVERY == 1
+            before, self._writes = self._writes, self._writes + len(values)
+            due = (self._writes - 1) // _PRUNE_EVERY != (before - 1) // _PRUNE_EVERY  # 1st, 501st, ... write
         if due:
             self.prune()
 

@@ -13,6 +13,8 @@ only duplicate the row ``succeed`` writes); every refusal does ("denied"), as
 do the moment a client gets locked ("locked"), quota refusals ("quota") and
 every settled reservation ("ok", "failed", ...).  Attempts refused by an
 existing lockout are not logged, so a locked client cannot grow the table.
+The app's gate (``from_env``) writes refusal rows behind the answer
+(access.refusals), so a wrong token is never answered after a disk sync.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .common import (
 from .export import MergeReport, merge_export_from_env
 from .lockout import Lockout
 from .quota import Reservation
+from .refusals import RefusalWriter
 from .store import TokenRecord, TokenStore, default_store
 
 __all__ = [
@@ -76,15 +79,20 @@ class Gate:
         store: TokenStore,
         lockout: Lockout | None = None,
         audit: AuditLog | None = None,
+        refusals: RefusalWriter | None = None,
     ) -> None:
         self.store = store
         self.lockout = lockout if lockout is not None else Lockout()
         self.audit = audit if audit is not None else AuditLog(store)
+        self.refusals = refusals  # None: refusal rows are written before ``admit`` raises
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> "Gate":
-        """The app's gate: default store, 20 failures / 10 min, REEL_AUDIT_PROMPTS."""
-        return cls(default_store(data_dir))
+        """The app's gate: default store, 20 failures / 10 min, REEL_AUDIT_PROMPTS, refusal rows written
+        behind the answer."""
+        store = default_store(data_dir)
+        audit = AuditLog(store)
+        return cls(store, audit=audit, refusals=RefusalWriter(audit))
 
     def startup(self, environ: Mapping[str, str] | None = None) -> StartupReport:
         """Run once before serving: merge $REEL_TOKENS, refund crash leftovers.
@@ -202,9 +210,11 @@ class Gate:
 
     def _refused(self, client: str) -> None:
         locked_now = self.lockout.record_failure(client)
-        self._audit("denied", client)
-        if locked_now:
-            self._audit("locked", client)
+        for outcome in ("denied", "locked") if locked_now else ("denied",):
+            if self.refusals is not None:
+                self.refusals.record(self.store._now(), outcome, client)
+            else:
+                self._audit(outcome, client)
 
     def _audit(
         self,

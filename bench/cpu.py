@@ -13,18 +13,14 @@ from model import CATALOG, plan_request
 
 from .delivery import measure_delivery
 from .live_server import start_server
+from .load import measure_load
 from .sound import measure_sound_and_adapters
 from .storyboard import drift_summary, measure_storyboard_and_bare, ratios_median, synthetic_cast_drift
-from .timing import timed
+from .timing import p95, timed
 
 # The default preview request: what a person gets by typing a prompt and pressing Generate.
 PROMPT = "a paper boat drifting down a rain-soaked street at dusk"
 SEED = 1234
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
 def bare_pipeline_call(model_dir: Path):
@@ -184,6 +180,7 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         delivery = measure_delivery(server.data_dir, runs=max(5, runs // 2))
         drift = drift_summary(manifests)
         cast_drift = synthetic_cast_drift(server.data_dir)
+    load = measure_load(clips=max(5, runs // 2))  # a server of its own, on the CPU default model
     preview_preset = CATALOG["tiny-ltx"].encoder_preset
     reel_encode, diffusers_encode = measure_encoders(preview_frames, preview_preset, runs)
     smooth_reel, smooth_diffusers = measure_encoders(smooth_frames(), "veryfast", runs)
@@ -222,9 +219,10 @@ def run_cpu_benchmark(runs: int = 5, reject_calls: int = 40) -> dict:
         **sound,
         **delivery,
         "reject_p50_ms": statistics.median(rejections) * 1000,
-        "reject_p95_ms": _p95(rejections) * 1000,
+        "reject_p95_ms": p95(rejections) * 1000,
         "reject_calls": len(rejections),
         "rejections_overlapped_generation": overlapped,
+        **load,
         "cold_start_first_s": cold_starts[0],
         "cold_start_s": statistics.median(cold_starts[1:]),
     }

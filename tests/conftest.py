@@ -60,6 +60,14 @@ def audit_outcomes(server, label) -> list[str]:
     entries = AuditLog(TokenStore(server.data_dir / "access.sqlite3")).recent(1000)
     return [entry.outcome for entry in reversed(entries) if entry.subject == label]
 
+def process_memory_mb(pid: int, field: str) -> float:
+    """VmRSS (now) or VmHWM (the most ever) of a process, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(f"{field} not in /proc/{pid}/status")
+
 
 def assert_no_token_leaked(server) -> None:
     """Checked when each server stops: no token issued to it is in its log, data dir or temp dir."""

@@ -19,6 +19,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import ValidationError
 from PIL import Image
 
+from conftest import process_memory_mb
+
 QUICK = {"prompt": "a paper boat on a puddle", "seconds": 0.5, "steps": 2, "seed": 5}
 MEMORY_GROWTH_LIMIT_MB = 50
 # Black, mid grey and white thirds at 16 bits: exactly 0, 128 and 255 once scaled to 8 bits.
@@ -76,15 +78,6 @@ def token(live_server):
 def generate(server, token, image, **changes):
     arguments = {**QUICK, "access_token": token, "image": image, **changes}
     return server.client().predict(**arguments, api_name="/generate")
-
-
-def process_memory_mb(pid: int, field: str) -> float:
-    """VmRSS (now) or VmHWM (the most ever) of a process, in MB."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError(f"{field} not in /proc/{pid}/status")
 
 
 @contextlib.contextmanager
