@@ -12,8 +12,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
-from access import TokenStore
-from conftest import running_server
+from conftest import running_server, used_today
 from model import decode_frames, probe_video, read_manifest
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
@@ -38,10 +37,6 @@ def cached_shots(server, at_least: int, besides=()) -> list[Path]:
         assert time.monotonic() < deadline, f"only {len(files)} new cached shots on disk"
         time.sleep(0.05)
     return files
-
-
-def used_today(server, label):
-    return TokenStore(server.data_dir / "access.sqlite3").used_today(label)
 
 
 @pytest.fixture(scope="module")
