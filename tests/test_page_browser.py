@@ -30,6 +30,17 @@ def generate(page, token: str, prompt: str = "a lighthouse on a cliff at night")
     page.wait_for_function(VIDEO_READY, timeout=GENERATION_TIMEOUT_MS)
 
 
+def set_slider(page, selector: str, value: str) -> None:
+    """Type into a slider's number box and wait until the slider itself shows it: the page has taken the value
+    (a click on Generate straight after typing can otherwise send the old one)."""
+    page.fill(f"{selector} input[type=number]", value)
+    page.locator(f"{selector} input[type=number]").press("Tab")
+    page.wait_for_function(
+        "([selector, value]) => document.querySelector(selector + ' input[type=range]').value === value",
+        arg=[selector, value],
+    )
+
+
 def manifest_seed(page) -> str:
     return re.search(r'"?seed"?\s*:\s*(\d+)', page.inner_text("#manifest")).group(1)
 
@@ -82,13 +93,15 @@ def test_progress_shows_the_phase_the_step_and_the_time_left(desktop, live_serve
         new MutationObserver(() => document.querySelectorAll('#video .progress-level-inner')
                                            .forEach(el => window.progressSeen.add(el.innerText)))
             .observe(document.body, {subtree: true, childList: true, characterData: true}); }""")
+    # The longest job the preview takes (50 steps of a 5 s clip): an estimate needs a second spent, and a fast
+    # machine makes the default clip's 8 steps, or even 30, in less.
     page.get_by_text("Advanced").first.click()
-    page.fill("#steps input[type=number]", "30")  # long enough for an estimate (a second spent)
-    page.locator("#steps input[type=number]").press("Enter")
+    set_slider(page, "#seconds", "5")
+    set_slider(page, "#steps", "50")
     generate(page, live_server.issue_token("page-progress"))
     seen = page.evaluate("() => [...window.progressSeen]")
     assert any(text.startswith("Encoding text") for text in seen)
-    denoising = [text for text in seen if re.match(r"Denoising step \d+/30 · ", text)]
+    denoising = [text for text in seen if re.match(r"Denoising step \d+/50 · ", text)]
     assert denoising, seen
     assert any(re.search(r"· (about \d+ s|about \d+ min|a few seconds) left", text) for text in denoising), seen
 
