@@ -5,6 +5,7 @@ import time
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
@@ -35,6 +36,35 @@ def fill_and_generate(page, token: str) -> None:
     page.fill("#prompt textarea", "a lighthouse on a cliff at night")
     page.fill("#access-token input", token)
     page.click("#generate")
+
+
+def fill_opened(page, selector: str, value: str, timeout_s: float = 30) -> None:
+    """Fill a field in a section just opened, until it keeps the value: gradio mounts a closed accordion's
+    controls when it opens and sets their values a moment later, which can undo typing that came first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        page.fill(selector, value)
+        page.wait_for_timeout(200)
+        if page.input_value(selector) == value or time.monotonic() > deadline:
+            assert page.input_value(selector) == value, selector
+            return
+
+
+def set_slider(page, selector: str, value: str, timeout_s: float = 30) -> None:
+    """Type into a slider's number box until the slider itself shows the value. Typing straight after its
+    section opens can be lost: gradio mounts a closed accordion's controls when it opens and sets their values
+    a moment later (measured here: about 1 fill in 10 lost, none after the value showed once)."""
+    deadline = time.monotonic() + timeout_s
+    shown = "([selector, value]) => document.querySelector(selector + ' input[type=range]')?.value === value"
+    while True:
+        page.fill(f"{selector} input[type=number]", value)
+        page.locator(f"{selector} input[type=number]").press("Tab")
+        try:
+            page.wait_for_function(shown, arg=[selector, value], timeout=1_000)
+            return
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def browser_storage(page) -> str:
@@ -135,7 +165,7 @@ def test_the_result_can_be_extended_in_the_page(page, live_server):
     page.wait_for_function(f"({duration_of})() > 0", timeout=GENERATION_TIMEOUT_MS)
     first = page.evaluate(duration_of)
     page.get_by_text("Extend this video").click()
-    page.fill("#extend-result-prompt textarea", "the lighthouse beam sweeps across the waves")
+    fill_opened(page, "#extend-result-prompt textarea", "the lighthouse beam sweeps across the waves")
     page.click("#extend-result")
     # 2 s more by default: 48 frames at 24 fps after the clip's own 73.
     page.wait_for_function(f"({duration_of})() > {first} + 1.5", timeout=GENERATION_TIMEOUT_MS)

@@ -14,7 +14,7 @@ from gradio_client.exceptions import ValidationError
 from gradio_client.utils import Status
 
 from conftest import audit_outcomes, running_server, used_today, wait_for
-from test_browser import opened_page
+from test_browser import opened_page, set_slider
 
 LONG = {"prompt": "a slow pan along an endless beach", "seconds": 5.0, "steps": 50}
 SHORT = {"prompt": "a kite over the dunes", "seconds": 0.5, "steps": 1}
@@ -144,11 +144,9 @@ def test_a_restart_frees_every_slot(tmp_path):
 def start_long_job_in_page(page, token: str) -> None:
     page.fill("#prompt textarea", LONG["prompt"])
     page.fill("#access-token input", token)
-    page.fill("#seconds input[type=number]", "5")
-    page.press("#seconds input[type=number]", "Enter")
+    set_slider(page, "#seconds", "5")
     page.get_by_text("Advanced").first.click()
-    page.fill("#steps input[type=number]", "50")
-    page.press("#steps input[type=number]", "Enter")
+    set_slider(page, "#steps", "50")
     page.click("#generate")
 
 

@@ -6,7 +6,7 @@ encrypted. Uses the session's `live_server` (the tiny LTX-Video preview): no ser
 import re
 
 import pytest
-from test_browser import GENERATION_TIMEOUT_MS, browser_storage, opened_page
+from test_browser import GENERATION_TIMEOUT_MS, browser_storage, fill_opened, opened_page, set_slider
 
 from ui.jobs import time_left
 from ui.page import EXAMPLE_PROMPTS, PICTURE_EXAMPLE
@@ -30,17 +30,6 @@ def generate(page, token: str, prompt: str = "a lighthouse on a cliff at night")
     page.wait_for_function(VIDEO_READY, timeout=GENERATION_TIMEOUT_MS)
 
 
-def set_slider(page, selector: str, value: str) -> None:
-    """Type into a slider's number box and wait until the slider itself shows it: the page has taken the value
-    (a click on Generate straight after typing can otherwise send the old one)."""
-    page.fill(f"{selector} input[type=number]", value)
-    page.locator(f"{selector} input[type=number]").press("Tab")
-    page.wait_for_function(
-        "([selector, value]) => document.querySelector(selector + ' input[type=range]').value === value",
-        arg=[selector, value],
-    )
-
-
 def manifest_seed(page) -> str:
     return re.search(r'"?seed"?\s*:\s*(\d+)', page.inner_text("#manifest")).group(1)
 
@@ -52,7 +41,7 @@ def test_a_new_run_clears_the_old_result_at_once_even_when_refused_and_an_edit_c
     token = live_server.issue_token("page-clear")
     generate(page, token)
     page.get_by_text("Advanced").first.click()
-    page.fill("#seed input", "-5")
+    fill_opened(page, "#seed input", "-5")
     page.fill("#access-token input", "reel_not_a_real_token")
     page.click("#generate")
     # Gone before the server has answered: the clearing runs in the browser.
