@@ -17,14 +17,13 @@ from __future__ import annotations
 import collections
 import dataclasses
 import hashlib
-import math
 import os
 import re
 import threading
 import time
 from typing import Any, Callable, Iterable, Mapping
 
-from .common import HF_DENIED_MESSAGE, AccessDenied, Grant
+from .common import HF_DENIED_MESSAGE, AccessDenied, Grant, env_number
 
 ALLOWED_USERS_ENV = "REEL_ALLOWED_USERS"
 ALLOWED_ORGS_ENV = "REEL_ALLOWED_ORGS"
@@ -43,19 +42,6 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 def _names(value: str) -> frozenset[str]:
     return frozenset(p.strip().lower() for p in value.split(",") if p.strip())
-
-
-def _env_number(env: Mapping[str, str], name: str, kind: type) -> Any:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number above zero") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a number above zero")
-    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,8 +63,8 @@ class AllowList:
         return cls(
             users=_names(env.get(ALLOWED_USERS_ENV, "")),
             orgs=_names(env.get(ALLOWED_ORGS_ENV, "")),
-            daily_limit=_env_number(env, HF_DAILY_LIMIT_ENV, int),
-            daily_seconds=_env_number(env, HF_DAILY_SECONDS_ENV, float),
+            daily_limit=env_number(env, HF_DAILY_LIMIT_ENV, int),
+            daily_seconds=env_number(env, HF_DAILY_SECONDS_ENV, float),
         )
 
     @property

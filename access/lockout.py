@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Callable, Mapping
 
-from .common import AccessDenied, lockout_message
+from .common import AccessDenied, env_whole_number, lockout_message
 
 MAX_FAILURES = 20
 WINDOW_SECONDS = 600.0
@@ -171,10 +171,7 @@ def trusted_proxy_hops_from_env(environ: Mapping[str, str] | None = None) -> int
     trusting a header it should not.
     """
     environ = os.environ if environ is None else environ
-    text = environ.get(TRUSTED_PROXY_HOPS_ENV, "").strip()
-    if not text:
-        return 1 if environ.get("SPACE_ID") else 0
-    what = "proxies in front of Reel that append to X-Forwarded-For"
-    if not text.isascii() or not text.isdigit():
-        raise ValueError(f"{TRUSTED_PROXY_HOPS_ENV} must be a whole number, 0 or more ({what}), not {text[:40]!r}")
-    return int(text)
+    on_spaces = 1 if environ.get("SPACE_ID") else 0
+    return env_whole_number(
+        environ, TRUSTED_PROXY_HOPS_ENV, on_spaces, 0, "proxies in front of Reel that append to X-Forwarded-For"
+    )

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .hf import _env_number  # the same "a number above zero" rule as the HF quota settings
+from .common import env_number, env_whole_number
 
 MB = 1024 * 1024
 PART_COST = 8192  # a small file and its folder: two 4 KB disk blocks
@@ -69,19 +69,19 @@ class UploadLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UploadLimits:
-        """The REEL_UPLOAD_* settings (README, Operating, Uploads). Raises ValueError naming the setting, so a typo stops
-        the start instead of leaving the upload route without its limits."""
+        """The REEL_UPLOAD_* settings (README, Operating, Uploads). Raises ValueError naming the setting, so a typo
+        stops the start instead of leaving the upload route without its limits."""
         environ = os.environ if environ is None else environ
         defaults = cls()
         return cls(
-            file_bytes=_whole_number(environ, FILE_BYTES_ENV, defaults.file_bytes, 1, "bytes in one uploaded file"),
-            client_bytes=_whole_number(environ, CLIENT_BYTES_ENV, defaults.client_bytes, 1,
-                                       "bytes one client may upload per window"),
-            total_bytes=_whole_number(environ, TOTAL_BYTES_ENV, defaults.total_bytes, 1,
-                                      "bytes all clients together may upload per window"),
-            window_seconds=_env_number(environ, WINDOW_ENV, float) or defaults.window_seconds,
-            store_bytes=_whole_number(environ, STORE_BYTES_ENV, defaults.store_bytes, 0,
-                                      "bytes of uploads kept past the window"),
+            file_bytes=env_whole_number(environ, FILE_BYTES_ENV, defaults.file_bytes, 1, "bytes in one uploaded file"),
+            client_bytes=env_whole_number(environ, CLIENT_BYTES_ENV, defaults.client_bytes, 1,
+                                          "bytes one client may upload per window"),
+            total_bytes=env_whole_number(environ, TOTAL_BYTES_ENV, defaults.total_bytes, 1,
+                                         "bytes all clients together may upload per window"),
+            window_seconds=env_number(environ, WINDOW_ENV, float) or defaults.window_seconds,
+            store_bytes=env_whole_number(environ, STORE_BYTES_ENV, defaults.store_bytes, 0,
+                                         "bytes of uploads kept past the window"),
         )
 
     @property
@@ -94,15 +94,6 @@ class UploadLimits:
     def disk_bound(self) -> int:
         """Most bytes uploads take on disk (README, Operating), leaving out files that queued jobs still name."""
         return self.store_bytes + 2 * self.total_bytes
-
-
-def _whole_number(environ: Mapping[str, str], name: str, default: int, least: int, what: str) -> int:
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isascii() or not text.isdigit() or int(text) < least:
-        raise ValueError(f"{name} must be a whole number, {least} or more ({what}), not {text[:40]!r}")
-    return int(text)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ person sees when something stops.
 A clip is reserved against the holder's quota before its GPU call and committed when it is ready; any failure or
 cancellation refunds it. A storyboard does the same shot by shot, and checks access again before each shot, so a
 token revoked mid-storyboard stops it at the next shot. A stopped job (ui/job_control.py) ends at its next progress
-report: the clip or shot being made is refunded as "cancelled", shots already made stay made (and cached). ZeroGPU's own refusals are `gr.Error`s written for the
-visitor and pass through unchanged; any other internal error is logged and answered with a generic message.
+report: the clip or shot being made is refunded as "cancelled", shots already made stay made (and cached).
+ZeroGPU's own refusals are `gr.Error`s written for the visitor and pass through unchanged; any other internal error
+is logged and answered with a generic message.
 """
 
 from __future__ import annotations
