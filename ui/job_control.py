@@ -196,21 +196,24 @@ class JobControl:
 
     # -- Gradio's queue ----------------------------------------------------------------------------------------
 
-    def _queue_events(self) -> list | None:
-        queue = getattr(self._blocks, "_queue", None)
-        if queue is None:
-            return None
-        waiting = [event for line in queue.event_queue_per_concurrency_id.values() for event in line.queue]
-        return waiting + [event for batch in queue.active_jobs if batch for event in batch]
-
     def _queued_keys(self) -> set[str] | None:
-        events = self._queue_events()
+        events = queue_events(self._blocks)
         return None if events is None else {_key_of(event.request) for event in events}
 
     def _event_of(self, starlette):
         if starlette is None:
             return None
-        return next((event for event in self._queue_events() or [] if event.request is starlette), None)
+        return next((event for event in queue_events(self._blocks) or [] if event.request is starlette), None)
+
+
+def queue_events(blocks) -> list | None:
+    """Every event in `blocks`' queue, waiting or running (gradio 6.31 `Queue.event_queue_per_concurrency_id` and
+    `Queue.active_jobs`); None before the app has a queue. Read it on the event loop, where Gradio changes them."""
+    queue = getattr(blocks, "_queue", None)
+    if queue is None:
+        return None
+    waiting = [event for line in queue.event_queue_per_concurrency_id.values() for event in line.queue]
+    return waiting + [event for batch in queue.active_jobs if batch for event in batch]
 
 
 def _state_of(request: gr.Request | None):

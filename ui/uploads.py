@@ -44,6 +44,8 @@ from access import client_id
 from access.upload_store import UploadStore
 from access.uploads import PART_COST, PartCounter, Refusal, UploadAllowance
 
+from .job_control import queue_events
+
 logger = logging.getLogger("reel.uploads")
 
 API = "/gradio_api"
@@ -196,17 +198,11 @@ def queued_upload_paths(blocks, store: UploadStore) -> set[str]:
     """Files in Gradio's cache (stored uploads above all) named by a job waiting in Gradio's queue or running:
     the pruning leaves them alone.
 
-    Reads the queue's own records (gradio 6.31 `Queue.event_queue_per_concurrency_id` and `active_jobs`); each
-    event's `data.data` is the request's inputs as sent, file inputs as {"path": ...}."""
-    queue = getattr(blocks, "_queue", None)
-    events = []
-    for waiting in list(getattr(queue, "event_queue_per_concurrency_id", {}).values()):
-        events.extend(list(getattr(waiting, "queue", [])))
-    for running in list(getattr(queue, "active_jobs", [])):
-        events.extend(running or [])
+    Reads the queue's own records (`ui.job_control.queue_events`); each event's `data.data` is the request's
+    inputs as sent, file inputs as {"path": ...}."""
     prefix = str(store.temp_dir) + "/"
     found: set[str] = set()
-    for event in events:
+    for event in queue_events(blocks) or []:
         _collect_paths(getattr(getattr(event, "data", None), "data", None), prefix, found)
     return found
 
