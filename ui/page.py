@@ -1,6 +1,6 @@
 """The page's look and its small in-browser behaviours: Reel's theme and CSS, the JavaScript snippets that run
-without a server round trip (clearing an old result, a random seed, scrolling to a finished video), the start
-picture the examples use, and the secret that encrypts a remembered token.
+without a server round trip (clearing an old result, a random seed, scrolling to a finished video), and the
+examples with the start picture they use. Remembering a token is ui/remember.py.
 
 The snippets are gradio `js=` functions: they receive the event's input values and return its outputs' values.
 """
@@ -59,9 +59,8 @@ def example_picture(folder: Path) -> Path:
     for y in range(horizon):  # sky: deep blue at the top to orange at the horizon
         t = y / horizon
         draw.line([(0, y), (width, y)], fill=(int(30 + 220 * t), int(40 + 110 * t), int(110 - 60 * t)))
-    draw.rectangle([0, horizon, width, height], fill=(20, 50, 90))
     draw.ellipse([230, horizon - 40, 310, horizon + 40], fill=(255, 200, 90))
-    draw.rectangle([0, horizon, width, height], fill=(20, 50, 90))  # the sea hides the sun's lower half
+    draw.rectangle([0, horizon, width, height], fill=(20, 50, 90))  # the sea, hiding the sun's lower half
     draw.polygon([(395, horizon + 10), (425, horizon + 10), (418, 110), (402, 110)], fill=(235, 235, 230))
     draw.rectangle([398, 96, 422, 110], fill=(255, 230, 120))
     picture.save(path)
