@@ -10,6 +10,7 @@ import logging
 
 import gradio as gr
 
+from model import plan_request
 from ui.components import access_token_box, preview_banner
 from ui.generate import GenerateTab
 from ui.history import HistoryTab
@@ -22,16 +23,30 @@ from ui.server_hooks import server_hooks
 from ui.storyboard import StoryboardTab
 
 logger = logging.getLogger("reel.app")
+# Before the runtime loads: the memory plan, the precision and the fast path are logged while it does.
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 RUNTIME = Runtime.from_env()  # loads the served models: on ZeroGPU this must happen at import
 DEFAULT_SPEC = RUNTIME.engines[RUNTIME.default_model].spec
 
 
 def status_footer(runtime: Runtime) -> str:
-    """What the Space runs on, whether each model's fast path is on (so a failed compile is visible) and whether
-    outputs are signed."""
+    """What the Space runs on and what a clip costs a visitor there, whether each model's fast path is on and at
+    which precision (so a failed compile or FP8 fallback is visible), and whether outputs are signed."""
     lines = [f"Running on {runtime.policy.kind.label}."]
-    lines += [f"Fast path for {engine.spec.label}: {engine.fast_path.summary()}." for engine in runtime.engines.values()]
+    if runtime.on_xlarge:
+        lines.append(
+            f"Every GPU call runs on ZeroGPU's xlarge size because {runtime.memory_plan.xlarge_reason}: each second "
+            "costs visitors twice their quota."
+        )
+    for engine in runtime.engines.values():
+        line = f"Fast path for {engine.spec.label}: {engine.fast_path.summary()}."
+        if engine.fast_path.precision is not None:
+            line += f" Precision: {engine.fast_path.precision.describe()}."
+        quota = runtime.policy.quota_note(engine.spec, plan_request(engine.spec, "default clip"))
+        if quota:
+            line += f" {quota.replace('this clip', 'its default clip', 1)}"
+        lines.append(line)
     lines.append(
         "Every video is signed with C2PA content credentials and carries its manifest."
         if runtime.signer is not None
@@ -76,7 +91,6 @@ demo.queue(max_size=RUNTIME.queue_size, default_concurrency_limit=RUNTIME.gpu_co
 RUNTIME.job_control.watch(demo)  # each holder's job slots follow this queue's jobs
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_mcp_logs()
     logger.info(
         "Start-up: %d clip reservation(s) left by a restart refunded; REEL_TOKENS added %d token(s)",

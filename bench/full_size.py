@@ -241,6 +241,23 @@ def meta_parameter_counts(repo_id: str, configs=None) -> dict[str, int]:
     return counts
 
 
+def linear_weight_counts(repo_id: str, configs=None) -> dict[str, int]:
+    """Parameters in each model component's nn.Linear weights, the language-model head left out (the layers
+    Reel's FP8 steps quantize, model/acceleration.py; Gemma's head is tied to its embedding table), on the meta
+    device."""
+    config = (configs or FULL_SIZE_CONFIGS)[repo_id]
+    counts = {}
+    with torch.device("meta"):
+        for name in model_component_names(config):
+            module = instantiate(config["components"][name])
+            counts[name] = sum(
+                layer.weight.numel()
+                for layer_name, layer in module.named_modules()
+                if isinstance(layer, torch.nn.Linear) and not layer_name.endswith("lm_head")
+            )
+    return counts
+
+
 def weight_rows(repo_id: str, counts: dict[str, int] | None = None, configs=None) -> dict[str, int]:
     """Parameters per row of the catalog's WeightSizes (transformer, text_encoder, vae): each component counted
     under its own name, or under the row its config names ("counted_as"). `counts`: meta_parameter_counts'

@@ -30,6 +30,8 @@ Environment knobs (all optional):
   REEL_BENCH_STORYBOARD_SHOTS=12  shots of 5 s in the fast model's storyboard row (bench/gpu_storyboard.py: GPU
                                 seconds per video second of a one-minute storyboard, on the fast variant's engine
                                 after its timed request); 0 skips it
+  REEL_BENCH_PRECISIONS=...     the default model's precision comparison (bench/gpu_precision.py): bf16, FP8
+                                storage, FP8 compute, FP8 compute + AoT, as ratios to bf16; "off" skips it
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from .gpu_measure import (  # noqa: F401 (SEED, WARMUP_STEPS, default_request, m
     measure_model,
     measure_variant,
 )
+from .gpu_precision import measure_precisions, precision_lines, precision_variants
 from .gpu_report import FAST_MODEL, _evaluate_goals, _notes, print_report  # noqa: F401 (FAST_MODEL: re-exported)
 from .gpu_storyboard import STORYBOARD_SHOTS
 from .gpu_timing import GIB, _gib  # noqa: F401 (GIB: re-exported)
@@ -100,6 +103,7 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
         baseline_steps = int(os.environ.get("REEL_BENCH_BASELINE_STEPS", DEFAULT_BASELINE_STEPS))
     specs = _select_specs(models)
     storyboard_shots = int(os.environ.get("REEL_BENCH_STORYBOARD_SHOTS", STORYBOARD_SHOTS))
+    precisions = precision_variants()
 
     device = torch.device("cuda", torch.cuda.current_device())
     properties = torch.cuda.get_device_properties(device)
@@ -123,7 +127,12 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
         report["models"][spec.key] = measure_model(
             spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind, storyboard=storyboard
         )
-    report["goals"] = _evaluate_goals(report["models"])
+    default = next((spec for spec in specs if spec.key == FAST_MODEL), None)
+    if default is not None and precisions:
+        report["precision"] = measure_precisions(default, device, kind, precisions)
+    report["goals"] = _evaluate_goals(report["models"], report.get("precision"))
     report["notes"] = _notes(report["models"])
     print_report(report)
+    if report.get("precision"):
+        print("\n".join(precision_lines(report["precision"])))
     return report

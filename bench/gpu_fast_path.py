@@ -39,7 +39,7 @@ def _fallback_fast_path(pipeline, spec):
     return report
 
 
-def apply_benchmark_fast_path(pipeline, spec, device) -> tuple[object, dict]:
+def apply_benchmark_fast_path(pipeline, spec, device, precision=None, precision_failures=None) -> tuple[object, dict]:
     """Run the Space's fast path on a random-weight pipeline: model/acceleration.py's apply_fast_path as on a plain
     GPU (not ZeroGPU), with the LoRA step taken out (it would try the Hub). Returns (the report VideoEngine reads,
     {"applied": [step], "skipped": [[step, why]], "via": which code ran it})."""
@@ -54,7 +54,10 @@ def apply_benchmark_fast_path(pipeline, spec, device) -> tuple[object, dict]:
         report = _fallback_fast_path(pipeline, bench_spec)
         source = "bench fallback (model/acceleration.py has no apply_fast_path)"
     else:
-        report = apply_fast_path(pipeline, bench_spec, str(device), zerogpu=False)
+        report = apply_fast_path(
+            pipeline, bench_spec, str(device), zerogpu=False, precision=precision,
+            precision_failures=precision_failures,
+        )
         source = "model/acceleration.py apply_fast_path"
     skipped = []
     for step, why in report.skipped:

@@ -61,13 +61,19 @@ def measure_variant(
     configs=None,
     parameter_counts: dict[str, int] | None = None,
     storyboard: dict | None = None,
+    precision=None,
+    aot: bool = False,
 ) -> dict:
     """Build the full-size pipeline for `spec` in `dtype`, optionally with the fast path, warm it up and time one
     `request` (with `steps` steps when given, then scaled to the request's steps). Errors (out of memory above
     all) are reported in the result, not raised, so one model cannot stop the others.
 
     `storyboard` (keyword arguments of bench/gpu_storyboard.py's measure_storyboard, e.g. {"shots": 12}): then
-    the same engine also runs that storyboard, into result["storyboard"]."""
+    the same engine also runs that storyboard, into result["storyboard"].
+
+    `precision` (model.precision.Precision): the fast variant holds its weights as that says (FP8 compute, FP8
+    storage or bf16, as loading.py would), and with `aot` its transformer is compiled ahead of time the way
+    model/aot.py does on ZeroGPU (spaces' AoT helpers also run on an ordinary GPU)."""
     from model.engine import VideoEngine
 
     from .full_size import build_full_size_pipeline
@@ -92,9 +98,26 @@ def measure_variant(
         result["weights_gib"] = _allocated_gib(device)
         result["build_peak_gib"] = _peak_gib(device)[0]
 
-        if fast:
+        if fast and precision is not None:
+            from model.quantization import apply_precision
+
+            precision, failures = apply_precision(pipeline, spec, precision)  # as loading does
+            result["precision"], result["precision_failures"] = precision.describe(), failures
+            result["weights_narrow_gib"] = _allocated_gib(device)
+            report, result["fast_path"] = apply_benchmark_fast_path(
+                pipeline, spec, device, precision=precision, precision_failures=failures
+            )
+            if aot:
+                from model.aot import compile_transformer_on_zerogpu, example_calls
+
+                _sync(device)
+                start = time.perf_counter()
+                compile_transformer_on_zerogpu(pipeline, example_calls(spec))
+                _sync(device)
+                result["aot_compile_s"] = round(time.perf_counter() - start, 2)
+        elif fast:
             if spec.speed.transformer_storage_dtype:
-                from model.acceleration import store_transformer_narrow
+                from model.quantization import store_transformer_narrow
 
                 store_transformer_narrow(pipeline, spec)  # as loading does, before anything runs
                 result["weights_narrow_gib"] = _allocated_gib(device)
@@ -181,7 +204,7 @@ def measure_variant(
 
 
 def estimate_for(spec, request, kind) -> dict:
-    """Reel's GPU time estimate for `request` on `kind` (the GPU measured) and on the standard ZeroGPU slice.
+    """Reel's GPU time estimate for `request` on `kind` (the GPU measured) and on ZeroGPU `large` (Blackwell).
     The weight move a fresh ZeroGPU worker pays is left out: the benchmark builds its weights on the GPU."""
     from model.gpu_time import GpuPolicy
     from model.hardware import KINDS
@@ -189,7 +212,7 @@ def estimate_for(spec, request, kind) -> dict:
     return {
         "kind": kind.key,
         "estimated_s": round(GpuPolicy(kind=kind).needs(spec, request), 2),
-        "zerogpu_slice_estimated_s": round(GpuPolicy(kind=KINDS["zerogpu-h200"]).needs(spec, request), 2),
+        "zerogpu_large_estimated_s": round(GpuPolicy(kind=KINDS["zerogpu-rtx-pro-6000"]).needs(spec, request), 2),
     }
 
 

@@ -1,5 +1,15 @@
 """Reel's video engine: catalog, loading, generation and encoding. Imports no Gradio."""
 
+import logging
+
+# transformers' quantizers import torchao (FP8, model/precision.py) whenever diffusers loads a pipeline. With a CPU
+# build of torch torchao warns that its CUDA kernels cannot load, and its enum registrations make torch warn once
+# each, and diffusers warns that it cannot find torchao types for reading torchao-serialized checkpoints (Reel
+# quantizes at load and never reads one): noise in every start-up log. The fast path reports whether FP8 really
+# applied (footer and log).
+for _noisy in ("torchao", "torch.utils._pytree", "diffusers.quantizers.torchao.torchao_quantizer"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
+
 from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast_path, set_conv3d_memory_format
 from .catalog import (
     CATALOG,
@@ -38,8 +48,16 @@ from .extend import extend_clip
 from .gpu_time import GpuBudget, GpuPolicy, estimate_gpu_seconds
 from .hardware import KINDS, GpuKind, UnknownGpuKind, detect_gpu_kind
 from .images import ImageProblem, open_image_file, pixel_sha256, to_rgb
-from .loading import ModelUnavailable, load_engine, load_engines, parse_model_list, resolve_model_choice
+from .loading import (
+    ModelUnavailable,
+    load_engine,
+    load_engines,
+    parse_model_list,
+    plan_served_memory,
+    resolve_model_choice,
+)
 from .memory import MemoryPlan, MemoryPlanError, check_memory, plan_memory
+from .precision import Precision, choose_precision, resident_weight_bytes
 from .reproduce import (
     MAX_MANIFEST_BYTES,
     check_adapter_files,
@@ -104,6 +122,7 @@ __all__ = [
     "ModelUnavailable",
     "NotAReelVideo",
     "PlannedShot",
+    "Precision",
     "RenderedClip",
     "RenderedStoryboard",
     "ReproducedStoryboard",
@@ -120,6 +139,9 @@ __all__ = [
     "UnknownGpuKind",
     "VideoEngine",
     "WeightSizes",
+    "choose_precision",
+    "plan_served_memory",
+    "resident_weight_bytes",
     "apply_fast_path",
     "check_adapter_files",
     "check_memory",

@@ -117,19 +117,32 @@ def _entries() -> tuple[ModelSpec, ...]:
             ),
             # Counted on the meta device from the configs in bench/full_size_ltx2.py. The text encoder row is
             # Gemma 3 12B (vision tower included, as Gemma3ForConditionalGeneration loads it) plus the text
-            # connectors; the VAE row is the video VAE, the audio VAE and the vocoder.
-            # Memory on the ZeroGPU slice (67.2 GB usable, model/memory.py): all bf16 is 67.7 GB of weights
-            # alone, which does not fit. With the transformer stored in FP8 (1 byte a parameter):
-            # 18.9 + 2 * (13.6 + 1.3) = 48.8 GB, + 7 GB activations + 3 GB runtime = 58.8 GB.
+            # connectors; the VAE row is the video VAE, the audio VAE and the vocoder. The linear rows count the
+            # nn.Linear weights FP8 quantizes: the transformer's, and Gemma's less its lm_head (tied to the
+            # embedding table, which stays bf16); the connectors stay bf16 (tests/test_full_size_configs.py).
+            # Memory (model/memory.py, README Deploying): with FP8 compute and FP8 text-encoder weights (sm 8.9 and
+            # up) 18.9 + 16.1 + 2.7 = 37.6 GB of weights, + 5 GB activations + 3 GB runtime = 45.6 GB: fits ZeroGPU
+            # `large` (45.9 GB usable of 51.0) at 1x quota, and 37.6 GB stays under spaces' 45.1 GB xlarge
+            # threshold. With FP8 storage only (A100): 48.8 GB of weights; all bf16: 67.7 GB.
             weights=WeightSizes(
                 transformer=18_876_174_592,
                 text_encoder=12_187_325_040 + 1_431_475_200,
                 vae=1_222_479_601 + 53_248_146 + 55_592_802,
-                # 6,144 video tokens at 768x512x121 (as LTX-Video 0.9.8: 6 GB there) plus 126 audio tokens and
-                # Gemma's 49 hidden states of 1024 x 3840 (0.4 GB).
-                activation_bytes=7 * gb,
+                # Measured (`python -m bench --gpu`, H100 80GB, full size, random weights, FP8 storage, default clip
+                # 768x512x121, 2026-11-27): peak 49.5 GiB over 45.6 GiB of weights = 4.2 GB; planned with 20% more.
+                activation_bytes=5 * gb,
+                transformer_linear=18_866_503_680,
+                text_encoder_linear=11_169_460_224,
             ),
-            speed=SpeedOptions(transformer_storage_dtype="float8_e4m3fn", vae_tiling_min_pixels=768 * 512),
+            # On ZeroGPU the FP8 transformer is compiled ahead of time, one graph per preset (model/aot.py); a
+            # picture's own size, image-conditioned calls and calls with a camera adapter on run eagerly.
+            speed=SpeedOptions(
+                fp8_compute=True,
+                text_encoder_fp8=True,
+                transformer_storage_dtype="float8_e4m3fn",
+                aot_compile=True,
+                vae_tiling_min_pixels=768 * 512,
+            ),
             audio=ltx2_audio,
             loras=ltx2_camera_loras,
             extra_call_kwargs=ltx2_call,
@@ -151,9 +164,10 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_preset="landscape",
             min_steps=4,
             max_steps=50,
-            # 30 steps and 3 s: the most that fits one standard ZeroGPU call (120 s on the H200 slice) by the
-            # estimate below; 40 steps at 5 s would need about 230 s there (tests/test_gpu_time.py).
-            default_steps=30,
+            # 16 steps and 3 s: the most that fits one call on ZeroGPU `large` (120 s as spaces schedules it, after
+            # its 1.5 factor) by the estimate below; 30 steps, the default on the H200 slice before, would need
+            # about 174 s there (tests/test_gpu_time.py).
+            default_steps=16,
             default_guidance=5.0,
             default_seconds=3.0,
             max_seconds=5.0,
@@ -234,7 +248,8 @@ def _entries() -> tuple[ModelSpec, ...]:
             default_preset="landscape",
             min_steps=4,
             max_steps=50,
-            default_steps=30,
+            # 20 steps: the most a 5 s clip fits in one call on ZeroGPU `large` (120 s scheduled) by the estimate.
+            default_steps=20,
             default_guidance=5.0,
             default_seconds=5.0,
             max_seconds=5.0,
@@ -371,8 +386,8 @@ def _entries() -> tuple[ModelSpec, ...]:
 
 CATALOG: dict[str, ModelSpec] = {spec.key: spec for spec in _entries()}
 
-# The fastest model that fits the ZeroGPU slice with its fast path, and it makes sound (see its entry's memory
-# arithmetic); the CPU preview is of the same family.
+# The fastest model that fits ZeroGPU's default `large` size at 1x quota with its fast path, and it makes sound (see
+# its entry's memory arithmetic; tests/test_memory_plan.py); the CPU preview is of the same family.
 DEFAULT_GPU_MODEL = "ltx-2-distilled"
 DEFAULT_CPU_MODEL = "tiny-ltx2"
 

@@ -18,8 +18,12 @@ from .catalog import ModelSpec
 from .hardware import GpuKind, gpu_kind
 from .requests import MIN_SECONDS, GenerationRequest, InvalidRequest, snap_num_frames
 
-# 120 s: the longest call a standard ZeroGPU visitor may ask for (spaces' own default duration is 60 s).
+# 120 s: the longest call a standard ZeroGPU visitor may ask for (spaces' own default duration is 60 s). It bounds
+# the duration spaces schedules, after its own factor (model/hardware.py).
 DEFAULT_DURATION_CAP_SECONDS = 120
+# Daily ZeroGPU quota (Hub docs spaces-zerogpu.md, 2026-05-13): unauthenticated 2 min, free 5 min, PRO/Team 40 min.
+FREE_DAILY_QUOTA_SECONDS = 5 * 60
+PRO_DAILY_QUOTA_SECONDS = 40 * 60
 # Start-up, worst case: every weight downloaded in float32 (how some diffusers repos store them) at an assumed
 # 100 MB/s from the Hub, read back from disk at an assumed 200 MB/s, and each ahead-of-time compile using all
 # the GPU time it asks for (model/aot.py).
@@ -48,16 +52,41 @@ def estimate_gpu_seconds(
 
 @dataclass(frozen=True)
 class GpuBudget:
-    """What one request asks ZeroGPU for: whole seconds and the size ("large" is the standard size)."""
+    """What one request asks ZeroGPU for.
+
+    `seconds` is the duration handed to `spaces.GPU`; spaces multiplies it by the size's duration factor before
+    scheduling (1.5 on Blackwell `large`), so `scheduled_seconds` is what the call may really run and what must fit
+    the cap, and `quota_seconds` what it asks of the visitor's daily quota (twice the seconds on `xlarge`).
+    Off ZeroGPU the three are the same."""
 
     seconds: int
     size: str = "large"
+    scheduled_seconds: int = 0
+    quota_seconds: int = 0
+
+
+def scheduled_seconds(handed: int, kind: GpuKind) -> int:
+    """What spaces 0.51.3 schedules for a duration of `handed` seconds on `kind` (spaces/zero/client.py:
+    `duration_seconds *= duration_factor` unless the size is xlarge, then `round(...)`)."""
+    return round(handed * kind.duration_factor)
+
+
+def handed_seconds(needed: float, kind: GpuKind) -> int:
+    """The smallest whole duration whose scheduled time, after spaces' factor, still covers `needed` seconds.
+
+    Reel's estimate is already made for the kind's own speed, so handing it over unchanged would have spaces
+    stretch it by its factor again and the visitor's quota pay for time the call does not need."""
+    handed = max(1, math.floor((needed - 1) / kind.duration_factor))
+    while scheduled_seconds(handed, kind) < needed:
+        handed += 1
+    return handed
 
 
 @dataclass(frozen=True)
 class GpuPolicy:
-    """The GPU kind requests are planned for, the most one call may ask for, and whether the operator lets a
-    request that does not fit run on the xlarge size (twice the quota per second)."""
+    """The GPU kind requests are planned for (on ZeroGPU: the size every call runs on, model/memory.py), the most
+    one call may run, and whether the operator lets a request that does not fit `large` run on `xlarge` (twice
+    the quota per second)."""
 
     kind: GpuKind
     cap_seconds: int = DEFAULT_DURATION_CAP_SECONDS
@@ -75,27 +104,58 @@ class GpuPolicy:
     def needs(self, spec: ModelSpec, request: GenerationRequest, kind: GpuKind | None = None) -> float:
         return estimate_gpu_seconds(spec, request, kind or self.kind, self.resident_weight_bytes)
 
+    def _budget_on(self, kind: GpuKind, needed: float) -> GpuBudget:
+        handed = handed_seconds(needed, kind)
+        scheduled = scheduled_seconds(handed, kind)
+        return GpuBudget(
+            seconds=handed,
+            size=kind.size or "large",
+            scheduled_seconds=scheduled,
+            quota_seconds=math.ceil(scheduled * kind.quota_factor),
+        )
+
     def fits(self, spec: ModelSpec, request: GenerationRequest) -> bool:
-        return not self.kind.zerogpu or self.needs(spec, request) <= self.cap_seconds
+        if not self.kind.zerogpu:
+            return True
+        return self._budget_on(self.kind, self.needs(spec, request)).scheduled_seconds <= self.cap_seconds
 
     def budget(self, spec: ModelSpec, request: GenerationRequest) -> GpuBudget:
         """The duration and size to ask for; raises InvalidRequest when the request fits no size allowed here.
 
         Off ZeroGPU nothing stops a long call, so every request gets its estimate and nothing is refused."""
         needed = self.needs(spec, request)
-        if not self.kind.zerogpu or needed <= self.cap_seconds:
-            return GpuBudget(seconds=max(1, math.ceil(needed)))
+        if not self.kind.zerogpu:
+            seconds = max(1, math.ceil(needed))
+            return GpuBudget(seconds=seconds, scheduled_seconds=seconds, quota_seconds=0)
+        budget = self._budget_on(self.kind, needed)
+        if budget.scheduled_seconds <= self.cap_seconds:
+            return budget
         if self.allow_xlarge and self.kind.xlarge:
-            on_xlarge = self.needs(spec, request, gpu_kind(self.kind.xlarge))
-            if on_xlarge <= self.cap_seconds:
-                return GpuBudget(seconds=max(1, math.ceil(on_xlarge)), size="xlarge")
-        raise InvalidRequest(self.too_long_message(spec, request, needed), "steps")
+            xlarge = gpu_kind(self.kind.xlarge)
+            on_xlarge = self._budget_on(xlarge, self.needs(spec, request, xlarge))
+            if on_xlarge.scheduled_seconds <= self.cap_seconds:
+                return on_xlarge
+        raise InvalidRequest(self.too_long_message(spec, request, budget), "steps")
 
-    def too_long_message(self, spec: ModelSpec, request: GenerationRequest, needed: float) -> str:
+    def quota_note(self, spec: ModelSpec, request: GenerationRequest) -> str:
+        """What `request` costs a visitor, for the page: "" off ZeroGPU."""
+        if not self.kind.zerogpu:
+            return ""
+        budget = self._budget_on(self.kind, self.needs(spec, request))
+        twice = " (xlarge: twice the GPU seconds)" if self.kind.quota_factor > 1 else ""
+        return (
+            f"On ZeroGPU this clip asks for about {budget.quota_seconds} s of your daily GPU quota{twice}; "
+            f"a free Hugging Face account has {FREE_DAILY_QUOTA_SECONDS // 60} min a day, PRO "
+            f"{PRO_DAILY_QUOTA_SECONDS // 60} min."
+        )
+
+    def too_long_message(self, spec: ModelSpec, request: GenerationRequest, budget: GpuBudget) -> str:
         options = what_fits(self, spec, request)
+        twice = budget.quota_seconds != budget.scheduled_seconds
+        cost = f" ({budget.quota_seconds} s of your ZeroGPU quota)" if twice else ""
         message = (
-            f"This request needs about {math.ceil(needed)} s of GPU time on {self.kind.label}; one request may use "
-            f"at most {self.cap_seconds} s."
+            f"This request needs about {budget.scheduled_seconds} s of GPU time{cost} on {self.kind.label}; one "
+            f"request may use at most {self.cap_seconds} s."
         )
         if options:
             return f"{message} What fits: {', or '.join(options)}."

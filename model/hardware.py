@@ -1,11 +1,20 @@
-"""The GPU kinds Reel plans for: how much memory each has and how fast it runs a catalog model, as plain data.
+"""The GPU kinds Reel plans for: memory, speed, compute capability and how ZeroGPU bills each, as plain data.
 
-Two plans read these numbers: the memory plan (model/memory.py: do the served models fit?) and the GPU time
-estimate (model/gpu_time.py: how many seconds a ZeroGPU call asks for). Only ZeroGPU kinds have a duration cap.
+Three plans read these numbers: the memory plan (model/memory.py: do the served models fit, and on which ZeroGPU
+size?), the precision plan (model/precision.py: FP8 compute, FP8 storage or bf16, and the attention backend, by
+compute capability) and the GPU time estimate (model/gpu_time.py: how many seconds a ZeroGPU call asks for).
+
+ZeroGPU today (Hugging Face hub docs `docs/hub/spaces-zerogpu.md`, "[ZeroGPU] Blackwell update", 2026-05-13) runs
+on NVIDIA RTX PRO 6000 Blackwell cards in two sizes: `large` (the default, half a card, 48 GB, 1x quota) and
+`xlarge` (a whole card, 96 GB, 2x quota). spaces 0.51.3 (`spaces/zero/configs.json`) holds the card's figures and
+the two rules Reel must mirror: when the weights moved to the GPU before launch pass `xlarge_threshold`, every call
+runs on `xlarge` (`spaces/zero/__init__.py`), and a call on any size but `xlarge` has its duration multiplied by
+`duration_factor` before it is scheduled (`spaces/zero/client.py`). The H200 slice ZeroGPU ran on before stays as
+a legacy kind.
 
 Speeds are relative to one whole NVIDIA H200, the GPU the catalog's `GpuCost` coefficients are written for.
-None of these speeds has been measured on its GPU yet: each says where it comes from, and `python -m bench --gpu`
-prints measured against estimated seconds so they can be calibrated the first time that GPU is at hand.
+None of the Blackwell speeds has been measured: each says where it comes from, and `python -m bench --gpu` prints
+measured against estimated seconds so they can be calibrated the first time that GPU is at hand.
 """
 
 from __future__ import annotations
@@ -14,6 +23,18 @@ import os
 from dataclasses import dataclass
 
 GB = 1_000_000_000
+
+# spaces 0.51.3 spaces/zero/configs.json, "NVIDIA RTX PRO 6000 Blackwell Server Edition": memory, xlarge_threshold,
+# duration_factor, sm_major/sm_minor.
+BLACKWELL_CARD_BYTES = 101_973_950_464
+BLACKWELL_XLARGE_THRESHOLD_BYTES = 45_097_156_608
+BLACKWELL_DURATION_FACTOR = 1.5
+BLACKWELL_DEVICE_NAME = "NVIDIA RTX PRO 6000 Blackwell Server Edition"
+# spaces 0.51.3 configs.json, "NVIDIA H200": 60 of the H200's 132 multiprocessors, duration_factor 1.0.
+H200_SLICE_SPEED = 60 / 132
+# Hugging Face's own calibration: spaces stretches a `large` call's duration 1.5 times against the H200 slice, so it
+# expects work to take 1.5 times as long there. Not measured by Reel; `xlarge` is the whole card, twice `large`.
+BLACKWELL_LARGE_SPEED = H200_SLICE_SPEED / BLACKWELL_DURATION_FACTOR
 
 
 @dataclass(frozen=True)
@@ -27,11 +48,24 @@ class GpuKind:
     # Host-to-device copy of the weights when a fresh ZeroGPU worker starts, bytes per second.
     weight_move_bytes_per_second: float | None
     zerogpu: bool
-    # The kind a `spaces.GPU(size="xlarge")` call gets on this hardware (ZeroGPU only).
+    # (major, minor) CUDA compute capability: picks FP8 compute and the attention backend (model/precision.py).
+    compute_capability: tuple[int, int] | None = None
+    # ZeroGPU only: the size name spaces uses ("large" or "xlarge") and the kind of the other size on this hardware.
+    size: str | None = None
     xlarge: str | None = None
+    # ZeroGPU only: spaces multiplies the duration a call asks for by this before scheduling it (not on xlarge).
+    duration_factor: float = 1.0
+    # ZeroGPU only: a second on this size costs the visitor this many seconds of daily quota.
+    quota_factor: float = 1.0
+    # ZeroGPU only: weights moved to the GPU before launch above this make spaces run every call on xlarge.
+    xlarge_threshold_bytes: int | None = None
     # Names `torch.cuda.get_device_name()` / spaces' ZeroGPU config report for this kind.
     device_names: tuple[str, ...] = ()
     source: str = ""
+
+    def supports_fp8_compute(self) -> bool:
+        """FP8 tensor cores: Ada (8.9), Hopper (9.0), Blackwell (10.x, 12.x); not Ampere (A100, 8.0)."""
+        return self.compute_capability is not None and self.compute_capability >= (8, 9)
 
 
 KINDS: dict[str, GpuKind] = {
@@ -47,56 +81,76 @@ KINDS: dict[str, GpuKind] = {
             source="No GPU: the tiny previews run in float32 in system memory; nothing is planned.",
         ),
         GpuKind(
-            key="zerogpu-h200",
-            label="ZeroGPU, standard size (NVIDIA H200 MIG 3g.71gb slice)",
-            memory_bytes=74_625_056_768,
-            relative_speed=60 / 132,
-            weight_move_bytes_per_second=10 * GB,
-            zerogpu=True,
-            xlarge="zerogpu-h200-xlarge",
-            device_names=("NVIDIA H200 MIG 3g.71gb", "NVIDIA H200"),
-            source=(
-                "spaces 0.51.3 spaces/config.py: ZEROGPU_CUDA_TOTAL_MEMORY 74625056768 and 60 multiprocessors, the "
-                "default ZeroGPU device; speed = 60 of the H200's 132 multiprocessors. Weight move: 10 GB/s, an "
-                "assumed PCIe host-to-device rate (not measured)."
-            ),
-        ),
-        GpuKind(
-            key="zerogpu-h200-xlarge",
-            label="ZeroGPU, xlarge size (assumed: a whole NVIDIA H200)",
-            memory_bytes=141 * GB,
-            relative_speed=1.0,
-            weight_move_bytes_per_second=10 * GB,
-            zerogpu=True,
-            source=(
-                "spaces 0.51.3 spaces/zero/decorator.py documents size='xlarge' and spaces/zero/client.py bills it "
-                "twice; what it is on H200 nodes is not documented there. Assumed a whole H200 (141 GB, NVIDIA's "
-                "H200 datasheet)."
-            ),
-        ),
-        GpuKind(
             key="zerogpu-rtx-pro-6000",
-            label="ZeroGPU, standard size (NVIDIA RTX PRO 6000 Blackwell, shared)",
-            memory_bytes=45_097_156_608,
-            relative_speed=0.35,
+            label="ZeroGPU large (half an NVIDIA RTX PRO 6000 Blackwell, 48 GB)",
+            memory_bytes=BLACKWELL_CARD_BYTES // 2,
+            relative_speed=BLACKWELL_LARGE_SPEED,
             weight_move_bytes_per_second=10 * GB,
             zerogpu=True,
+            compute_capability=(12, 0),
+            size="large",
             xlarge="zerogpu-rtx-pro-6000-xlarge",
-            device_names=("NVIDIA RTX PRO 6000 Blackwell Server Edition",),
+            duration_factor=BLACKWELL_DURATION_FACTOR,
+            quota_factor=1.0,
+            xlarge_threshold_bytes=BLACKWELL_XLARGE_THRESHOLD_BYTES,
+            device_names=(BLACKWELL_DEVICE_NAME,),
             source=(
-                "spaces 0.51.3 spaces/zero/configs.json: 101973950464 bytes, xlarge_threshold 45097156608 (above it "
-                "spaces makes every call xlarge), duration_factor 1.5. Memory planned as the threshold; speed "
-                "assumed 0.35 of an H200 (not measured)."
+                "Hub docs spaces-zerogpu.md (2026-05-13): `large` is the default, half a card, 48 GB, 1x quota. Memory "
+                "planned as half of spaces 0.51.3 configs.json's 101973950464 bytes; sm 12.0, xlarge_threshold "
+                "45097156608 and duration_factor 1.5 from the same file. Speed: the H200 slice's (60/132 of an H200) "
+                "divided by that factor, Hugging Face's own estimate of the slow-down (not measured). Weight move: "
+                "10 GB/s, an assumed PCIe host-to-device rate (not measured)."
             ),
         ),
         GpuKind(
             key="zerogpu-rtx-pro-6000-xlarge",
-            label="ZeroGPU, xlarge size (a whole NVIDIA RTX PRO 6000 Blackwell)",
-            memory_bytes=101_973_950_464,
-            relative_speed=0.5,
+            label="ZeroGPU xlarge (a whole NVIDIA RTX PRO 6000 Blackwell, 96 GB, 2x quota)",
+            memory_bytes=BLACKWELL_CARD_BYTES,
+            relative_speed=2 * BLACKWELL_LARGE_SPEED,
             weight_move_bytes_per_second=10 * GB,
             zerogpu=True,
-            source="spaces 0.51.3 spaces/zero/configs.json memory; speed assumed 0.5 of an H200 (not measured).",
+            compute_capability=(12, 0),
+            size="xlarge",
+            duration_factor=1.0,
+            quota_factor=2.0,
+            source=(
+                "Hub docs spaces-zerogpu.md (2026-05-13): `xlarge` is a whole card, 96 GB, 2x quota; spaces 0.51.3 "
+                "client.py applies no duration factor to xlarge and shows its request doubled in the quota message. "
+                "Memory from configs.json; speed: twice `large`'s, a whole card against half (not measured)."
+            ),
+        ),
+        GpuKind(
+            key="zerogpu-h200",
+            label="ZeroGPU, legacy standard size (NVIDIA H200 MIG 3g.71gb slice)",
+            memory_bytes=74_625_056_768,
+            relative_speed=H200_SLICE_SPEED,
+            weight_move_bytes_per_second=10 * GB,
+            zerogpu=True,
+            compute_capability=(9, 0),
+            size="large",
+            xlarge="zerogpu-h200-xlarge",
+            duration_factor=1.0,
+            device_names=("NVIDIA H200 MIG 3g.71gb", "NVIDIA H200"),
+            source=(
+                "Legacy: ZeroGPU's hardware before the Blackwell update. spaces 0.51.3 configs.json, \"NVIDIA H200\": "
+                "memory 74625056768, 60 multiprocessors, sm 9.0, no xlarge_threshold, duration_factor 1.0; speed = 60 "
+                "of the H200's 132 multiprocessors."
+            ),
+        ),
+        GpuKind(
+            key="zerogpu-h200-xlarge",
+            label="ZeroGPU, legacy xlarge size (assumed: a whole NVIDIA H200, 2x quota)",
+            memory_bytes=141 * GB,
+            relative_speed=1.0,
+            weight_move_bytes_per_second=10 * GB,
+            zerogpu=True,
+            compute_capability=(9, 0),
+            size="xlarge",
+            quota_factor=2.0,
+            source=(
+                "Legacy. spaces 0.51.3 documents size='xlarge' and bills it twice; what it was on H200 nodes is not "
+                "documented there. Assumed a whole H200 (141 GB, NVIDIA's H200 datasheet)."
+            ),
         ),
         GpuKind(
             key="h200",
@@ -105,8 +159,9 @@ KINDS: dict[str, GpuKind] = {
             relative_speed=1.0,
             weight_move_bytes_per_second=None,
             zerogpu=False,
+            compute_capability=(9, 0),
             device_names=("NVIDIA H200",),
-            source="NVIDIA H200 datasheet: 141 GB HBM3e. The reference GPU of the catalog's GpuCost numbers.",
+            source="NVIDIA H200 datasheet: 141 GB HBM3e, Hopper (sm 9.0). The reference GPU of the catalog's GpuCost.",
         ),
         GpuKind(
             key="h100",
@@ -115,8 +170,10 @@ KINDS: dict[str, GpuKind] = {
             relative_speed=0.9,
             weight_move_bytes_per_second=None,
             zerogpu=False,
+            compute_capability=(9, 0),
             device_names=("NVIDIA H100 80GB HBM3", "NVIDIA H100"),
-            source="NVIDIA H100 datasheet: 80 GB; same 132 multiprocessors as an H200, less memory bandwidth (assumed 0.9).",
+            source="NVIDIA H100 datasheet: 80 GB, Hopper (sm 9.0); same 132 multiprocessors as an H200, less memory "
+            "bandwidth (assumed 0.9).",
         ),
         GpuKind(
             key="a100",
@@ -125,8 +182,9 @@ KINDS: dict[str, GpuKind] = {
             relative_speed=0.32,
             weight_move_bytes_per_second=None,
             zerogpu=False,
+            compute_capability=(8, 0),
             device_names=("NVIDIA A100-SXM4-80GB", "NVIDIA A100 80GB PCIe", "NVIDIA A100"),
-            source="NVIDIA datasheets: A100 312 dense bf16 TFLOP/s against the H200's 989.",
+            source="NVIDIA datasheets: A100 (Ampere, sm 8.0, no FP8) 312 dense bf16 TFLOP/s against the H200's 989.",
         ),
         GpuKind(
             key="l40s",
@@ -135,11 +193,15 @@ KINDS: dict[str, GpuKind] = {
             relative_speed=0.37,
             weight_move_bytes_per_second=None,
             zerogpu=False,
+            compute_capability=(8, 9),
             device_names=("NVIDIA L40S",),
-            source="NVIDIA datasheets: L40S 362 dense bf16 TFLOP/s against the H200's 989; 48 GB.",
+            source="NVIDIA datasheets: L40S (Ada, sm 8.9) 362 dense bf16 TFLOP/s against the H200's 989; 48 GB.",
         ),
     )
 }
+
+# When spaces cannot read the ZeroGPU device (or names one Reel does not list), plan for today's default size.
+DEFAULT_ZEROGPU_KIND = "zerogpu-rtx-pro-6000"
 
 
 class UnknownGpuKind(ValueError):
@@ -154,7 +216,7 @@ def gpu_kind(key: str) -> GpuKind:
 
 
 def kind_for_device_name(name: str, zerogpu: bool) -> GpuKind | None:
-    """The kind whose device names begin `name`: ZeroGPU kinds on ZeroGPU (only the standard size is named; the
+    """The kind whose device names begin `name`: ZeroGPU kinds on ZeroGPU (only the default size is named; the
     xlarge one is reached through its `xlarge` field), dedicated ones elsewhere."""
     for kind in KINDS.values():
         if kind.zerogpu == zerogpu and any(name.startswith(known) for known in kind.device_names):
@@ -162,27 +224,38 @@ def kind_for_device_name(name: str, zerogpu: bool) -> GpuKind | None:
     return None
 
 
-def _zerogpu_device_name() -> str:
-    """What spaces itself believes the ZeroGPU device is: the driver's model name, else its default."""
-    try:
-        from spaces.zero.config import get_config
+def _zerogpu_device_name() -> str | None:
+    """The device spaces itself read from the driver, or None when it could not read one.
 
-        return get_config()["model"]
-    except Exception:  # spaces reads the driver's files; on an odd node fall back to its documented default
-        return os.environ.get("ZEROGPU_CUDA_DEVICE_NAME", "NVIDIA H200 MIG 3g.71gb")
+    spaces' `get_config()` falls back to its first entry (the H200) when the driver's files cannot be read, which
+    is no longer where ZeroGPU runs; so the driver's own model line is read here, and anything unreadable means
+    "assume today's default" (the Blackwell `large` size)."""
+    from glob import glob
+
+    for path in sorted(glob("/proc/driver/nvidia/gpus/*/information")):
+        try:
+            with open(path, encoding="utf-8") as information:
+                for line in information:
+                    if line.startswith("Model:"):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            continue
+    return None
 
 
-def detect_gpu_kind(zerogpu: bool, cuda_available: bool, environ=None) -> GpuKind:
+def detect_gpu_kind(zerogpu: bool, cuda_available: bool, environ=None, zerogpu_device_name=None) -> GpuKind:
     """REEL_GPU_KIND when set; else ZeroGPU's device, the local CUDA device, or the CPU.
 
-    An unlisted dedicated GPU gets a kind made from what torch reports (its memory, a cautious speed), so the
-    memory plan still holds there."""
+    On ZeroGPU a device that cannot be read or is not listed plans for the Blackwell `large` size, today's default.
+    An unlisted dedicated GPU gets a kind made from what torch reports (its memory, capability, a cautious speed),
+    so the memory plan still holds there."""
     environ = os.environ if environ is None else environ
     chosen = (environ.get("REEL_GPU_KIND") or "").strip()
     if chosen:
         return gpu_kind(chosen)
     if zerogpu:
-        return kind_for_device_name(_zerogpu_device_name(), zerogpu=True) or KINDS["zerogpu-h200"]
+        name = zerogpu_device_name() if zerogpu_device_name else _zerogpu_device_name()
+        return (name and kind_for_device_name(name, zerogpu=True)) or KINDS[DEFAULT_ZEROGPU_KIND]
     if not cuda_available:
         return KINDS["cpu"]
     import torch
@@ -198,5 +271,6 @@ def detect_gpu_kind(zerogpu: bool, cuda_available: bool, environ=None) -> GpuKin
         relative_speed=0.3,
         weight_move_bytes_per_second=None,
         zerogpu=False,
-        source="Not in Reel's list: memory as torch reports it, speed assumed 0.3 of an H200.",
+        compute_capability=tuple(torch.cuda.get_device_capability(0)),
+        source="Not in Reel's list: memory and capability as torch reports them, speed assumed 0.3 of an H200.",
     )

@@ -15,18 +15,14 @@ from pathlib import Path
 import torch
 
 from .adapters import load_adapters
-from .acceleration import (
-    apply_fast_path,
-    on_zerogpu,
-    plan_fast_path,
-    set_conv3d_memory_format,
-    store_transformer_narrow,
-)
-from .aot import example_call_kwargs
+from .acceleration import apply_fast_path, is_gpu, on_zerogpu, plan_fast_path, set_conv3d_memory_format
+from .aot import example_calls
 from .catalog import CATALOG, DEFAULT_CPU_MODEL, DEFAULT_GPU_MODEL, ModelSpec
 from .engine import VideoEngine
-from .hardware import GpuKind, detect_gpu_kind
-from .memory import MemoryPlanError, check_memory
+from .hardware import KINDS, GpuKind, detect_gpu_kind
+from .memory import MemoryPlan, MemoryPlanError, check_memory
+from .precision import choose_precision
+from .quantization import apply_precision
 from .tiny import ensure_tiny_pipeline
 
 logger = logging.getLogger("reel.model")
@@ -116,14 +112,19 @@ def _pipeline_class(spec: ModelSpec | None):
     return getattr(diffusers, spec.pipeline_class) if spec else diffusers.DiffusionPipeline
 
 
-def load_engine(choice: str | None = None, data_dir: Path | None = None, device: str | None = None) -> VideoEngine:
+def load_engine(
+    choice: str | None = None, data_dir: Path | None = None, device: str | None = None, kind: GpuKind | None = None
+) -> VideoEngine:
     """Load the engine for a catalog key or a local diffusers folder, then run the GPU fast path.
 
     Tiny models are built into `<data_dir>/models/<key>` on first use and then loaded from there exactly like
-    a downloaded model, so the loading code tested on CPU is the code that runs on the Space.
+    a downloaded model, so the loading code tested on CPU is the code that runs on the Space. `kind` (detected when
+    None) decides the precision: FP8 compute, FP8 storage or bf16 (model/precision.py).
     """
     cuda_available = torch.cuda.is_available()
     device = device or ("cuda" if cuda_available else "cpu")
+    if kind is None:
+        kind = detect_gpu_kind(on_zerogpu(), cuda_available) if is_gpu(device) else KINDS["cpu"]
     choice = resolve_model_choice(choice if choice is not None else os.environ.get("REEL_MODEL"), cuda_available)
     data_dir = Path(data_dir or os.environ.get("REEL_DATA_DIR") or "data")
 
@@ -148,28 +149,50 @@ def load_engine(choice: str | None = None, data_dir: Path | None = None, device:
         spec = _spec_for_folder(Path(source), pipeline)
     adapters = load_adapters(pipeline, spec, data_dir)  # outside inference mode, before the weights move
     zerogpu = on_zerogpu()
-    planned = plan_fast_path(spec, device, zerogpu)
-    if "fp8_storage" in planned:
-        try:
-            store_transformer_narrow(pipeline, spec)  # before the move: in half precision it would not fit
+    precision, precision_failures = choose_precision(spec, kind), {}
+    if is_gpu(device):
+        try:  # before the move: in half precision the weights would not fit
+            precision, precision_failures = apply_precision(pipeline, spec, precision)
         except Exception as error:
             raise ModelUnavailable(
-                f"Could not store {spec.key}'s transformer in {spec.speed.transformer_storage_dtype}: "
+                f"Could not narrow {spec.key}'s weights as planned ({precision.describe()}): "
                 f"{type(error).__name__}: {str(error)[:200]}. Without it the model does not fit this GPU."
             ) from error
     pipeline.to(device)
     if device == "cpu" and getattr(pipeline, "vae", None) is not None:
         set_conv3d_memory_format(pipeline.vae, torch.channels_last_3d)
-    example = example_call_kwargs(spec) if "aot_compile" in planned else None
-    fast_path = apply_fast_path(pipeline, spec, device, zerogpu=zerogpu, example_call=example)
+    planned = plan_fast_path(spec, device, zerogpu, precision)
+    example = example_calls(spec) if "aot_compile" in planned else None
+    fast_path = apply_fast_path(
+        pipeline, spec, device, zerogpu=zerogpu, example_call=example, precision=precision,
+        precision_failures=precision_failures,
+    )
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
     return VideoEngine(
         spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path, adapters=adapters
     )
 
 
+def plan_served_memory(choices, kind: GpuKind | None = None) -> MemoryPlan:
+    """The memory plan for the catalog entries among `choices` (REEL_MODELS when None) on `kind` (detected when
+    None); raises ModelUnavailable, with the plan's own message, when they fit no size. Local folders are not
+    counted: their size is known only once loaded."""
+    cuda_available = torch.cuda.is_available()
+    if choices is None:
+        choices = parse_model_list(os.environ.get("REEL_MODELS"), os.environ.get("REEL_MODEL"), cuda_available)
+    kind = kind or detect_gpu_kind(on_zerogpu(), cuda_available)
+    try:
+        return check_memory([CATALOG[choice] for choice in choices if choice in CATALOG], kind)
+    except MemoryPlanError as too_big:
+        raise ModelUnavailable(str(too_big)) from None
+
+
 def load_engines(
-    choices=None, data_dir: Path | None = None, device: str | None = None, kind: GpuKind | None = None
+    choices=None,
+    data_dir: Path | None = None,
+    device: str | None = None,
+    kind: GpuKind | None = None,
+    plan: MemoryPlan | None = None,
 ) -> dict[str, VideoEngine]:
     """Load several engines, keyed by model key, in the order given; the first is the default.
 
@@ -188,16 +211,14 @@ def load_engines(
     unknown = [choice for choice in choices if not _is_known(choice)]
     if unknown:
         raise ModelUnavailable(_unknown_choice_message(unknown, "REEL_MODELS"))
-    kind = kind or detect_gpu_kind(on_zerogpu(), cuda_available)
-    try:  # local folders are not counted: their size is known only once loaded
-        plan = check_memory([CATALOG[choice] for choice in choices if choice in CATALOG], kind)
-    except MemoryPlanError as too_big:
-        raise ModelUnavailable(str(too_big)) from None
-    logger.info("Memory plan: %s", plan.describe())
+    if plan is None:
+        plan = plan_served_memory(choices, kind)
+        logger.info("Memory plan: %s", plan.describe())
 
     engines: dict[str, VideoEngine] = {}
     for choice in choices:
-        engine = load_engine(choice, data_dir=data_dir, device=device)
+        # The plan's kind: on ZeroGPU the size the calls run on (the same compute capability either way).
+        engine = load_engine(choice, data_dir=data_dir, device=device, kind=plan.kind)
         engines.setdefault(engine.spec.key, engine)
     for engine in engines.values():
         others = [other for other in engines.values() if other is not engine]

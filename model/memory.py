@@ -1,8 +1,14 @@
-"""Do the models a Space serves fit its GPU? Checked at start, before any weight is downloaded or loaded.
+"""Do the models a Space serves fit its GPU, and on which ZeroGPU size? Checked at start, before any weight is
+downloaded or loaded.
 
 ZeroGPU copies every model loaded at import into each GPU worker, so all served models sit in GPU memory
-together; only one generation runs at a time (Reel's GPU concurrency), so only the largest model's activations
-count on top. A combination that does not fit would start, then fail with out-of-memory at the first call.
+together; a GPU call holds one model's activations, so only the largest model's activations count on top (on
+ZeroGPU each concurrent call has its own GPU; on a dedicated GPU Reel runs one call at a time). A combination that
+does not fit would start, then fail with out-of-memory at the first call.
+
+On ZeroGPU the plan mirrors spaces (model/hardware.py): weights above the `xlarge_threshold` make spaces run every
+call on `xlarge`, so the plan is made for `xlarge`; a plan that fits `xlarge` but not `large` asks for `xlarge`
+itself. Either way Reel starts and says that visitors pay twice. Only what fits neither size is refused.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import ModelSpec
-from .hardware import GpuKind
+from .hardware import GpuKind, gpu_kind
+from .precision import Precision, choose_precision, resident_weight_bytes
 
 GB = 1_000_000_000
 # CUDA context, cuBLAS/cuDNN workspaces and the caching allocator's fragmentation: an allowance, not measured.
 RUNTIME_RESERVE_BYTES = 3 * GB
-# Share of the GPU's memory the plan may fill: the activation figures are estimates, so keep a tenth spare.
+# Share of the GPU's memory the plan may fill: the activation figures are allowances, so keep a tenth spare.
 USABLE_SHARE = 0.9
 
 
@@ -25,14 +32,21 @@ class MemoryPlanError(RuntimeError):
 
 @dataclass(frozen=True)
 class MemoryPlan:
-    kind: GpuKind
+    kind: GpuKind  # the GPU (on ZeroGPU: the size) every call runs on
     weights: dict[str, int]  # model key -> bytes of weights on the GPU
+    precisions: dict[str, Precision]  # model key -> how its weights are held and computed
     activation_bytes: int  # the largest of the served models' activation allowances
     reserve_bytes: int
+    # Why the calls run on ZeroGPU's xlarge size ("" when they do not).
+    xlarge_reason: str = ""
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(self.weights.values())
 
     @property
     def total_bytes(self) -> int:
-        return sum(self.weights.values()) + self.activation_bytes + self.reserve_bytes
+        return self.weight_bytes + self.activation_bytes + self.reserve_bytes
 
     @property
     def usable_bytes(self) -> int | None:
@@ -50,32 +64,63 @@ class MemoryPlan:
         )
         if self.usable_bytes is None:
             return f"{line} (no GPU: not planned)"
-        return f"{line} of {self.usable_bytes / GB:.1f} GB usable on {self.kind.label}"
+        line = f"{line} of {self.usable_bytes / GB:.1f} GB usable on {self.kind.label}"
+        if self.xlarge_reason:
+            line += f"; every call runs on xlarge because {self.xlarge_reason}, so visitors pay twice the quota"
+        return line
 
 
-def plan_memory(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
+def plan_memory(specs: list[ModelSpec], kind: GpuKind, xlarge_reason: str = "") -> MemoryPlan:
+    """The plan for serving `specs` together on `kind`, fitting or not."""
+    precisions = {spec.key: choose_precision(spec, kind) for spec in specs}
     activations = max((spec.weights.activation_bytes for spec in specs if spec.weights), default=0)
     return MemoryPlan(
         kind=kind,
-        weights={spec.key: spec.weight_bytes for spec in specs},
+        weights={spec.key: resident_weight_bytes(spec, precisions[spec.key]) for spec in specs},
+        precisions=precisions,
         activation_bytes=activations,
         reserve_bytes=RUNTIME_RESERVE_BYTES if kind.memory_bytes is not None else 0,
+        xlarge_reason=xlarge_reason,
     )
 
 
-def check_memory(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
-    """The plan for serving `specs` together on `kind`; raises MemoryPlanError when it does not fit."""
+def plan_zerogpu_size(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
+    """The plan on the size calls will really run on: `kind`, or its xlarge size where spaces or the memory say
+    so. Not checked for fitting (check_memory does that)."""
     plan = plan_memory(specs, kind)
+    if not kind.zerogpu or not kind.xlarge:
+        return plan
+    xlarge = gpu_kind(kind.xlarge)
+    threshold = kind.xlarge_threshold_bytes
+    if threshold is not None and plan.weight_bytes > threshold:
+        reason = (
+            f"the weights ({plan.weight_bytes / GB:.1f} GB) pass spaces' xlarge threshold ({threshold / GB:.1f} GB)"
+        )
+        return plan_memory(specs, xlarge, reason)
     if plan.fits:
         return plan
-    fitting = [spec.key for spec in specs if plan_memory([spec], kind).fits]
+    on_xlarge = plan_memory(
+        specs, xlarge, f"they need {plan.total_bytes / GB:.1f} GB, more than {plan.usable_bytes / GB:.1f} GB on large"
+    )
+    return on_xlarge if on_xlarge.fits else plan
+
+
+def check_memory(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
+    """The plan for serving `specs` together on `kind` (on ZeroGPU, on the size they need); raises MemoryPlanError
+    when it fits no size."""
+    plan = plan_zerogpu_size(specs, kind)
+    if plan.fits:
+        return plan
+    fitting = [spec.key for spec in specs if plan_zerogpu_size([spec], kind).fits]
     advice = (
         f" Serve fewer models at once (each of {', '.join(fitting)} fits alone), or pick a GPU with more memory."
         if fitting
         else " None of them fits alone; pick a GPU with more memory."
     )
+    largest = plan_memory(specs, gpu_kind(kind.xlarge)) if kind.zerogpu and kind.xlarge else plan
+    where = f"{largest.kind.label}, the largest ZeroGPU size" if largest is not plan else kind.label
     raise MemoryPlanError(
-        f"REEL_MODELS: {', '.join(spec.key for spec in specs)} need {plan.total_bytes / GB:.1f} GB of GPU memory "
-        f"together, more than the {plan.usable_bytes / GB:.1f} GB Reel plans to use on {kind.label} "
-        f"({plan.describe()}).{advice}"
+        f"REEL_MODELS: {', '.join(spec.key for spec in specs)} need {largest.total_bytes / GB:.1f} GB of GPU memory "
+        f"together, more than the {largest.usable_bytes / GB:.1f} GB Reel plans to use on {where} "
+        f"({largest.describe()}).{advice}"
     )

@@ -45,8 +45,14 @@ class SpeedOptions:
     # Decode with VAE tiling when a frame has at least this many pixels (None: never).
     vae_tiling_min_pixels: int | None = None
     # Keep the transformer's weights in this narrower dtype on the GPU and compute in the entry's dtype
-    # (diffusers' `enable_layerwise_casting`), so a model fits where its half-precision weights would not.
+    # (diffusers' `enable_layerwise_casting`), so a model fits where its half-precision weights would not. Where
+    # `fp8_compute` runs (compute capability 8.9 and up) it replaces this; elsewhere this is the fallback.
     transformer_storage_dtype: str | None = None
+    # Quantize the transformer's linear layers to FP8 and multiply in FP8 (torchao float8 dynamic activation and
+    # weight) on GPUs with FP8 tensor cores (model/precision.py).
+    fp8_compute: bool = False
+    # Keep the text encoder's linear weights in FP8 (torchao float8 weight-only) on the same GPUs.
+    text_encoder_fp8: bool = False
 
 
 NO_SPEEDUPS = SpeedOptions()
@@ -88,9 +94,13 @@ class WeightSizes:
     transformer: int
     text_encoder: int
     vae: int
-    # Activations at the largest preset and longest clip, VAE decode included, in bytes: a planning allowance,
-    # not a measurement (`python -m bench --gpu` reports the real peak as peak_gib).
+    # Activations at the largest preset and longest clip, VAE decode included, in bytes: a planning allowance
+    # (`python -m bench --gpu` reports the real peak as peak_gib; each entry says where its figure comes from).
     activation_bytes: int
+    # Parameters in the linear layers' weights, which FP8 compute (transformer) and FP8 weights (text encoder)
+    # quantize; the rest (norms, biases, embeddings) stays bf16. Only entries that use them set them.
+    transformer_linear: int = 0
+    text_encoder_linear: int = 0
 
     @property
     def parameters(self) -> int:
@@ -161,17 +171,6 @@ class ModelSpec:
     def lora(self, name: str) -> LoraSpec | None:
         return next((lora for lora in self.loras if lora.name == name), None)
 
-    @property
-    def weight_bytes(self) -> int:
-        """Bytes of weights on the GPU, in the entry's GPU dtype, with the transformer in its storage dtype when
-        the fast path stores it narrower (0 for the tiny previews)."""
-        if not self.weights:
-            return 0
-        stored = self.speed.transformer_storage_dtype
-        if stored is None:
-            return self.weights.bytes_in(self.torch_dtype)
-        narrower = _BYTES_PER_PARAMETER[self.torch_dtype] - _BYTES_PER_PARAMETER[stored]
-        return self.weights.bytes_in(self.torch_dtype) - narrower * self.weights.transformer
 
     @property
     def max_frames(self) -> int:

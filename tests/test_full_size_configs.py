@@ -393,7 +393,7 @@ def test_report_evaluates_the_goals_and_prints(capsys, monkeypatch):
     )
     assert "baseline" not in result and "speedup" not in result
     assert result["estimate"]["kind"] == "h100"
-    assert result["estimate"]["zerogpu_slice_estimated_s"] >= result["estimate"]["estimated_s"] > 0
+    assert result["estimate"]["zerogpu_large_estimated_s"] >= result["estimate"]["estimated_s"] > 0
     models = {spec.key: result}
     goals = {goal["metric"]: goal for goal in gpu._evaluate_goals(models)}
     assert DEFAULT_GPU_MODEL == spec.key  # the fast model is the default one: both goals are about it
@@ -418,3 +418,36 @@ def test_report_evaluates_the_goals_and_prints(capsys, monkeypatch):
     monkeypatch.setenv("REEL_BENCH_MODELS", "no-such-model")
     with pytest.raises(SystemExit, match="no-such-model"):
         gpu._select_specs(None)
+
+
+def test_the_precision_comparison_runs_each_variant_and_reports_ratios_to_bf16(capsys):
+    """bench --gpu's bf16 / FP8 storage / FP8 compute comparison, on the shrunk LTX-2 on CPU: every variant builds
+    and times a clip, FP8 compute (which needs compute capability 8.9) falls back to FP8 storage and says so, and the
+    ratios are to the bf16 row of the same run."""
+    from bench import gpu
+    from bench.gpu_precision import measure_precisions, precision_lines, precision_variants
+
+    spec = CATALOG[gpu.FAST_MODEL]
+    comparison = measure_precisions(
+        spec, "cpu", KINDS["zerogpu-rtx-pro-6000"], ("bf16", "fp8_storage", "fp8_compute"),
+        configs=_shrunk(spec.repo_id), request_overrides=_small_request(spec),
+    )
+    json.dumps(comparison)
+    rows = comparison["variants"]
+    assert all(row["error"] is None and row["seconds"] > 0 for row in rows.values()), rows
+    assert rows["bf16"]["time_vs_bf16"] == 1.0
+    assert rows["fp8_storage"]["precision"] == "FP8 storage, bf16 compute, attention _native_cudnn"
+    assert rows["fp8_compute"]["precision"].startswith("FP8 storage")  # fell back on CPU, and says so
+    assert "compute capability" in rows["fp8_compute"]["precision_failures"]["fp8_compute"]
+    for row in rows.values():
+        assert row["time_vs_bf16"] == round(row["seconds"] / rows["bf16"]["seconds"], 3)
+        # No CUDA memory counters on CPU: no peak, so nothing said about fitting (never a made-up "fits").
+        assert row["peak_gib"] is None and row["peak_vs_bf16"] is None and row["peak_fits_zerogpu_large"] is None
+    goals = {goal["metric"]: goal for goal in gpu._evaluate_goals({}, comparison)}
+    assert goals["time_vs_bf16"]["met"] is (rows["fp8_compute"]["time_vs_bf16"] <= 0.75)
+    assert goals["peak_fits_zerogpu_large"]["met"] is None
+    printed = "\n".join(precision_lines(comparison))
+    assert "fp8_compute" in printed and "fits large: None" in printed
+    assert precision_variants({"REEL_BENCH_PRECISIONS": "off"}) == ()
+    with pytest.raises(SystemExit, match="REEL_BENCH_PRECISIONS: unknown fp4"):
+        precision_variants({"REEL_BENCH_PRECISIONS": "bf16,fp4"})

@@ -1,6 +1,7 @@
-"""GPU time asked for honestly: the estimate follows the GPU kind and the work, never silently falls below what a
-request needs, and a request that needs more than one call may use is refused with what would fit (or runs on
-the xlarge size where the operator allows it). Off ZeroGPU nothing is refused."""
+"""GPU time asked for honestly: the estimate follows the GPU kind and the work, the duration handed to spaces is
+what the request needs once spaces has applied its own factor (never less, never the factor twice), a request
+that needs more than one call may use is refused with what would fit (or runs on the xlarge size where the
+operator allows it), and the visitor is told what a clip costs in quota. Off ZeroGPU nothing is refused."""
 
 import dataclasses
 import math
@@ -9,12 +10,25 @@ import re
 import pytest
 from PIL import Image
 
-from model import CATALOG, KINDS, GpuPolicy, InvalidRequest, UnknownGpuKind, detect_gpu_kind, plan_request
+from model import (
+    CATALOG, KINDS, GpuPolicy, InvalidRequest, UnknownGpuKind, check_memory, choose_precision, detect_gpu_kind,
+    plan_request, resident_weight_bytes,
+)
+from model.gpu_time import handed_seconds, scheduled_seconds
 from model.hardware import kind_for_device_name
 
 REAL_KEYS = [key for key, spec in CATALOG.items() if not spec.is_preview]
 SLICE = KINDS["zerogpu-h200"]
+LARGE = KINDS["zerogpu-rtx-pro-6000"]
+XLARGE = KINDS["zerogpu-rtx-pro-6000-xlarge"]
 CAP = 120
+
+
+def served_policy(spec, kind=LARGE, **options):
+    """The policy the runtime makes for serving `spec` alone: on the size its memory plan picks."""
+    plan = check_memory([spec], kind)
+    resident = resident_weight_bytes(spec, choose_precision(spec, plan.kind))
+    return GpuPolicy(kind=plan.kind, cap_seconds=CAP, resident_weight_bytes=resident, **options)
 
 
 def _largest_request(spec):
@@ -23,11 +37,61 @@ def _largest_request(spec):
 
 
 @pytest.mark.parametrize("key", REAL_KEYS)
-def test_each_real_models_default_clip_fits_a_standard_zerogpu_call(key):
+def test_each_real_models_default_clip_fits_one_zerogpu_call_on_its_planned_size(key):
     spec = CATALOG[key]
-    policy = GpuPolicy(kind=SLICE, cap_seconds=CAP, resident_weight_bytes=spec.weight_bytes)
+    policy = served_policy(spec)
     budget = policy.budget(spec, plan_request(spec, "a cat"))
-    assert budget.size == "large" and 1 <= budget.seconds <= CAP
+    assert budget.size == policy.kind.size and 1 <= budget.scheduled_seconds <= CAP
+
+
+@pytest.mark.parametrize("needed", [0.3, 1, 7.9, 8, 10, 43.2, 56.2, 79.99, 119.6])
+def test_the_duration_handed_over_is_what_spaces_schedules_no_more(needed):
+    """spaces 0.51.3 multiplies a `large` call's duration by 1.5 and rounds; xlarge and the H200 slice by 1.0."""
+    for kind in (LARGE, XLARGE, SLICE):
+        handed = handed_seconds(needed, kind)
+        factor = 1.0 if kind.size == "xlarge" else kind.duration_factor
+        assert scheduled_seconds(handed, kind) == round(handed * factor) >= needed
+        assert handed == 1 or round((handed - 1) * factor) < needed  # one second less would not cover it
+    assert LARGE.duration_factor == 1.5 and XLARGE.duration_factor == SLICE.duration_factor == 1.0
+
+
+def test_on_large_the_factor_is_applied_once_and_quota_is_the_scheduled_time():
+    spec = CATALOG["ltx-2-distilled"]
+    policy = served_policy(spec)
+    request = plan_request(spec, "a cat")
+    budget = policy.budget(spec, request)
+    needed = policy.needs(spec, request)
+    assert budget.size == "large" and budget.seconds < needed <= budget.scheduled_seconds < needed + 2
+    assert budget.quota_seconds == budget.scheduled_seconds
+    note = policy.quota_note(spec, request)
+    assert f"about {budget.quota_seconds} s of your daily GPU quota" in note
+    assert "a free Hugging Face account has 5 min a day" in note
+
+
+def test_on_xlarge_visitors_pay_twice_and_the_refusal_says_so():
+    spec = CATALOG["ltx-video-0.9.8-distilled"]  # needs xlarge by memory
+    policy = served_policy(spec)
+    assert policy.kind is XLARGE
+    budget = policy.budget(spec, plan_request(spec, "a cat"))
+    assert budget.size == "xlarge" and budget.seconds == budget.scheduled_seconds
+    assert budget.quota_seconds == 2 * budget.scheduled_seconds
+    assert "(xlarge: twice the GPU seconds)" in policy.quota_note(spec, plan_request(spec, "a cat"))
+    too_long = plan_request(spec, "a cat", steps=spec.max_steps, seconds=spec.max_seconds)
+    tight = dataclasses.replace(policy, cap_seconds=budget.scheduled_seconds)
+    with pytest.raises(InvalidRequest) as refused:
+        tight.budget(spec, too_long)
+    needed = tight._budget_on(XLARGE, tight.needs(spec, too_long))
+    assert (f"needs about {needed.scheduled_seconds} s of GPU time ({needed.quota_seconds} s of your ZeroGPU quota)"
+            in refused.value.message)
+
+
+def test_blackwell_large_is_planned_at_hugging_faces_own_slow_down_of_the_slice():
+    spec = CATALOG["wan2.2-ti2v-5b"]
+    request = plan_request(spec, "a cat")
+    on_slice = GpuPolicy(kind=SLICE).needs(spec, request) - spec.gpu_cost.overhead_seconds
+    on_large = GpuPolicy(kind=LARGE).needs(spec, request) - spec.gpu_cost.overhead_seconds
+    on_xlarge = GpuPolicy(kind=XLARGE).needs(spec, request) - spec.gpu_cost.overhead_seconds
+    assert math.isclose(on_large, 1.5 * on_slice) and math.isclose(on_xlarge, on_large / 2)
 
 
 def test_the_slice_is_slower_than_a_whole_h200_and_the_estimate_says_so():
@@ -43,7 +107,7 @@ def test_a_fresh_workers_weight_move_is_asked_for():
     spec = CATALOG["ltx-video-0.9.8-distilled"]
     request = plan_request(spec, "a cat")
     without = GpuPolicy(kind=SLICE).needs(spec, request)
-    served = spec.weight_bytes + CATALOG["wan2.2-ti2v-5b"].weight_bytes
+    served = 2 * spec.weights.parameters + 2 * CATALOG["wan2.2-ti2v-5b"].weights.parameters
     with_move = GpuPolicy(kind=SLICE, resident_weight_bytes=served).needs(spec, request)
     assert math.isclose(with_move - without, served / SLICE.weight_move_bytes_per_second)
     assert with_move - without > 5  # 61 GB of weights at 10 GB/s
@@ -52,14 +116,14 @@ def test_a_fresh_workers_weight_move_is_asked_for():
 def test_wan22_at_50_steps_is_refused_on_zerogpu_with_what_fits():
     """The request the old estimate clamped to 120 s and let ZeroGPU abort half-way."""
     spec = CATALOG["wan2.2-ti2v-5b"]
-    policy = GpuPolicy(kind=SLICE, cap_seconds=CAP, resident_weight_bytes=spec.weight_bytes)
+    policy = served_policy(spec)
     request = plan_request(spec, "a cat", seconds=5, steps=50)
     assert policy.needs(spec, request) > CAP
     with pytest.raises(InvalidRequest) as refused:
         policy.budget(spec, request)
     message = refused.value.message
     assert refused.value.field == "steps"
-    assert re.match(r"This request needs about \d+ s of GPU time on ZeroGPU, standard size .*at most 120 s\.", message)
+    assert re.match(r"This request needs about \d+ s of GPU time on ZeroGPU large .*at most 120 s\.", message)
     steps = int(re.search(r"What fits: (\d+) steps", message).group(1))
     seconds = float(re.search(r"or ([0-9.]+) s of video", message).group(1))
     # Each suggestion really fits, and one more step or one more frame group would not.
@@ -118,7 +182,12 @@ def test_off_zerogpu_nothing_is_refused_for_time(kind):
 
 def test_gpu_kind_comes_from_the_setting_zerogpu_or_the_device():
     assert detect_gpu_kind(zerogpu=False, cuda_available=False, environ={}).key == "cpu"
-    assert detect_gpu_kind(zerogpu=True, cuda_available=False, environ={}).key == "zerogpu-h200"
+    # An unreadable or unlisted ZeroGPU device means today's default size, not the old H200 slice.
+    for name in (None, "", "NVIDIA B300"):
+        kind = detect_gpu_kind(zerogpu=True, cuda_available=False, environ={}, zerogpu_device_name=lambda: name)
+        assert kind.key == "zerogpu-rtx-pro-6000" and kind.size == "large"
+    legacy = detect_gpu_kind(zerogpu=True, cuda_available=False, environ={}, zerogpu_device_name=lambda: "NVIDIA H200")
+    assert legacy.key == "zerogpu-h200"
     chosen = detect_gpu_kind(zerogpu=False, cuda_available=False, environ={"REEL_GPU_KIND": "zerogpu-rtx-pro-6000"})
     assert chosen.zerogpu and chosen.xlarge == "zerogpu-rtx-pro-6000-xlarge"
     with pytest.raises(UnknownGpuKind, match="REEL_GPU_KIND='b200' is not a known GPU kind; choose one of: cpu,"):
@@ -144,8 +213,21 @@ def test_device_names_map_to_kinds(name, zerogpu, expected):
 def test_every_kind_says_where_its_numbers_come_from():
     for kind in KINDS.values():
         assert kind.source and 0 < kind.relative_speed <= 1
-        assert kind.xlarge is None or KINDS[kind.xlarge].zerogpu
+        assert kind.xlarge is None or KINDS[kind.xlarge].zerogpu and KINDS[kind.xlarge].size == "xlarge"
         assert (kind.weight_move_bytes_per_second is not None) == kind.zerogpu
+        assert (kind.size is not None) == kind.zerogpu and (kind.compute_capability is None) == (kind.key == "cpu")
+        assert kind.quota_factor == (2.0 if kind.size == "xlarge" else 1.0)
+    # What spaces 0.51.3 ships for the card (spaces/zero/configs.json), read from the installed package.
+    import json
+    from pathlib import Path
+
+    import spaces
+
+    configs = json.loads((Path(spaces.__file__).parent / "zero" / "configs.json").read_text())
+    card = next(config for config in configs if config["model"] == LARGE.device_names[0])
+    assert (card["sm_major"], card["sm_minor"]) == LARGE.compute_capability == XLARGE.compute_capability
+    assert card["memory"] == XLARGE.memory_bytes == 2 * LARGE.memory_bytes
+    assert card["xlarge_threshold"] == LARGE.xlarge_threshold_bytes and card["duration_factor"] == LARGE.duration_factor
 
 
 def test_the_readmes_refusal_example_is_what_the_policy_says():
@@ -153,7 +235,6 @@ def test_the_readmes_refusal_example_is_what_the_policy_says():
 
     readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
     spec = CATALOG["wan2.2-ti2v-5b"]
-    policy = GpuPolicy(kind=SLICE, cap_seconds=CAP, resident_weight_bytes=spec.weight_bytes)
     with pytest.raises(InvalidRequest) as refused:
-        policy.budget(spec, plan_request(spec, "a cat", seconds=5, steps=50))
+        served_policy(spec).budget(spec, plan_request(spec, "a cat", seconds=5, steps=50))
     assert f'"{refused.value.message}" (Wan 2.2 at 5 s and 50 steps)' in readme

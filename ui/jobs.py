@@ -138,8 +138,9 @@ def render_clip(
     except (AccessDenied, InvalidRequest) as refused:
         raise refusal(refused) from None
     logger.info(
-        "Generation for %r: %s, seed %d, asking for %d GPU s (%s)",
-        grant.quota_key, engine.spec.key, request.seed, budget.seconds, budget.size,
+        "Generation for %r: %s, seed %d, asking for %d GPU s (%s; scheduled %d s, %d s of the visitor's quota)",
+        grant.quota_key, engine.spec.key, request.seed, budget.seconds, budget.size, budget.scheduled_seconds,
+        budget.quota_seconds,
     )
     report = GradioProgress(progress, job)
     try:

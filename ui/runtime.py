@@ -28,21 +28,27 @@ from access import (
     token_from_authorization,
     trusted_proxy_hops_from_env,
 )
+from access.common import env_whole_number
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
 from access.uploads import UploadLimits
 from history import HistoryStore
 from model import (
+    GpuKind,
     GpuPolicy,
     InvalidRequest,
+    MemoryPlan,
     ModelUnavailable,
     ShotCache,
     UnknownGpuKind,
     VideoEngine,
+    choose_precision,
     continuity_for,
     detect_gpu_kind,
     load_engines,
     on_zerogpu,
+    plan_served_memory,
+    resident_weight_bytes,
 )
 from provenance import C2paSigner, ProvenanceError
 
@@ -50,6 +56,22 @@ from . import gpu
 from .job_control import JobControl
 
 logger = logging.getLogger("reel.app")
+
+# GPU calls at once on ZeroGPU. ZeroGPU gives every concurrent call its own GPU and bills each visitor's own quota,
+# so the Space need not make visitors wait for each other; what the calls share is this process: each finished clip
+# comes back as float32 frames (121 x 768 x 512 x 3 x 4 bytes = 0.57 GB for the default LTX-2 clip) that are
+# encoded, signed and kept on the Space's CPU. Four at once bounds that at about 2.3 GB of frames; the per-holder cap
+# (REEL_MAX_JOBS_PER_HOLDER) still keeps one visitor from taking all four.
+ZEROGPU_CONCURRENCY = 4
+# A dedicated GPU holds one call's activations at a time (the memory plan counts one), so calls take turns there.
+DEDICATED_GPU_CONCURRENCY = 1
+
+
+def gpu_concurrency_from_env(kind: GpuKind, environ=None) -> int:
+    """REEL_GPU_CONCURRENCY, or the default for the hardware: several calls at once on ZeroGPU, one elsewhere."""
+    environ = os.environ if environ is None else environ
+    default = ZEROGPU_CONCURRENCY if kind.zerogpu else DEDICATED_GPU_CONCURRENCY
+    return env_whole_number(environ, "REEL_GPU_CONCURRENCY", default, 1, "GPU calls at once")
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,7 @@ class Runtime:
     storyboard_max_seconds: float
     queue_size: int
     gpu_concurrency: int
+    memory_plan: MemoryPlan  # the served models' memory on the GPU (on ZeroGPU: the size every call runs on)
     on_spaces: bool
     trusted_proxy_hops: int  # proxies in front that append to X-Forwarded-For (REEL_TRUSTED_PROXY_HOPS)
     shared: bool
@@ -95,14 +118,20 @@ class Runtime:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
             kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
-            engines = load_engines(data_dir=data_dir, kind=kind)
-        except (ModelUnavailable, UnknownGpuKind) as cannot:
+            gpu_concurrency = gpu_concurrency_from_env(kind)  # ValueError: not a whole number 1 or more
+            plan = plan_served_memory(None, kind)  # before any download: refused here when nothing fits
+            log_memory_plan(plan)
+            engines = load_engines(data_dir=data_dir, plan=plan)
+        except (ModelUnavailable, UnknownGpuKind, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         recovered = history.recover()  # a crash mid-copy leaves a stray file, never a half item
         logger.info("History: %s", recovered)
-        # ZeroGPU copies every served model into a fresh worker: each call's estimate includes that copy.
-        resident = sum(engine.spec.weight_bytes for engine in engines.values())
-        policy = dataclasses.replace(GpuPolicy.from_env(kind), resident_weight_bytes=resident)
+        # ZeroGPU copies every served model into a fresh worker: each call's estimate includes that copy. Calls are
+        # planned on the size the memory plan chose (xlarge where the models need it).
+        resident = sum(
+            resident_weight_bytes(engine.spec, choose_precision(engine.spec, plan.kind)) for engine in engines.values()
+        )
+        policy = dataclasses.replace(GpuPolicy.from_env(plan.kind), resident_weight_bytes=resident)
         for key, engine in engines.items():
             logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
         gpu.serve(engines)
@@ -126,11 +155,17 @@ class Runtime:
             signer=signer,
             storyboard_max_seconds=float(os.environ.get("REEL_STORYBOARD_MAX_SECONDS", "60")),
             queue_size=int(os.environ.get("REEL_QUEUE_SIZE", "16")),
-            gpu_concurrency=int(os.environ.get("REEL_GPU_CONCURRENCY", "1")),
+            gpu_concurrency=gpu_concurrency,
+            memory_plan=plan,
             on_spaces=running_on_spaces(),
             trusted_proxy_hops=trusted_proxy_hops,
             shared=is_shared(os.environ.get("GRADIO_SERVER_NAME"), os.environ.get("GRADIO_SHARE", "").lower() == "true"),
         )
+
+    @property
+    def on_xlarge(self) -> bool:
+        """Every call runs on ZeroGPU's xlarge size (twice the quota): the served models need it."""
+        return bool(self.memory_plan.xlarge_reason)
 
     @property
     def default_model(self) -> str:
@@ -200,6 +235,16 @@ class Runtime:
                     clip.unlink()
             except OSError:
                 pass  # removed by a concurrent prune
+
+
+def log_memory_plan(plan: MemoryPlan) -> None:
+    """The plan in the start-up log; on xlarge a warning, since every visitor then pays twice."""
+    logger.info("Memory plan: %s", plan.describe())
+    if plan.xlarge_reason:
+        logger.warning(
+            "ZeroGPU: every call runs on the xlarge size (a whole GPU) because %s: visitors pay twice the quota "
+            "per GPU second", plan.xlarge_reason,
+        )
 
 
 def bearer_token(request: gr.Request | None) -> str | None:
