@@ -154,3 +154,42 @@ def test_two_holders_clips_take_turns_on_a_single_dedicated_gpu(tmp_path):
     """One GPU holds one call's activations: the second call starts only when the first has left."""
     with zerogpu_server(tmp_path, kind="h100", REEL_STAND_IN_ZEROGPU="meet-2") as server:
         assert _two_holders_at_once(server) == [1, 1]
+
+
+class _PlannedEngine:
+    """Stands in for a loaded full-size model behind the GPU door: what matters here is the size of the call."""
+
+    def generate(self, request, progress=None):
+        return f"{request.num_frames} frames"
+
+
+def test_a_model_whose_plan_needs_xlarge_has_every_call_go_out_as_xlarge(capsys):
+    """The chain the runtime builds, in process: a real entry whose memory plan needs xlarge, the policy on the
+    plan's size, and ui/gpu.py's door (loaded afresh over the stand-in `spaces.GPU`) asking spaces for xlarge with
+    the duration unstretched."""
+    import importlib.util
+
+    import spaces
+
+    from model import check_memory
+
+    spec = CATALOG["ltx-video-0.9.8-distilled"]
+    plan = check_memory([spec], KINDS[LARGE])
+    assert plan.kind.key == f"{LARGE}-xlarge" and plan.xlarge_reason
+    original = spaces.GPU
+    try:
+        stand_in = importlib.util.spec_from_file_location("stand_in_spaces", Path(STAND_IN) / "sitecustomize.py")
+        stand_in.loader.exec_module(importlib.util.module_from_spec(stand_in))  # swaps spaces.GPU
+        door_file = Path(STAND_IN).parent.parent / "ui" / "gpu.py"
+        door_spec = importlib.util.spec_from_file_location("gpu_door_under_test", door_file)
+        door = importlib.util.module_from_spec(door_spec)
+        door_spec.loader.exec_module(door)
+    finally:
+        spaces.GPU = original
+    door.serve({spec.key: _PlannedEngine()})
+    request = plan_request(spec, "a lighthouse at dusk")
+    budget = GpuPolicy(kind=plan.kind).budget(spec, request)
+    assert door.generate(spec.key, request, budget) == f"{request.num_frames} frames"
+    line = re.findall(r"stand-in ZeroGPU call: .*", capsys.readouterr().out)[-1]
+    assert line == f"stand-in ZeroGPU call: size=xlarge duration={budget.seconds} scheduled={budget.seconds}"
+    assert budget.quota_seconds == 2 * budget.seconds
