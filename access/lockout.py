@@ -166,7 +166,8 @@ def trusted_proxy_hops_from_env(environ: Mapping[str, str] | None = None) -> int
     """REEL_TRUSTED_PROXY_HOPS: how many proxies in front of Reel append to X-Forwarded-For.
 
     Unset: 1 on Hugging Face Spaces (``SPACE_ID`` set), where requests arrive through its proxy, else 0.  That
-    Spaces' proxy appends exactly one entry is an assumption: Hugging Face's docs do not say (README, Lockout).
+    Spaces' proxy appends exactly one entry is an assumption: Hugging Face's docs do not say
+    (docs/operating.md, Lockout).
     Raises ValueError for anything but a whole number 0 or more, so a typo stops the start instead of
     trusting a header it should not.
     """

@@ -2,7 +2,7 @@
 
 The app refuses a wrong token in its validator, on the web server's event loop. Writing the "denied" row there
 would make every request in flight wait for the disk: a commit is a sync, and with a clip rendering on a busy
-shared machine the row took 10 to 30 ms, most of the validator's time (README, Performance). So the
+shared machine the row took 10 to 30 ms, most of the validator's time (docs/performance.md). So the
 gate hands refusal rows to this writer and answers at once; the writer stores whatever has queued up in one
 transaction, so a flood of wrong tokens costs one disk sync per batch, not one per attempt.
 

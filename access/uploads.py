@@ -69,7 +69,7 @@ class UploadLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UploadLimits:
-        """The REEL_UPLOAD_* settings (README, Operating, Uploads). Raises ValueError naming the setting, so a typo
+        """The REEL_UPLOAD_* settings (docs/operating.md, Uploads). Raises ValueError naming the setting, so a typo
         stops the start instead of leaving the upload route without its limits."""
         environ = os.environ if environ is None else environ
         defaults = cls()
@@ -92,7 +92,7 @@ class UploadLimits:
 
     @property
     def disk_bound(self) -> int:
-        """Most bytes uploads take on disk (README, Operating), leaving out files that queued jobs still name."""
+        """Most bytes uploads take on disk (docs/operating.md, Uploads), leaving out files queued jobs still name."""
         return self.store_bytes + 2 * self.total_bytes
 
 

@@ -23,7 +23,7 @@ CPU_GOALS = {
 }
 
 
-# A short "what it is" beside some rows (README's Performance table says it for the others).
+# A short "what it is" beside some rows (docs/performance.md's table says it for the others).
 DESCRIPTIONS = {
     "storyboard_over_bare": "/storyboard, 4 shots of 1 s, over its 4 bare pipeline calls (per-round ratio)",
     "storyboard_handler_seconds": "the server's own time in the /storyboard handler",

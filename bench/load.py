@@ -55,7 +55,7 @@ class SteadyRejecter:
     longer), each timed, until stopped. Every call must come back as the invalid-token refusal. Client identities
     are numbered from `first_client`, a new one every LOCKOUT_SAFE_CALLS calls: give each rejecter on a server
     its own range. Each identity keeps one Gradio session, as a gradio_client or a browser tab does (a session
-    Gradio has not seen costs it about 10 ms and 0.2 MB more: README, Performance)."""
+    Gradio has not seen costs it about 10 ms and 0.2 MB more: docs/performance.md)."""
 
     def __init__(self, server, interval: float, first_client: int = 0):
         self.server = server

@@ -120,7 +120,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             # connectors; the VAE row is the video VAE, the audio VAE and the vocoder. The linear rows count the
             # nn.Linear weights FP8 quantizes: the transformer's, and Gemma's less its lm_head (tied to the
             # embedding table, which stays bf16); the connectors stay bf16 (tests/test_full_size_configs.py).
-            # Memory (model/memory.py, README Deploying): with FP8 compute and FP8 text-encoder weights (sm 8.9 and
+            # Memory (model/memory.py, docs/deploying.md): with FP8 compute and FP8 text-encoder weights (sm 8.9 and
             # up) 18.9 + 16.1 + 2.7 = 37.6 GB of weights, + 5 GB activations + 3 GB runtime = 45.6 GB: fits ZeroGPU
             # `large` (45.9 GB usable of 51.0) at 1x quota, and 37.6 GB stays under spaces' 45.1 GB xlarge
             # threshold. With FP8 storage only (A100): 48.8 GB of weights; all bf16: 67.7 GB.
@@ -177,7 +177,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             # in H200 terms (x 0.9, model/hardware.py), under the 0.02 below; the tiled decode 9.6 s + 0.6 s
             # = 0.139 per megapixel-frame, over the 0.1 this said before, so now 0.14, the measured figure rounded
             # up (with the weight move the default clip then asks 119.5 s of the slice, just under the 120 s cap:
-            # a thin margin, 12% on the denoising only, see README Performance).
+            # a thin margin, 12% on the denoising only, see docs/performance.md).
             gpu_cost=GpuCost(
                 overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.02, seconds_per_megapixel_frame=0.14
             ),

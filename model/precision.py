@@ -7,7 +7,7 @@ The plan follows the GPU's compute capability, so it is testable without a GPU a
   parameter and the matrix multiplies on FP8 tensor cores. Needs compute capability 8.9 or more (Ada, Hopper,
   Blackwell; torchao 0.18.0 asserts it in `torchao/float8/inference.py`).
 - "fp8_storage": weights kept in FP8 and cast to bf16 layer by layer (diffusers' `enable_layerwise_casting`): the
-  same memory, bf16 speed (measured 1.3x slower than all-bf16 on an H100, README Performance). The fallback where
+  same memory, bf16 speed (measured 1.3x slower than all-bf16 on an H100, docs/performance.md). The fallback where
   FP8 compute cannot run (A100) or fails to apply.
 - "bf16": everything in half precision; "float32" on CPU.
 The big text encoder (LTX-2's Gemma 3 12B) keeps its linear weights in FP8 (torchao's weight-only float8) on the

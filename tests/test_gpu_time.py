@@ -230,11 +230,11 @@ def test_every_kind_says_where_its_numbers_come_from():
     assert card["xlarge_threshold"] == LARGE.xlarge_threshold_bytes and card["duration_factor"] == LARGE.duration_factor
 
 
-def test_the_readmes_refusal_example_is_what_the_policy_says():
+def test_the_docs_refusal_example_is_what_the_policy_says():
     from pathlib import Path
 
-    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    deploying = " ".join((Path(__file__).resolve().parent.parent / "docs" / "deploying.md").read_text().split())
     spec = CATALOG["wan2.2-ti2v-5b"]
     with pytest.raises(InvalidRequest) as refused:
         served_policy(spec).budget(spec, plan_request(spec, "a cat", seconds=5, steps=50))
-    assert f'"{refused.value.message}" (Wan 2.2 at 5 s and 50 steps)' in readme
+    assert f'"{refused.value.message}" (Wan 2.2 at 5 s and 50 steps)' in deploying

@@ -22,7 +22,9 @@ from model.memory import GB, MemoryPlanError
 REAL_KEYS = [key for key, spec in CATALOG.items() if not spec.is_preview]
 LARGE = KINDS["zerogpu-rtx-pro-6000"]
 XLARGE = KINDS["zerogpu-rtx-pro-6000-xlarge"]
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MODELS_DOC = (DOCS / "models.md").read_text()  # the REEL_MODELS example
+DEPLOYING_DOC = (DOCS / "deploying.md").read_text()  # the memory table
 
 
 @pytest.mark.parametrize("key", REAL_KEYS)
@@ -110,32 +112,34 @@ def test_the_legacy_h200_slice_has_no_threshold_and_stays_planned():
     assert plan.kind is KINDS["zerogpu-h200"] and plan.fits and plan.xlarge_reason == ""
 
 
-def _readme_models_example() -> tuple[list[str], str]:
-    match = re.search(r"`REEL_MODELS=([a-z0-9.,-]+)`(.*?)\n\n", README, re.S)
-    assert match, "the README shows a REEL_MODELS example"
+def _docs_models_example() -> tuple[list[str], str]:
+    match = re.search(r"`REEL_MODELS=([a-z0-9.,-]+)`(.*?)\n\n", MODELS_DOC, re.S)
+    assert match, "docs/models.md shows a REEL_MODELS example"
     return match.group(1).split(","), match.group(2)
 
 
-def test_the_readme_multi_model_example_runs_on_the_size_it_names():
-    keys, words = _readme_models_example()
+def test_the_docs_multi_model_example_runs_on_the_size_it_names():
+    keys, words = _docs_models_example()
     assert len(keys) >= 2 and all(key in CATALOG for key in keys)
     plan = check_memory([CATALOG[key] for key in keys], LARGE)
     assert plan.fits and f"`{plan.kind.size}`" in words and f"{plan.total_bytes / GB:.1f} GB" in words
 
 
-def _readme_memory_table() -> dict[str, tuple[str, str, str]]:
-    """REEL_MODELS -> (planned GB, large, xlarge) from the README's memory table."""
-    section = README.split("**GPU memory.**", 1)[1].split("\n\n", 2)[1]
+def _docs_memory_table() -> dict[str, tuple[str, str, str]]:
+    """REEL_MODELS -> (planned GB, large, xlarge) from the memory table in docs/deploying.md, the first table of
+    its "GPU memory" section."""
+    section = DEPLOYING_DOC.split("\n## GPU memory\n", 1)[1].split("\n## ", 1)[0]
+    table = re.search(r"^\|.*?(?=\n\n|\Z)", section, re.S | re.M).group(0)
     rows = {}
-    for line in section.splitlines()[2:]:
+    for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         models = ",".join(REAL_KEYS) if cells[0] == "all four" else cells[0].strip("`")
         rows[models] = (cells[1], cells[2], cells[3])
     return rows
 
 
-def test_the_readmes_memory_table_is_the_plan():
-    table = _readme_memory_table()
+def test_the_docs_memory_table_is_the_plan():
+    table = _docs_memory_table()
     assert DEFAULT_GPU_MODEL in table and len(table) >= 5
     for models, (planned, on_large, on_xlarge) in table.items():
         specs = [CATALOG[key] for key in models.split(",")]

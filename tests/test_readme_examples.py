@@ -1,5 +1,7 @@
-"""Every Python example in the README's "Calling Reel from Python" section runs as written against a live server
-on the default setup (the CPU preview model), with only the server address and the token filled in."""
+"""Every Python example in the README and in docs/ runs as written against a live server on the default setup (the
+CPU preview model), with only the server address and the token filled in. The examples run in one namespace, in a
+fixed order: the README's first, then each docs/ file's in the order of their names, each file's top to bottom
+(docs/api.md's later examples use what its earlier ones made)."""
 
 import re
 from pathlib import Path
@@ -7,17 +9,24 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def calling_examples() -> list[str]:
-    text = README.read_text()
-    section = text.split("## Calling Reel from Python", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+def documents() -> list[Path]:
+    """The README, then docs/*.md by name."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def test_the_section_has_every_endpoint():
-    code = "\n".join(calling_examples())
+def python_examples() -> list[tuple[Path, str]]:
+    """(file, code) for every ```python block, in the order they run."""
+    fence = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+    return [(path, code) for path in documents() for code in fence.findall(path.read_text())]
+
+
+def test_the_examples_cover_every_endpoint():
+    readme = "\n".join(code for path, code in python_examples() if path.name == "README.md")
+    assert 'api_name="/generate"' in readme  # the README's one call
+    code = "\n".join(code for _, code in python_examples())
     for endpoint in ("/generate", "/storyboard", "/extend", "/reproduce", "/history", "/history_video"):
         assert f'api_name="{endpoint}"' in code
 
@@ -29,10 +38,13 @@ def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
     Image.new("RGB", (512, 320), (20, 30, 90)).save(tmp_path / "end.png")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    for example in calling_examples():
+    ran = []
+    for path, example in python_examples():
         assert "reel_..." in example or "Client(" not in example
         code = example.replace('"http://127.0.0.1:7860/', '"' + default_server.url).replace('"reel_..."', repr(token))
-        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+        exec(compile(code, str(path.relative_to(ROOT)), "exec"), namespace)  # noqa: S102 - the docs' own examples
+        ran.append(path.relative_to(ROOT).as_posix())
+    assert ran[0] == "README.md" and "docs/api.md" in ran
     assert Path(namespace["again_path"]).is_file()
     assert Path(namespace["kept_path"]).is_file() and namespace["newest"]["manifest"]["lora"]["name"] == "dolly-in"
     assert len(namespace["manifest"]["shots"]) == 3

@@ -34,7 +34,7 @@ AUDIT_WRITE_TIMEOUT_S = 30  # refusal rows are written just behind the answer (a
 # Requests in flight are small (at most 22 at once, a few KB of JSON or a ~10 KB picture each) and only one clip
 # renders at a time, so the soak needs little above the warm-up peak; but glibc's malloc may keep a finished
 # clip's freed memory fragmented while the next clip allocates afresh, which can cost up to one working set
-# (README, Performance). A megabyte kept per request (there are 250), or two clips' memory at once, goes past it.
+# (docs/performance.md). A megabyte kept per request (there are 250), or two clips' memory at once, goes past it.
 
 
 def picture(index: int) -> bytes:

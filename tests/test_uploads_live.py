@@ -1,6 +1,6 @@
 """Uploads without a token against live servers: a client's bytes are capped per window, whatever it claims or
-forges, whether uploaded or sent inline in a call's JSON, and what is stored stays within the bound README
-(Operating, Uploads) states.
+forges, whether uploaded or sent inline in a call's JSON, and what is stored stays within the bound docs/operating.md
+(Uploads) states.
 
 Small settings keep it quick: 256 KB files, 1 MB per client and 2 MB for everyone per window, 600,000 bytes kept
 past the window. Requests reach Reel through a pretend proxy (REEL_TRUSTED_PROXY_HOPS=1, as in
@@ -40,7 +40,7 @@ LIMITS = {
     "FORWARDED_ALLOW_IPS": "",
 }
 STORE_BYTES = 600000
-BOUND = UploadLimits.from_env({**LIMITS, "REEL_UPLOAD_WINDOW_SECONDS": "1"}).disk_bound  # README's formula
+BOUND = UploadLimits.from_env({**LIMITS, "REEL_UPLOAD_WINDOW_SECONDS": "1"}).disk_bound  # docs/operating.md's formula
 CALL_CAP = UploadLimits.from_env(LIMITS).call_bytes  # 415,064 bytes: 256 KB in base64 and 64 KB
 QUICK = {"prompt": "a kite over a beach", "seconds": 0.5, "steps": 2, "seed": 3}
 

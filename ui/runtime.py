@@ -100,7 +100,7 @@ class Runtime:
 
     @classmethod
     def from_env(cls) -> "Runtime":
-        """Load the served models and open the gate, as the environment says (README, Configuration).
+        """Load the served models and open the gate, as the environment says (docs/configuration.md).
 
         Models load here, at import of the app, outside any GPU function: on ZeroGPU this is where `.to("cuda")`
         must happen. Anything that stops a model from loading ends start-up with one message naming the model

@@ -220,7 +220,7 @@ def _collect_paths(value, prefix: str, found: set[str]) -> None:
 
 
 def prune_every(window_seconds: float) -> float:
-    """Often enough that the bound in README (Operating, Uploads) holds: at least once per window."""
+    """Often enough that the bound in docs/operating.md (Uploads) holds: at least once per window."""
     return min(60.0, max(0.25, window_seconds / 4))
 
 
