@@ -13,6 +13,7 @@ import gradio as gr
 from model import plan_request
 from ui.components import access_token_box, preview_banner
 from ui.generate import GenerateTab
+from ui.gradio_internals import check_gradio_version
 from ui.history import HistoryTab
 from ui.mcp import quiet_mcp_logs
 from ui.remember import browser_secret, remember_token
@@ -25,6 +26,7 @@ from ui.storyboard import StoryboardTab
 logger = logging.getLogger("reel.app")
 # Before the runtime loads: the memory plan, the precision and the fast path are logged while it does.
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+check_gradio_version()  # warns when the installed Gradio is not the one ui/gradio_internals.py was written for
 
 RUNTIME = Runtime.from_env()  # loads the served models: on ZeroGPU this must happen at import
 DEFAULT_SPEC = RUNTIME.engines[RUNTIME.default_model].spec

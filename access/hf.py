@@ -34,7 +34,8 @@ FAILURE_CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 1024
 MAX_HF_TOKEN_CHARS = 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}", re.ASCII)
-# Fixed values in gradio.oauth._get_mocked_oauth_info.
+# The fixed `sub` and `aud` of every profile Gradio's local mock sign-in makes; tests/test_gradio_internals.py
+# holds them to the installed Gradio.
 _MOCK_SUB = "1" * 23
 _MOCK_AUD = "00000000-0000-0000-0000-000000000000"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -1,8 +1,8 @@
 """Where finished uploads are kept, and the pruning that keeps them within a bound on disk.
 
-Gradio writes an upload to ``<GRADIO_TEMP_DIR>/<hash>/<name>``, beside the cached copies of the clips it serves,
-where the two cannot be told apart. Each finished upload is therefore moved into a folder of its own (``adopt``),
-still inside Gradio's cache so every component accepts it, and only that folder is pruned:
+Gradio writes an upload into a folder of its own in its cache (GRADIO_TEMP_DIR), beside the cached copies of the
+clips it serves, where the two cannot be told apart. Each finished upload is therefore moved into a folder of its
+own (``adopt``), still inside Gradio's cache so every component accepts it, and only that folder is pruned:
 
 * an upload younger than ``keep_seconds`` (the upload window) or named by a job waiting or running is never
   removed: its bytes are counted by the upload budget's window, and the job still needs it;
@@ -10,10 +10,12 @@ still inside Gradio's cache so every component accepts it, and only that folder 
   holds more than ``max_bytes``;
 * Gradio's own temporary files of an upload it never finished (a part sent under another field name) are
   removed from the cache's top folder once untouched for ``keep_seconds``;
-* so are the files Gradio decodes from a ``data:`` address into ``<GRADIO_TEMP_DIR>/<hash>/file.<ext>`` (an MCP
-  tool call's picture, before any token is checked; gradio 6.31 `mcp.py` through
-  `processing_utils.save_base64_to_cache`): the call uploads its own copy at once, and nothing else ever deletes
-  them. No cached clip is named ``file``: Reel names its clips.
+* so are the files Gradio decodes from a ``data:`` address into an upload-named folder of its cache (an MCP tool
+  call's picture, before any token is checked): the call uploads its own copy at once, and nothing else ever
+  deletes them. No cached clip has a decoded file's name: Reel names its clips.
+
+How Gradio names each of these is knowledge of Gradio's internals, kept in ``ui/gradio_internals.py``
+(``GRADIO_CACHE_NAMING``) and handed in as a ``CacheNaming``.
 
 A file counts its size plus ``PART_COST`` (its folder and the rest of its last disk block), as the budget does.
 Standard library only.
@@ -34,9 +36,14 @@ from .uploads import PART_COST
 
 logger = logging.getLogger("reel.uploads")
 
-GRADIO_LEFTOVER = re.compile(r"tmp[a-z0-9_]{8}", re.ASCII)  # tempfile.NamedTemporaryFile in Gradio's parser
-GRADIO_UPLOAD_FOLDER = re.compile(r"[0-9a-f]{64}", re.ASCII)  # the sha256 Gradio names an upload's folder by
-GRADIO_DECODED = re.compile(r"file(\.[A-Za-z0-9.+-]{1,24})?", re.ASCII)  # save_base64_to_cache's names, no name given
+
+@dataclass(frozen=True)
+class CacheNaming:
+    """How the web framework names what it writes in its cache folder (names matched whole)."""
+
+    upload_folder: re.Pattern[str]  # a finished upload's folder, a direct child of the cache
+    unfinished_upload: re.Pattern[str]  # a temporary file of an upload still arriving, in the cache's top folder
+    decoded_file: re.Pattern[str]  # a file decoded from a data: address, in an upload_folder-named folder
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class UploadStore:
         directory: Path,
         temp_dir: Path,
         *,
+        naming: CacheNaming,
         max_bytes: int,
         keep_seconds: float,
         lifetime_seconds: float,
@@ -61,6 +69,7 @@ class UploadStore:
     ) -> None:
         self.directory = Path(directory).resolve()
         self.temp_dir = Path(temp_dir).resolve()
+        self.naming = naming
         self.max_bytes = max_bytes
         self.keep_seconds = keep_seconds
         self.lifetime_seconds = lifetime_seconds
@@ -72,7 +81,7 @@ class UploadStore:
         A path that is not ``<temp dir>/<folder>/<name>`` is returned unchanged. When two identical uploads race,
         the second finds its file already moved and gets the same stored path."""
         source = Path(uploaded).resolve()
-        if source.parent.parent != self.temp_dir or not GRADIO_UPLOAD_FOLDER.fullmatch(source.parent.name):
+        if source.parent.parent != self.temp_dir or not self.naming.upload_folder.fullmatch(source.parent.name):
             return uploaded
         target_dir = self.directory / source.parent.name
         target = target_dir / source.name
@@ -159,7 +168,7 @@ class UploadStore:
         except FileNotFoundError:
             return 0
         for entry in entries:
-            if not GRADIO_LEFTOVER.fullmatch(entry.name):
+            if not self.naming.unfinished_upload.fullmatch(entry.name):
                 continue
             try:
                 if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < young_since:
@@ -174,7 +183,7 @@ class UploadStore:
         folder too when that leaves it empty and nothing else was put in it for a window."""
         removed = 0
         try:
-            folders = [entry for entry in os.scandir(self.temp_dir) if GRADIO_UPLOAD_FOLDER.fullmatch(entry.name)]
+            folders = [entry for entry in os.scandir(self.temp_dir) if self.naming.upload_folder.fullmatch(entry.name)]
         except FileNotFoundError:
             return 0
         for folder in folders:
@@ -182,7 +191,7 @@ class UploadStore:
                 if not folder.is_dir(follow_symlinks=False):
                     continue
                 folder_is_old = folder.stat(follow_symlinks=False).st_mtime < young_since  # before removing in it
-                entries = [entry for entry in os.scandir(folder.path) if GRADIO_DECODED.fullmatch(entry.name)]
+                entries = [entry for entry in os.scandir(folder.path) if self.naming.decoded_file.fullmatch(entry.name)]
             except OSError:
                 continue
             for entry in entries:

@@ -14,6 +14,7 @@ from access.uploads import (
     MB, PART_COST, REQUEST_OVERHEAD, ByteWindow, PartCounter, UploadAllowance, UploadLimits, format_bytes,
 )
 from bench.live_server import REPO_ROOT
+from ui.gradio_internals import GRADIO_CACHE_NAMING
 
 KB = 1024
 SMALL = UploadLimits(file_bytes=100 * KB, client_bytes=300 * KB, total_bytes=500 * KB, window_seconds=600,
@@ -204,7 +205,7 @@ def gradio_upload(temp_dir, name: str, size: int, digest: str) -> str:
 
 def store_in(tmp_path, clock, **overrides) -> UploadStore:
     settings = dict(max_bytes=2 * (10 * KB + PART_COST), keep_seconds=60, lifetime_seconds=3600) | overrides
-    return UploadStore(tmp_path / "reel-uploads", tmp_path, clock=clock, **settings)
+    return UploadStore(tmp_path / "reel-uploads", tmp_path, naming=GRADIO_CACHE_NAMING, clock=clock, **settings)
 
 
 def adopted(store, tmp_path, ticks, name, digest, size=10 * KB):

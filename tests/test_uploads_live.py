@@ -26,9 +26,9 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from PIL import Image
 
-from access.upload_store import GRADIO_DECODED, GRADIO_LEFTOVER, GRADIO_UPLOAD_FOLDER
 from access.uploads import PART_COST, UploadLimits
 from conftest import running_server, wait_for
+from ui.gradio_internals import GRADIO_DECODED, GRADIO_LEFTOVER, GRADIO_UPLOAD_FOLDER
 
 FILE = 256 * 1024
 LIMITS = {

@@ -17,13 +17,19 @@ import binascii
 import io
 
 import gradio as gr
-from gradio import utils
 from gradio.data_classes import ImageData, ListFiles
-from gradio.exceptions import InvalidPathError
-from gradio_client.utils import is_http_url_like, is_valid_file
 from pydantic import ConfigDict, field_serializer
 
 from model import LORA_SCALE_RANGE, ImageProblem, InvalidRequest, ModelSpec, open_image_file
+
+from .gradio_internals import (
+    file_path_value,
+    has_allowed_file_type,
+    is_in_gradio_cache,
+    is_web_address,
+    not_uploaded_error,
+    web_addresses_not_fetched,
+)
 
 
 def _pass_value_through(self, payload):
@@ -101,15 +107,17 @@ class PictureData(ImageData):
         return None if url is not None and url.startswith("data:") else url
 
 
+@web_addresses_not_fetched
 class PictureUpload(gr.Image):
     """An image input whose handler gets the uploaded file's path, never the decoded picture.
 
     The stock `preprocess` opens and converts the whole picture before any validator runs, even with
     type="filepath" (it converts to image_mode), so a decompression bomb or a broken file fails the validator
-    stage with a bare HTTP 400. A web address given as the picture is passed on as sent and never fetched:
-    the stock input downloads it (refusing private addresses with another bare 400), and Reel refuses it with
-    a message asking for the file instead. A picture sent inline as a `data:` address is handed over as its
-    bytes in memory (a file object), never written: that happens before any token is checked.
+    stage with a bare HTTP 400. A web address given as the picture is passed on as sent and never fetched
+    (`web_addresses_not_fetched`): the stock input downloads it (refusing private addresses with another bare
+    400), and Reel refuses it with a message asking for the file instead. A picture sent inline as a `data:`
+    address is handed over as its bytes in memory (a file object), never written: that happens before any token
+    is checked.
 
     Give it type="filepath", so the API docs say what the handler gets. It defines no `__init__`: Gradio builds
     the page's props from the constructor's signature."""
@@ -122,29 +130,19 @@ class PictureUpload(gr.Image):
         refused = "An uploaded file or a data: URL; web addresses are refused."
         return {**super().api_info(), "additional_description": refused}
 
-    async def async_move_resource_to_block_cache(self, url_or_file_path):
-        if is_http_url_like(url_or_file_path):
-            return url_or_file_path  # never fetched: Reel refuses it with a message
-        return await super().async_move_resource_to_block_cache(url_or_file_path)
-
-    def move_resource_to_block_cache(self, url_or_file_path):
-        if is_http_url_like(url_or_file_path):
-            return url_or_file_path
-        return super().move_resource_to_block_cache(url_or_file_path)
-
     def preprocess(self, payload) -> str | io.BytesIO | None:
         """The path of the uploaded file, the bytes of an inline picture, or the web address as sent (Reel
         refuses it with a message)."""
         if payload is None:
             return None
         sent = payload.path or payload.url
-        if not sent or is_http_url_like(sent):
+        if not sent or is_web_address(sent):
             return sent or None
         if sent.startswith("data:"):
             return inline_bytes(sent)
         # A payload without the file marker skips Gradio's upload-folder check: only uploaded files are read.
-        if not utils.is_in_or_equal(sent, self.GRADIO_CACHE):
-            raise InvalidPathError(f"{sent} was not uploaded.")
+        if not is_in_gradio_cache(self, sent):
+            raise not_uploaded_error(sent)
         return sent
 
 
@@ -171,10 +169,10 @@ class UploadedFiles(gr.File):
             return super().preprocess(payload)
         files = list(payload) if isinstance(payload, ListFiles) else [payload]
         for file in files:
-            if self.file_types and not is_valid_file(file.path, self.file_types):
+            if self.file_types and not has_allowed_file_type(file.path, self.file_types):
                 raise gr.Error(f"Invalid file type. Please upload a file that is one of these formats: "
                                f"{self.file_types}", print_exception=False)
-        paths = [utils.NamedString(file.path) for file in files]
+        paths = [file_path_value(file.path) for file in files]
         if self.file_count == "single":
             return paths[0] if paths else None
         return paths

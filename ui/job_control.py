@@ -13,11 +13,11 @@ between phases) raises JobCancelled, which refunds the clip being made ("cancell
 What this relies on in Gradio 6.31 (queueing.py, routes.py), held to by tests/test_fair_share_live.py:
 - A validator runs on the event loop inside the `/queue/join` request, before that request queues its event; the
   handler later gets the same starlette Request (`gr.Request.request`), so a key in its `state` names the job.
-- `Queue.event_queue_per_concurrency_id[...].queue` holds the waiting events and `Queue.active_jobs` the running
-  ones, each with its `request`; Gradio changes them on the event loop, between awaits, so reading them there
-  sees them whole. `/cancel` and a lost client take a waiting event out without running its handler.
-- `/cancel` cancels the asyncio task awaiting the handler and waits for it; a lost client sets the running
-  event's `alive` to False and lets the handler run on.
+- The queue's waiting and running events, each with its request, are read through `ui.gradio_internals`
+  (`queue_events`, `event_request`), on the event loop, where Gradio changes them. `/cancel` and a lost client
+  take a waiting event out without running its handler.
+- `/cancel` cancels the asyncio task awaiting the handler and waits for it; a lost client marks the running
+  event gone (`event_client_alive`) and lets the handler run on.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ import anyio
 import gradio as gr
 
 from access import Grant, JobSlots, TooManyJobs
+
+from .gradio_internals import event_client_alive, event_request, queue_events
 
 logger = logging.getLogger("reel.app")
 
@@ -62,7 +64,7 @@ class Job:
     def __init__(self, control: "JobControl | None" = None, key: str | None = None, event=None):
         self._control = control
         self.key = key
-        self._event = event  # Gradio's queue event: `alive` turns False when the client goes away
+        self._event = event  # Gradio's queue event, which says when its client went away
         self._stop = threading.Event()
 
     def __reduce__(self):
@@ -83,7 +85,7 @@ class Job:
 
     @property
     def stopped(self) -> bool:
-        return self._stop.is_set() or (self._event is not None and not self._event.alive)
+        return self._stop.is_set() or (self._event is not None and not event_client_alive(self._event))
 
     def check(self) -> None:
         """Raise JobCancelled once the job has been stopped."""
@@ -198,22 +200,13 @@ class JobControl:
 
     def _queued_keys(self) -> set[str] | None:
         events = queue_events(self._blocks)
-        return None if events is None else {_key_of(event.request) for event in events}
+        return None if events is None else {_key_of(event_request(event)) for event in events}
 
     def _event_of(self, starlette):
         if starlette is None:
             return None
-        return next((event for event in queue_events(self._blocks) or [] if event.request is starlette), None)
-
-
-def queue_events(blocks) -> list | None:
-    """Every event in `blocks`' queue, waiting or running (gradio 6.31 `Queue.event_queue_per_concurrency_id` and
-    `Queue.active_jobs`); None before the app has a queue. Read it on the event loop, where Gradio changes them."""
-    queue = getattr(blocks, "_queue", None)
-    if queue is None:
-        return None
-    waiting = [event for line in queue.event_queue_per_concurrency_id.values() for event in line.queue]
-    return waiting + [event for batch in queue.active_jobs if batch for event in batch]
+        events = queue_events(self._blocks) or []
+        return next((event for event in events if event_request(event) is starlette), None)
 
 
 def _state_of(request: gr.Request | None):

@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 
 import gradio as gr
 
+from .gradio_internals import blocks_of_app, mcp_tool_table, replace_mcp_tool_table
+
 MCP_TOOLS = ("generate", "storyboard", "history")
 MCP_PATH = "/gradio_api/mcp/"
 
@@ -26,15 +28,14 @@ logger = logging.getLogger("reel.app")
 
 
 def offer_only(demo: gr.Blocks, endpoints: tuple[str, ...] = MCP_TOOLS) -> list[str]:
-    """Leave only `endpoints` in the launched MCP server's tool table, which both listing and calling read: a
-    left-out endpoint is neither listed nor callable as a tool. Returns the tools offered (none without MCP)."""
-    server = demo.mcp_server_obj
-    if server is None:
+    """Leave only `endpoints` in the launched MCP server's tool table: a left-out endpoint is neither listed nor
+    callable as a tool. Returns the tools offered (none without MCP)."""
+    table = mcp_tool_table(demo)
+    if table is None:
         return []
-    server.tool_to_endpoint = {
-        tool: endpoint for tool, endpoint in server.tool_to_endpoint.items() if endpoint.lstrip("/") in endpoints
-    }
-    offered = sorted(server.tool_to_endpoint)
+    kept = {tool: endpoint for tool, endpoint in table.items() if endpoint.lstrip("/") in endpoints}
+    replace_mcp_tool_table(demo, kept)
+    offered = sorted(kept)
     if len(offered) != len(endpoints):
         logger.warning("MCP: expected the tools %s, found %s", ", ".join(endpoints), ", ".join(offered) or "none")
     return offered
@@ -44,7 +45,7 @@ def offer_only(demo: gr.Blocks, endpoints: tuple[str, ...] = MCP_TOOLS) -> list[
 async def tools_lifespan(app) -> AsyncIterator[None]:
     """For `launch(app_kwargs={"lifespan": ...})`: gradio enters it after building the MCP server and before the
     first request is served, so no client ever sees the other endpoints as tools."""
-    logger.info("MCP tools: %s", ", ".join(offer_only(app.get_blocks())) or "none")
+    logger.info("MCP tools: %s", ", ".join(offer_only(blocks_of_app(app))) or "none")
     yield
 
 

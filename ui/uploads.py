@@ -6,8 +6,9 @@ add to the app it builds: the middleware runs before any route and the lifespan 
 * POST /gradio_api/upload and /gradio_api/component_server (both parse multipart bodies into temporary files
   before anything else runs) are counted against `access.uploads.UploadAllowance`, per client as
   `access.lockout.client_id` names it. A request over the budget is refused before its body is read, or cut at
-  the chunk that does not fit: Gradio's parser then deletes what it had written, and the client gets HTTP 429
-  (413 for a request larger than a client's whole budget) with the limit and when to try again.
+  the chunk that does not fit (`UploadCut`, a `ui.gradio_internals.MultipartAbort`): Gradio's parser then deletes
+  what it had written, and the client gets HTTP 429 (413 for a request larger than a client's whole budget) with
+  the limit and when to try again.
 * An upload that ends early (the client went away) is ended the same way, so its temporary files go too; left
   to Gradio, they would stay in the cache for good.
 * Each finished upload is moved into its own folder (`access.upload_store.UploadStore.adopt`) and the answer
@@ -37,14 +38,21 @@ from dataclasses import dataclass
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers
-from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 
 from access import client_id
 from access.upload_store import UploadStore
 from access.uploads import PART_COST, PartCounter, Refusal, UploadAllowance
 
-from .job_control import queue_events
+from .gradio_internals import (
+    GRADIO_CACHE_NAMING,
+    MultipartAbort,
+    blocks_of_app,
+    event_inputs,
+    queue_events,
+    upload_answer,
+    upload_answer_paths,
+)
 
 logger = logging.getLogger("reel.uploads")
 
@@ -57,9 +65,9 @@ RECORDING_REFUSED = Refusal(404, "Screen recording is not available on this Spac
 INTERRUPTED = "The upload ended before its last byte."
 
 
-class UploadCut(MultiPartException):
-    """Raised from the body stream inside Gradio's multipart parser: the parser deletes its temporary files for
-    exactly this exception type, and the route answers with a response the guard replaces."""
+class UploadCut(MultipartAbort):
+    """Raised from the body stream inside Gradio's multipart parser, which then deletes its temporary files; the
+    route answers with a response the guard replaces."""
 
 
 @dataclass
@@ -182,13 +190,10 @@ class UploadGuard:
         start, bodies = messages[0], messages[1:]
         if start.get("type") != "http.response.start" or start.get("status") != 200:
             return messages
-        try:
-            paths = json.loads(b"".join(message.get("body", b"") for message in bodies))
-        except ValueError:
+        paths = upload_answer_paths(b"".join(message.get("body", b"") for message in bodies))
+        if paths is None:
             return messages
-        if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
-            return messages
-        body = json.dumps([self.store.adopt(path) for path in paths]).encode()
+        body = upload_answer([self.store.adopt(path) for path in paths])
         headers = [(name, value) for name, value in start.get("headers", []) if name.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         return [{**start, "headers": headers}, {"type": "http.response.body", "body": body}]
@@ -198,12 +203,12 @@ def queued_upload_paths(blocks, store: UploadStore) -> set[str]:
     """Files in Gradio's cache (stored uploads above all) named by a job waiting in Gradio's queue or running:
     the pruning leaves them alone.
 
-    Reads the queue's own records (`ui.job_control.queue_events`); each event's `data.data` is the request's
-    inputs as sent, file inputs as {"path": ...}."""
+    Reads the queue's own records (`ui.gradio_internals.queue_events`, `event_inputs`): each event's inputs as
+    sent, file inputs as {"path": ...}."""
     prefix = str(store.temp_dir) + "/"
     found: set[str] = set()
     for event in queue_events(blocks) or []:
-        _collect_paths(getattr(getattr(event, "data", None), "data", None), prefix, found)
+        _collect_paths(event_inputs(event), prefix, found)
     return found
 
 
@@ -228,7 +233,7 @@ def pruning_lifespan(store: UploadStore, interval: float):
     """A lifespan (FastAPI's `lifespan=`) that prunes the upload folder at start and every `interval` seconds."""
 
     async def prune_once(app) -> None:
-        pinned = queued_upload_paths(app.get_blocks(), store)  # read on the event loop, where the queue changes
+        pinned = queued_upload_paths(blocks_of_app(app), store)  # on the event loop, where the queue changes
         report = await asyncio.to_thread(store.prune, pinned)
         if report.removed or report.leftovers or report.decoded:
             logger.info("Uploads pruned: %d file(s), %d bytes; %d unfinished upload(s) and %d decoded data: "
@@ -260,7 +265,7 @@ def upload_guard(runtime) -> dict:
     """`app_kwargs` for `demo.launch`: the guard as middleware and the pruning as lifespan."""
     limits = runtime.uploads
     store = UploadStore(
-        runtime.upload_dir, runtime.upload_dir.parent, max_bytes=limits.store_bytes,
+        runtime.upload_dir, runtime.upload_dir.parent, naming=GRADIO_CACHE_NAMING, max_bytes=limits.store_bytes,
         keep_seconds=limits.window_seconds, lifetime_seconds=runtime.clip_lifetime_seconds,
     )
     guard = Middleware(UploadGuard, allowance=UploadAllowance(limits), store=store,
