@@ -19,7 +19,14 @@ run: $(STAMP)
 	@$(BIN)/python -m access issue --label first --if-none --banner
 	@$(BIN)/python app.py
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests (Playwright's own browser download is not reachable here or on CI).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Debian's Chromium for the browser tests..."
+	@DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean:
