@@ -95,11 +95,18 @@ class GpuPolicy:
 
     @classmethod
     def from_env(cls, kind: GpuKind, environ=None) -> "GpuPolicy":
-        """REEL_GPU_DURATION_CAP (seconds) and REEL_ZEROGPU_XLARGE (1 to allow the xlarge size)."""
+        """REEL_GPU_DURATION_CAP (whole seconds, 1 or more) and REEL_ZEROGPU_XLARGE (1/true/yes to allow the xlarge
+        size, 0/false/no or unset not); anything else raises ValueError naming the setting, so a typo stops the
+        start before any model loads instead of being read as "no"."""
         environ = os.environ if environ is None else environ
-        cap = int(environ.get("REEL_GPU_DURATION_CAP", str(DEFAULT_DURATION_CAP_SECONDS)))
-        allow_xlarge = environ.get("REEL_ZEROGPU_XLARGE", "").strip().lower() in ("1", "true", "yes")
-        return cls(kind=kind, cap_seconds=cap, allow_xlarge=allow_xlarge)
+        text = environ.get("REEL_GPU_DURATION_CAP", "").strip()
+        if text and not (text.isascii() and text.isdigit() and int(text) >= 1):
+            raise ValueError(f"REEL_GPU_DURATION_CAP must be a whole number of seconds, 1 or more, not {text[:40]!r}")
+        cap = int(text) if text else DEFAULT_DURATION_CAP_SECONDS
+        flag = environ.get("REEL_ZEROGPU_XLARGE", "").strip().lower()
+        if flag not in ("", "1", "true", "yes", "0", "false", "no"):
+            raise ValueError(f"REEL_ZEROGPU_XLARGE must be 1, true or yes (or 0, false, no), not {flag[:40]!r}")
+        return cls(kind=kind, cap_seconds=cap, allow_xlarge=flag in ("1", "true", "yes"))
 
     def needs(self, spec: ModelSpec, request: GenerationRequest, kind: GpuKind | None = None) -> float:
         return estimate_gpu_seconds(spec, request, kind or self.kind, self.resident_weight_bytes)

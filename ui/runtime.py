@@ -28,7 +28,7 @@ from access import (
     token_from_authorization,
     trusted_proxy_hops_from_env,
 )
-from access.common import env_whole_number
+from access.common import env_number, env_whole_number
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
 from access.uploads import UploadLimits
@@ -65,6 +65,31 @@ logger = logging.getLogger("reel.app")
 ZEROGPU_CONCURRENCY = 4
 # A dedicated GPU holds one call's activations at a time (the memory plan counts one), so calls take turns there.
 DEDICATED_GPU_CONCURRENCY = 1
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    """The settings the runtime reads itself, checked before any model loads: a typo there would otherwise cost
+    minutes of loading and then a traceback. A bad value raises ValueError naming the setting."""
+
+    queue_size: int
+    clip_lifetime_seconds: int
+    shot_cache_bytes: int
+    storyboard_max_seconds: float
+
+    @classmethod
+    def from_env(cls, environ=None) -> "ServingSettings":
+        environ = os.environ if environ is None else environ
+        return cls(
+            queue_size=env_whole_number(environ, "REEL_QUEUE_SIZE", 16, 1, "requests that may wait"),
+            clip_lifetime_seconds=env_whole_number(
+                environ, "REEL_CLIP_LIFETIME", 6 * 3600, 1, "seconds a finished clip stays downloadable"
+            ),
+            shot_cache_bytes=env_whole_number(
+                environ, "REEL_SHOT_CACHE_BYTES", 2 * 1024**3, 0, "bytes of cached storyboard shots"
+            ),
+            storyboard_max_seconds=env_number(environ, "REEL_STORYBOARD_MAX_SECONDS", float) or 60.0,
+        )
 
 
 def gpu_concurrency_from_env(kind: GpuKind, environ=None) -> int:
@@ -114,11 +139,13 @@ class Runtime:
             trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
             uploads = UploadLimits.from_env()  # ValueError: names the REEL_UPLOAD_* setting and what it must be
             slots = JobSlots.from_env()  # ValueError: REEL_MAX_JOBS_PER_HOLDER is not a whole number 1 or more
+            serving = ServingSettings.from_env()  # ValueError: REEL_QUEUE_SIZE and the other numbers read here
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
             kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
             gpu_concurrency = gpu_concurrency_from_env(kind)  # ValueError: not a whole number 1 or more
+            time_policy = GpuPolicy.from_env(kind)  # ValueError: REEL_GPU_DURATION_CAP, REEL_ZEROGPU_XLARGE
             plan = plan_served_memory(None, kind)  # before any download: refused here when nothing fits
             log_memory_plan(plan)
             engines = load_engines(data_dir=data_dir, plan=plan)
@@ -131,7 +158,7 @@ class Runtime:
         resident = sum(
             resident_weight_bytes(engine.spec, choose_precision(engine.spec, plan.kind)) for engine in engines.values()
         )
-        policy = dataclasses.replace(GpuPolicy.from_env(plan.kind), resident_weight_bytes=resident)
+        policy = dataclasses.replace(time_policy, kind=plan.kind, resident_weight_bytes=resident)
         for key, engine in engines.items():
             logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
         gpu.serve(engines)
@@ -147,14 +174,12 @@ class Runtime:
             output_dir=temp_dir / "reel-clips",
             upload_dir=temp_dir / "reel-uploads",
             uploads=uploads,
-            clip_lifetime_seconds=int(os.environ.get("REEL_CLIP_LIFETIME", str(6 * 3600))),
-            shot_cache=ShotCache(
-                data_dir / "shot-cache", max_bytes=int(os.environ.get("REEL_SHOT_CACHE_BYTES", str(2 * 1024**3)))
-            ),
+            clip_lifetime_seconds=serving.clip_lifetime_seconds,
+            shot_cache=ShotCache(data_dir / "shot-cache", max_bytes=serving.shot_cache_bytes),
             history=history,
             signer=signer,
-            storyboard_max_seconds=float(os.environ.get("REEL_STORYBOARD_MAX_SECONDS", "60")),
-            queue_size=int(os.environ.get("REEL_QUEUE_SIZE", "16")),
+            storyboard_max_seconds=serving.storyboard_max_seconds,
+            queue_size=serving.queue_size,
             gpu_concurrency=gpu_concurrency,
             memory_plan=plan,
             on_spaces=running_on_spaces(),
