@@ -140,6 +140,8 @@ class CompiledGraphs:
         names = self.keywords[key]
         if any(name not in names and value is not None for name, value in kwargs.items()):
             return None, None
+        if not names <= kwargs.keys():  # a keyword the graph was exported with is missing from this call
+            return None, None
         return self.graphs[key], names
 
     def __call__(self, *args, **kwargs):
