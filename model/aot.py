@@ -184,10 +184,10 @@ def compile_transformer_on_zerogpu(pipeline, example_calls: dict[str, dict], ada
             with spaces.aoti_capture(transformer) as call:
                 pipeline(**call_kwargs)
             key = size_key(call.kwargs)
-            if key in compiled:
-                continue  # one graph already serves this size (Wan: every size)
             exported = export_transformer(transformer, tuple(call.args), dict(call.kwargs))
             compiled[key] = (spaces.aoti_compile(exported), tuple(call.kwargs))
+            if key is None:
+                break  # the call names no size (Wan): this one graph serves every preset, no more captures
         return compiled
 
     compiled = compile_transformer()

@@ -144,14 +144,14 @@ class GpuPolicy:
                 return on_xlarge
         raise InvalidRequest(self.too_long_message(spec, request, budget), "steps")
 
-    def quota_note(self, spec: ModelSpec, request: GenerationRequest) -> str:
-        """What `request` costs a visitor, for the page: "" off ZeroGPU."""
+    def quota_note(self, spec: ModelSpec, request: GenerationRequest, subject: str = "this clip") -> str:
+        """What `request` (`subject` on the page) costs a visitor: "" off ZeroGPU."""
         if not self.kind.zerogpu:
             return ""
         budget = self._budget_on(self.kind, self.needs(spec, request))
         twice = " (xlarge: twice the GPU seconds)" if self.kind.quota_factor > 1 else ""
         return (
-            f"On ZeroGPU this clip asks for about {budget.quota_seconds} s of your daily GPU quota{twice}; "
+            f"On ZeroGPU {subject} asks for about {budget.quota_seconds} s of your daily GPU quota{twice}; "
             f"a free Hugging Face account has {FREE_DAILY_QUOTA_SECONDS // 60} min a day, PRO "
             f"{PRO_DAILY_QUOTA_SECONDS // 60} min."
         )

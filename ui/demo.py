@@ -33,9 +33,9 @@ def status_footer(runtime: Runtime) -> str:
         line = f"Fast path for {engine.spec.label}: {engine.fast_path.summary()}."
         if engine.fast_path.precision is not None:
             line += f" Precision: {engine.fast_path.precision.describe()}."
-        quota = runtime.policy.quota_note(engine.spec, plan_request(engine.spec, "default clip"))
+        quota = runtime.policy.quota_note(engine.spec, plan_request(engine.spec, "default clip"), "its default clip")
         if quota:
-            line += f" {quota.replace('this clip', 'its default clip', 1)}"
+            line += f" {quota}"
         lines.append(line)
     lines.append(
         "Every video is signed with C2PA content credentials and carries its manifest."
