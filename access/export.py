@@ -21,10 +21,11 @@ import binascii
 import dataclasses
 import json
 import math
-import os
 import re
 import sqlite3
 from typing import Any, Mapping
+
+from settings import read_setting
 
 from .common import LABEL_PATTERN
 from .db import write_transaction
@@ -32,6 +33,7 @@ from .timeutil import from_iso, is_expired, to_iso
 
 EXPORT_PREFIX = "reel-tokens-v1:"
 EXPORT_ENV = "REEL_TOKENS"
+PEPPER_ENV = "REEL_TOKEN_PEPPER"
 MAX_EXPORT_CHARS = 4_000_000
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 _BAD = "REEL_TOKENS is not a valid Reel token export"
@@ -236,6 +238,5 @@ class ExportMixin:
 
 def merge_export_from_env(store: Any, environ: Mapping[str, str] | None = None) -> MergeReport:
     """Merge ``$REEL_TOKENS`` into ``store`` if it is set; an empty report otherwise."""
-    env = os.environ if environ is None else environ
-    line = env.get(EXPORT_ENV, "").strip()
+    line = read_setting(EXPORT_ENV, environ)
     return store.merge_export_report(line) if line else MergeReport()

@@ -1,5 +1,5 @@
-"""The settings module: one declaration per REEL_* setting and one reader. Standard library only, so this file runs in
-a second."""
+"""The settings module: one declaration per REEL_* setting, one reader, and no other module reading a REEL_* variable
+itself. Standard library only, so this file runs in a second."""
 
 import re
 from pathlib import Path
@@ -56,6 +56,13 @@ def test_every_reel_name_in_the_code_and_the_docs_is_declared():
     texts = [path.read_text() for path in READERS + [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]]
     mentioned = {name for text in texts for name in re.findall(r"\bREEL_[A-Z0-9_]*", text)}
     assert sorted(mentioned - NOT_SETTINGS - {setting.name for setting in DECLARED}) == []
+
+
+def test_no_module_reads_a_reel_variable_past_the_settings_module():
+    """One reader: a module asks settings/ for a REEL_* value instead of reading the environment itself."""
+    own_read = re.compile(r"(?:environ\.get|getenv|environ\[)\(?\s*(?:[\"']REEL_|[A-Z_]+_ENV\b)")
+    found = {str(path.relative_to(ROOT)): own_read.findall(path.read_text()) for path in READERS}
+    assert {path: reads for path, reads in found.items() if reads} == {}
 
 
 def test_the_settings_package_imports_no_other_reel_package_and_nothing_outside_the_standard_library():

@@ -19,7 +19,8 @@ from model import KINDS, GpuPolicy
         ("REEL_CLIP_LIFETIME", "6h", "REEL_CLIP_LIFETIME must be a whole number, 1 or more"),
         ("REEL_STORYBOARD_MAX_SECONDS", "-5", "REEL_STORYBOARD_MAX_SECONDS must be a number above zero"),
         ("REEL_GPU_CONCURRENCY", "0", "REEL_GPU_CONCURRENCY must be a whole number, 1 or more (GPU calls at once)"),
-        ("REEL_GPU_DURATION_CAP", "2m", "REEL_GPU_DURATION_CAP must be a whole number of seconds, 1 or more"),
+        ("REEL_GPU_DURATION_CAP", "2m",
+         "REEL_GPU_DURATION_CAP must be a whole number, 1 or more (seconds one request may run on ZeroGPU), not '2m'"),
         ("REEL_ZEROGPU_XLARGE", "ture", "REEL_ZEROGPU_XLARGE must be 1, true or yes (or 0, false, no), not 'ture'"),
     ],
 )

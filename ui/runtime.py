@@ -28,7 +28,6 @@ from access import (
     token_from_authorization,
     trusted_proxy_hops_from_env,
 )
-from access.common import env_number, env_whole_number
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
 from access.uploads import UploadLimits
@@ -51,6 +50,7 @@ from model import (
     resident_weight_bytes,
 )
 from provenance import C2paSigner, ProvenanceError
+from settings import read_setting, read_settings
 
 from . import gpu
 from .job_control import JobControl
@@ -79,24 +79,23 @@ class ServingSettings:
 
     @classmethod
     def from_env(cls, environ=None) -> "ServingSettings":
-        environ = os.environ if environ is None else environ
+        settings = read_settings(
+            environ, ("REEL_QUEUE_SIZE", "REEL_CLIP_LIFETIME", "REEL_SHOT_CACHE_BYTES", "REEL_STORYBOARD_MAX_SECONDS")
+        )
         return cls(
-            queue_size=env_whole_number(environ, "REEL_QUEUE_SIZE", 16, 1, "requests that may wait"),
-            clip_lifetime_seconds=env_whole_number(
-                environ, "REEL_CLIP_LIFETIME", 6 * 3600, 1, "seconds a finished clip stays downloadable"
-            ),
-            shot_cache_bytes=env_whole_number(
-                environ, "REEL_SHOT_CACHE_BYTES", 2 * 1024**3, 0, "bytes of cached storyboard shots"
-            ),
-            storyboard_max_seconds=env_number(environ, "REEL_STORYBOARD_MAX_SECONDS", float) or 60.0,
+            queue_size=settings["REEL_QUEUE_SIZE"],
+            clip_lifetime_seconds=settings["REEL_CLIP_LIFETIME"],
+            shot_cache_bytes=settings["REEL_SHOT_CACHE_BYTES"],
+            storyboard_max_seconds=settings["REEL_STORYBOARD_MAX_SECONDS"],
         )
 
 
 def gpu_concurrency_from_env(kind: GpuKind, environ=None) -> int:
     """REEL_GPU_CONCURRENCY, or the default for the hardware: several calls at once on ZeroGPU, one elsewhere."""
-    environ = os.environ if environ is None else environ
-    default = ZEROGPU_CONCURRENCY if kind.zerogpu else DEDICATED_GPU_CONCURRENCY
-    return env_whole_number(environ, "REEL_GPU_CONCURRENCY", default, 1, "GPU calls at once")
+    chosen = read_setting("REEL_GPU_CONCURRENCY", environ)
+    if chosen is not None:
+        return chosen
+    return ZEROGPU_CONCURRENCY if kind.zerogpu else DEDICATED_GPU_CONCURRENCY
 
 
 @dataclass(frozen=True)
