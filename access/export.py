@@ -163,12 +163,7 @@ class ExportMixin:
 
     def merge_export_report(self, line: str) -> MergeReport:
         payload = parse_export(line)
-        if payload["p"] != (self._pepper is not None):
-            where = "with" if payload["p"] else "without"
-            raise ValueError(
-                f"REEL_TOKENS was exported {where} REEL_TOKEN_PEPPER, but this "
-                "store is not; set the same pepper on both sides"
-            )
+        _check_pepper(payload, self._pepper is not None)
         counts = {"inserted": 0, "revoked": 0, "skipped": 0}
         with self._connect() as conn, write_transaction(conn):
             now = to_iso(self._now())
@@ -234,6 +229,24 @@ class ExportMixin:
             (e["l"], e["h"], e["c"], e["e"], e["n"], e["s"]),
         )
         counts["inserted"] += 1
+
+
+def _check_pepper(payload: Mapping[str, Any], peppered: bool) -> None:
+    """Hashes made with a pepper verify only with the same pepper: an export and a store must agree on having one."""
+    if payload["p"] != peppered:
+        where = "with" if payload["p"] else "without"
+        raise ValueError(
+            f"REEL_TOKENS was exported {where} REEL_TOKEN_PEPPER, but this "
+            "store is not; set the same pepper on both sides"
+        )
+
+
+def check_export_from_env(environ: Mapping[str, str] | None = None) -> None:
+    """Refuse a malformed ``$REEL_TOKENS``, or one exported with the other pepper setting, at once: the merge
+    itself runs later in the start, after the models have loaded. ValueError, without the line."""
+    line = read_setting(EXPORT_ENV, environ)
+    if line:
+        _check_pepper(parse_export(line), bool(read_setting(PEPPER_ENV, environ)))
 
 
 def merge_export_from_env(store: Any, environ: Mapping[str, str] | None = None) -> MergeReport:

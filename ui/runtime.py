@@ -24,6 +24,7 @@ from access import (
     Grant,
     JobSlots,
     client_id,
+    check_export_from_env,
     default_data_dir,
     token_from_authorization,
     trusted_proxy_hops_from_env,
@@ -128,26 +129,29 @@ class Runtime:
 
         Models load here, at import of the app, outside any GPU function: on ZeroGPU this is where `.to("cuda")`
         must happen. Anything that stops a model from loading ends start-up with one message naming the model
-        and the fix."""
+        and the fix. A bad setting ends it the same way, before any model loads (app.py checks the settings even
+        earlier, before the slow imports)."""
         data_dir = default_data_dir()
         temp_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
         try:
-            # The signing credential first: a bad certificate stops the start before minutes of model loading.
+            read_settings()  # every REEL_* value, by settings/declared.py's rules: SettingError names the first bad one
+            check_export_from_env()  # REEL_TOKENS decodes and agrees with REEL_TOKEN_PEPPER (merged after loading)
+            # The signing credential next: a bad certificate stops the start before minutes of model loading.
             signer = C2paSigner.from_env()
-            history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
-            trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
-            uploads = UploadLimits.from_env()  # ValueError: names the REEL_UPLOAD_* setting and what it must be
-            slots = JobSlots.from_env()  # ValueError: REEL_MAX_JOBS_PER_HOLDER is not a whole number 1 or more
-            serving = ServingSettings.from_env()  # ValueError: REEL_QUEUE_SIZE and the other numbers read here
+            history = HistoryStore.from_env(data_dir)
+            trusted_proxy_hops = trusted_proxy_hops_from_env()
+            uploads = UploadLimits.from_env()  # ValueError: the REEL_UPLOAD_* limits do not fit together
+            slots = JobSlots.from_env()
+            serving = ServingSettings.from_env()
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
-            kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
-            gpu_concurrency = gpu_concurrency_from_env(kind)  # ValueError: not a whole number 1 or more
-            time_policy = GpuPolicy.from_env(kind)  # ValueError: REEL_GPU_DURATION_CAP, REEL_ZEROGPU_XLARGE
+            kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())  # UnknownGpuKind: REEL_GPU_KIND
+            gpu_concurrency = gpu_concurrency_from_env(kind)
+            time_policy = GpuPolicy.from_env(kind)
             plan = plan_served_memory(None, kind)  # before any download: refused here when nothing fits
             log_memory_plan(plan)
-            engines = load_engines(data_dir=data_dir, plan=plan)
+            engines = load_engines(data_dir=data_dir, plan=plan)  # unknown REEL_MODELS entries refused before loading
         except (ModelUnavailable, UnknownGpuKind, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         recovered = history.recover()  # a crash mid-copy leaves a stray file, never a half item
