@@ -1,13 +1,16 @@
-"""The settings module: one declaration per REEL_* setting, one reader, and no other module reading a REEL_* variable
-itself. Standard library only, so this file runs in a second."""
+"""The settings module: one declaration per REEL_* setting, one reader, the docs' table made from the declarations,
+and no other module reading a REEL_* variable itself. Standard library only, so this file runs in a second."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from settings import DECLARED, KINDS, Setting, SettingError, declared, default_of, read_setting, read_settings
 from settings.setting import CHOICE, EXACT_TEXT, FLAG, LIST, NUMBER, PATH, TEXT, WHOLE
+from settings.table import CONFIGURATION_DOC, UPDATE_COMMAND, markdown_table, with_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["access", "history", "provenance", "model", "ui", "bench"]
@@ -100,3 +103,27 @@ def test_a_name_that_is_not_declared_or_not_read_is_a_clear_key_error():
     with pytest.raises(KeyError, match="REEL_MODEL was not read"):
         read_settings({}, ["REEL_QUEUE_SIZE"])["REEL_MODEL"]
     assert default_of("REEL_QUEUE_SIZE") == 16 and declared("REEL_QUEUE_SIZE").least == 1
+
+
+def test_the_command_checks_this_environment_in_one_line():
+    def run(*args, **env):
+        return subprocess.run([sys.executable, "-m", "settings", *args], cwd=ROOT, env={"PATH": "/usr/bin:/bin", **env},
+                              capture_output=True, text=True, timeout=60)
+
+    bad = run(REEL_QUEUE_SIZE="abc", REEL_C2PA_KEY="not shown")
+    assert bad.returncode == 1 and bad.stdout == "" and bad.stderr.strip().splitlines() == [
+        "Bad setting: REEL_QUEUE_SIZE must be a whole number, 1 or more (requests that may wait), not 'abc'"]
+    good = run(REEL_QUEUE_SIZE="4", REEL_C2PA_KEY="not shown")
+    assert good.returncode == 0 and "REEL_QUEUE_SIZE, REEL_C2PA_KEY" in good.stdout and "not shown" not in good.stdout
+    assert run("--markdown").stdout.strip() == markdown_table()
+
+
+# -- the docs ------------------------------------------------------------------------------------------------------
+
+
+def test_the_configuration_doc_holds_the_table_the_declarations_make():
+    doc = CONFIGURATION_DOC.read_text()
+    assert with_table(doc) == doc, (
+        f"docs/configuration.md's table of settings differs from settings/declared.py; run `{UPDATE_COMMAND}`"
+    )
+    assert all(f"| `{setting.name}` |" in doc for setting in DECLARED)
