@@ -1,18 +1,26 @@
 """Reel: open-weight video generation behind the Space operator's own access tokens.
 
 Assembly and launch only: the page is built by `ui/demo.py` from the tabs in `ui/` (one module each), the video
-engine lives in `model/`, the gate in `access/`. On ZeroGPU the models must load at import, so the runtime and the
-page are made here, at module level, and `python app.py` serves them.
+engine lives in `model/`, the gate in `access/`. Every REEL_* setting is read first (`settings/`), before anything
+slow is imported. On ZeroGPU the models must load at import, so the runtime and the page are made here, at module
+level, and `python app.py` serves them.
 """
 
-import spaces  # noqa: F401  # ZeroGPU: must be imported before torch touches CUDA.
+from settings import SettingError, read_settings
 
-import logging
+try:  # every REEL_* setting, before the slow imports: a bad value ends the start here, in one line naming it
+    read_settings()
+except SettingError as bad:
+    raise SystemExit(f"Reel cannot start: {bad}") from None
 
-from ui.demo import build_demo, launch_options
-from ui.gradio_internals import check_gradio_version
-from ui.mcp import quiet_mcp_logs
-from ui.runtime import Runtime
+import spaces  # noqa: E402, F401  # ZeroGPU: must be imported before torch touches CUDA.
+
+import logging  # noqa: E402
+
+from ui.demo import build_demo, launch_options  # noqa: E402
+from ui.gradio_internals import check_gradio_version  # noqa: E402
+from ui.mcp import quiet_mcp_logs  # noqa: E402
+from ui.runtime import Runtime  # noqa: E402
 
 logger = logging.getLogger("reel.app")
 # Before the runtime loads: the memory plan, the precision and the fast path are logged while it does.

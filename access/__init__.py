@@ -13,7 +13,7 @@ from .common import (
     Grant,
     QuotaExceeded,
 )
-from .export import EXPORT_PREFIX, MergeReport, merge_export_from_env
+from .export import EXPORT_PREFIX, MergeReport, check_export_from_env, merge_export_from_env
 from .gate import Gate, StartupReport, check_access
 from .hf import AllowList, oauth_profile_allowed, verify_hf_token
 from .lockout import Lockout, client_id, trusted_proxy_hops_from_env
@@ -65,6 +65,7 @@ __all__ = [
     "TooManyJobs",
     "UsageRow",
     "check_access",
+    "check_export_from_env",
     "client_id",
     "default_data_dir",
     "default_store",

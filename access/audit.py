@@ -19,10 +19,11 @@ import dataclasses
 import datetime
 import hashlib
 import hmac
-import os
 import re
 import threading
 from typing import Any
+
+from settings import read_setting
 
 from .db import write_transaction
 from .timeutil import to_iso
@@ -66,7 +67,8 @@ def redact_secrets(text: str) -> str:
 
 
 def audit_prompts_from_env() -> bool:
-    return os.environ.get(AUDIT_PROMPTS_ENV, "").strip() == "1"
+    """REEL_AUDIT_PROMPTS, a flag: on with 1, true or yes; SettingError for anything but a flag's words."""
+    return read_setting(AUDIT_PROMPTS_ENV)
 
 
 class AuditLog:

@@ -1,5 +1,4 @@
-"""Shared by the store, gate and HF modules: user-facing messages, refusals, grants, and reading numeric
-settings from the environment.
+"""Shared by the store, gate and HF modules: user-facing messages, refusals and grants.
 
 Kept dependency-free so every other module can import it without cycles.
 Every message here is shown to visitors, so none may contain a token, a hash
@@ -11,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from typing import Any, Mapping
 
 MISSING_TOKEN_MESSAGE = (
     "An access token is required to generate. Ask the Space's operator for one."
@@ -116,31 +114,3 @@ def validate_label(label: object) -> str:
     if not isinstance(label, str) or not LABEL_PATTERN.fullmatch(label):
         raise InvalidLabel(f"invalid label {label!r}: use {LABEL_RULES}")
     return label
-
-
-# -- numeric settings (REEL_*), checked at start-up so a typo stops the start with the setting's name -------------
-
-
-def env_number(env: Mapping[str, str], name: str, kind: type) -> Any:
-    """A number above zero of `kind` (int or float), or None when the setting is unset or empty."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number above zero") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a number above zero")
-    return value
-
-
-def env_whole_number(env: Mapping[str, str], name: str, default: int, least: int, what: str) -> int:
-    """A whole number of at least `least` written in plain digits (no sign, no point), or `default` when the
-    setting is unset or empty; `what` says in the error what the number counts."""
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isascii() or not text.isdigit() or int(text) < least:
-        raise ValueError(f"{name} must be a whole number, {least} or more ({what}), not {text[:40]!r}")
-    return int(text)

@@ -21,10 +21,11 @@ import binascii
 import dataclasses
 import json
 import math
-import os
 import re
 import sqlite3
 from typing import Any, Mapping
+
+from settings import read_setting
 
 from .common import LABEL_PATTERN
 from .db import write_transaction
@@ -32,6 +33,7 @@ from .timeutil import from_iso, is_expired, to_iso
 
 EXPORT_PREFIX = "reel-tokens-v1:"
 EXPORT_ENV = "REEL_TOKENS"
+PEPPER_ENV = "REEL_TOKEN_PEPPER"
 MAX_EXPORT_CHARS = 4_000_000
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 _BAD = "REEL_TOKENS is not a valid Reel token export"
@@ -161,12 +163,7 @@ class ExportMixin:
 
     def merge_export_report(self, line: str) -> MergeReport:
         payload = parse_export(line)
-        if payload["p"] != (self._pepper is not None):
-            where = "with" if payload["p"] else "without"
-            raise ValueError(
-                f"REEL_TOKENS was exported {where} REEL_TOKEN_PEPPER, but this "
-                "store is not; set the same pepper on both sides"
-            )
+        _check_pepper(payload, self._pepper is not None)
         counts = {"inserted": 0, "revoked": 0, "skipped": 0}
         with self._connect() as conn, write_transaction(conn):
             now = to_iso(self._now())
@@ -234,8 +231,25 @@ class ExportMixin:
         counts["inserted"] += 1
 
 
+def _check_pepper(payload: Mapping[str, Any], peppered: bool) -> None:
+    """Hashes made with a pepper verify only with the same pepper: an export and a store must agree on having one."""
+    if payload["p"] != peppered:
+        where = "with" if payload["p"] else "without"
+        raise ValueError(
+            f"REEL_TOKENS was exported {where} REEL_TOKEN_PEPPER, but this "
+            "store is not; set the same pepper on both sides"
+        )
+
+
+def check_export_from_env(environ: Mapping[str, str] | None = None) -> None:
+    """Refuse a malformed ``$REEL_TOKENS``, or one exported with the other pepper setting, at once: the merge
+    itself runs later in the start, after the models have loaded. ValueError, without the line."""
+    line = read_setting(EXPORT_ENV, environ)
+    if line:
+        _check_pepper(parse_export(line), bool(read_setting(PEPPER_ENV, environ)))
+
+
 def merge_export_from_env(store: Any, environ: Mapping[str, str] | None = None) -> MergeReport:
     """Merge ``$REEL_TOKENS`` into ``store`` if it is set; an empty report otherwise."""
-    env = os.environ if environ is None else environ
-    line = env.get(EXPORT_ENV, "").strip()
+    line = read_setting(EXPORT_ENV, environ)
     return store.merge_export_report(line) if line else MergeReport()

@@ -23,7 +23,9 @@ import threading
 import time
 from typing import Any, Callable, Iterable, Mapping
 
-from .common import HF_DENIED_MESSAGE, AccessDenied, Grant, env_number
+from settings import read_settings
+
+from .common import HF_DENIED_MESSAGE, AccessDenied, Grant
 
 ALLOWED_USERS_ENV = "REEL_ALLOWED_USERS"
 ALLOWED_ORGS_ENV = "REEL_ALLOWED_ORGS"
@@ -41,8 +43,8 @@ _MOCK_AUD = "00000000-0000-0000-0000-000000000000"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def _names(value: str) -> frozenset[str]:
-    return frozenset(p.strip().lower() for p in value.split(",") if p.strip())
+def _names(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(name.lower() for name in names)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,12 +62,14 @@ class AllowList:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "AllowList":
         """REEL_ALLOWED_USERS / REEL_ALLOWED_ORGS (comma-separated), REEL_HF_DAILY_*."""
-        env = os.environ if environ is None else environ
+        settings = read_settings(
+            environ, (ALLOWED_USERS_ENV, ALLOWED_ORGS_ENV, HF_DAILY_LIMIT_ENV, HF_DAILY_SECONDS_ENV)
+        )
         return cls(
-            users=_names(env.get(ALLOWED_USERS_ENV, "")),
-            orgs=_names(env.get(ALLOWED_ORGS_ENV, "")),
-            daily_limit=env_number(env, HF_DAILY_LIMIT_ENV, int),
-            daily_seconds=env_number(env, HF_DAILY_SECONDS_ENV, float),
+            users=_names(settings[ALLOWED_USERS_ENV]),
+            orgs=_names(settings[ALLOWED_ORGS_ENV]),
+            daily_limit=settings[HF_DAILY_LIMIT_ENV],
+            daily_seconds=settings[HF_DAILY_SECONDS_ENV],
         )
 
     @property

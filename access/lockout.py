@@ -21,7 +21,9 @@ import threading
 import time
 from typing import Callable, Mapping
 
-from .common import AccessDenied, env_whole_number, lockout_message
+from settings import read_setting
+
+from .common import AccessDenied, lockout_message
 
 MAX_FAILURES = 20
 WINDOW_SECONDS = 600.0
@@ -172,7 +174,7 @@ def trusted_proxy_hops_from_env(environ: Mapping[str, str] | None = None) -> int
     trusting a header it should not.
     """
     environ = os.environ if environ is None else environ
-    on_spaces = 1 if environ.get("SPACE_ID") else 0
-    return env_whole_number(
-        environ, TRUSTED_PROXY_HOPS_ENV, on_spaces, 0, "proxies in front of Reel that append to X-Forwarded-For"
-    )
+    hops = read_setting(TRUSTED_PROXY_HOPS_ENV, environ)
+    if hops is None:
+        return 1 if environ.get("SPACE_ID") else 0
+    return hops

@@ -7,12 +7,13 @@ Standard library only; the app ties each slot to its job's life (ui/job_control.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Mapping
 
+from settings import default_of, read_setting
+
 MAX_JOBS_ENV = "REEL_MAX_JOBS_PER_HOLDER"
-DEFAULT_MAX_JOBS = 2
+DEFAULT_MAX_JOBS = default_of(MAX_JOBS_ENV)  # 2
 
 
 class TooManyJobs(Exception):
@@ -45,16 +46,9 @@ class JobSlots:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "JobSlots":
-        """The limit from REEL_MAX_JOBS_PER_HOLDER; ValueError (naming the variable, not its value) if it is not
-        a whole number of 1 or more."""
-        raw = (os.environ if environ is None else environ).get(MAX_JOBS_ENV, "").strip()
-        if not raw:
-            return cls(DEFAULT_MAX_JOBS)
-        try:
-            limit = int(raw)
-        except ValueError:
-            raise ValueError(f"{MAX_JOBS_ENV} must be a whole number of 1 or more") from None
-        return cls(limit)
+        """The limit from REEL_MAX_JOBS_PER_HOLDER (os.environ when `environ` is None); SettingError (a ValueError)
+        naming it if it is not a whole number of 1 or more."""
+        return cls(read_setting(MAX_JOBS_ENV, environ))
 
     def try_acquire(self, holder: str, job_key: str) -> int:
         """Take a slot for `job_key`; returns how many the holder now has. TooManyJobs when all are taken.

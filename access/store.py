@@ -12,18 +12,18 @@ import dataclasses
 import datetime
 import hmac
 import math
-import os
 from pathlib import Path
+
+from settings import read_setting
 
 from .common import LABEL_PATTERN, LABEL_RULES, InvalidLabel, validate_label
 from .db import SCHEMA_VERSION, Database, write_transaction
-from .export import ExportMixin
+from .export import PEPPER_ENV, ExportMixin
 from .quota import QuotaMixin
 from .timeutil import Clock, is_expired, to_iso
 from .tokens import hash_token, is_well_formed, new_token
 
 DATA_DIR_ENV = "REEL_DATA_DIR"
-PEPPER_ENV = "REEL_TOKEN_PEPPER"
 DB_FILENAME = "access.sqlite3"
 
 __all__ = [
@@ -207,12 +207,12 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
 
 def default_data_dir() -> Path:
     """REEL_DATA_DIR if set, else ./data relative to the working directory."""
-    return Path(os.environ.get(DATA_DIR_ENV) or "data")
+    return read_setting(DATA_DIR_ENV)
 
 
 def pepper_from_env() -> bytes | None:
-    """REEL_TOKEN_PEPPER as UTF-8 bytes, or None when unset or empty."""
-    value = os.environ.get(PEPPER_ENV)
+    """REEL_TOKEN_PEPPER as UTF-8 bytes, exactly as given (spaces count), or None when unset or empty."""
+    value = read_setting(PEPPER_ENV)
     return value.encode("utf-8") if value else None
 
 

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import collections
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from .common import env_number, env_whole_number
+from settings import default_of, read_settings
 
 MB = 1024 * 1024
 PART_COST = 8192  # a small file and its folder: two 4 KB disk blocks
@@ -46,11 +45,12 @@ STORE_BYTES_ENV = "REEL_UPLOAD_STORE_BYTES"
 
 @dataclass(frozen=True)
 class UploadLimits:
-    file_bytes: int = 64 * MB  # one file: a minute of real-model video, to extend or reproduce
-    client_bytes: int = 200 * MB  # one client per window: a few pictures and a video to extend
-    total_bytes: int = 2048 * MB  # all clients together per window
-    window_seconds: float = 600.0
-    store_bytes: int = 2048 * MB  # uploads older than the window kept on disk, oldest pruned first
+    # Defaults as declared in settings/declared.py:
+    file_bytes: int = default_of(FILE_BYTES_ENV)  # one file (64 MB): a minute of real-model video, to extend
+    client_bytes: int = default_of(CLIENT_BYTES_ENV)  # one client per window (200 MB): pictures and a video
+    total_bytes: int = default_of(TOTAL_BYTES_ENV)  # all clients together per window (2 GB)
+    window_seconds: float = default_of(WINDOW_ENV)  # 600 s
+    store_bytes: int = default_of(STORE_BYTES_ENV)  # uploads older than the window kept on disk (2 GB)
 
     def __post_init__(self) -> None:
         if min(self.file_bytes, self.client_bytes, self.total_bytes) < 1 or self.store_bytes < 0:
@@ -71,17 +71,14 @@ class UploadLimits:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> UploadLimits:
         """The REEL_UPLOAD_* settings (docs/operating.md, Uploads). Raises ValueError naming the setting, so a typo
         stops the start instead of leaving the upload route without its limits."""
-        environ = os.environ if environ is None else environ
-        defaults = cls()
+        names = (FILE_BYTES_ENV, CLIENT_BYTES_ENV, TOTAL_BYTES_ENV, WINDOW_ENV, STORE_BYTES_ENV)
+        settings = read_settings(environ, names)
         return cls(
-            file_bytes=env_whole_number(environ, FILE_BYTES_ENV, defaults.file_bytes, 1, "bytes in one uploaded file"),
-            client_bytes=env_whole_number(environ, CLIENT_BYTES_ENV, defaults.client_bytes, 1,
-                                          "bytes one client may upload per window"),
-            total_bytes=env_whole_number(environ, TOTAL_BYTES_ENV, defaults.total_bytes, 1,
-                                         "bytes all clients together may upload per window"),
-            window_seconds=env_number(environ, WINDOW_ENV, float) or defaults.window_seconds,
-            store_bytes=env_whole_number(environ, STORE_BYTES_ENV, defaults.store_bytes, 0,
-                                         "bytes of uploads kept past the window"),
+            file_bytes=settings[FILE_BYTES_ENV],
+            client_bytes=settings[CLIENT_BYTES_ENV],
+            total_bytes=settings[TOTAL_BYTES_ENV],
+            window_seconds=settings[WINDOW_ENV],
+            store_bytes=settings[STORE_BYTES_ENV],
         )
 
     @property

@@ -36,16 +36,13 @@ Environment knobs (all optional):
 
 from __future__ import annotations
 
-import os
-
 import torch
 
 from model.hardware import detect_gpu_kind
+from settings import SettingError, declared, read_setting, read_settings
 
 from .gpu_fast_path import apply_benchmark_fast_path  # noqa: F401 (re-exported)
 from .gpu_measure import (  # noqa: F401 (SEED, WARMUP_STEPS, default_request, measure_variant: re-exported)
-    DEFAULT_BASELINE,
-    DEFAULT_BASELINE_STEPS,
     PROMPT,
     SEED,
     WARMUP_STEPS,
@@ -55,9 +52,9 @@ from .gpu_measure import (  # noqa: F401 (SEED, WARMUP_STEPS, default_request, m
 )
 from .gpu_precision import measure_precisions, precision_lines, precision_variants
 from .gpu_report import FAST_MODEL, _evaluate_goals, _notes, print_report  # noqa: F401 (FAST_MODEL: re-exported)
-from .gpu_storyboard import STORYBOARD_SHOTS
 from .gpu_timing import GIB, _gib  # noqa: F401 (GIB: re-exported)
 
+BENCH_SETTINGS = ("REEL_BENCH_BASELINE", "REEL_BENCH_BASELINE_STEPS", "REEL_BENCH_STORYBOARD_SHOTS")
 NO_GPU_MESSAGE = (
     "--gpu needs a CUDA GPU; none is visible (torch.cuda.is_available() is False). "
     "Run `python -m bench` without --gpu for the CPU figures, or run it where an NVIDIA GPU and a CUDA build of "
@@ -76,7 +73,7 @@ def _real_specs() -> list:
 def _select_specs(models) -> list:
     specs = _real_specs()
     if models is None:
-        models = [name.strip() for name in os.environ.get("REEL_BENCH_MODELS", "").split(",") if name.strip()]
+        models = read_setting("REEL_BENCH_MODELS")
     if not models:
         return specs
     by_key = {spec.key: spec for spec in specs}
@@ -96,13 +93,18 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
 
     import diffusers
 
-    baseline = baseline or os.environ.get("REEL_BENCH_BASELINE", DEFAULT_BASELINE).strip() or DEFAULT_BASELINE
-    if baseline not in ("float32", "bfloat16", "off"):
-        raise SystemExit(f"REEL_BENCH_BASELINE must be float32, bfloat16 or off, not {baseline!r}")
+    try:
+        settings = read_settings(None, BENCH_SETTINGS)
+    except SettingError as bad:
+        raise SystemExit(str(bad)) from None
+    baseline = baseline or settings["REEL_BENCH_BASELINE"]
+    baselines = declared("REEL_BENCH_BASELINE").choices
+    if baseline not in baselines:  # passed in by the caller; one read from the environment is checked already
+        raise SystemExit(f"baseline must be one of {', '.join(baselines)}, not {baseline!r}")
     if baseline_steps is None:
-        baseline_steps = int(os.environ.get("REEL_BENCH_BASELINE_STEPS", DEFAULT_BASELINE_STEPS))
+        baseline_steps = settings["REEL_BENCH_BASELINE_STEPS"]
     specs = _select_specs(models)
-    storyboard_shots = int(os.environ.get("REEL_BENCH_STORYBOARD_SHOTS", STORYBOARD_SHOTS))
+    storyboard_shots = settings["REEL_BENCH_STORYBOARD_SHOTS"]
     precisions = precision_variants()
 
     device = torch.device("cuda", torch.cuda.current_device())

@@ -9,6 +9,8 @@ import time
 
 import torch
 
+from settings import default_of
+
 from .gpu_fast_path import apply_benchmark_fast_path
 from .gpu_report import _progress
 from .gpu_timing import _allocated_gib, _free_memory, _gib, _is_cuda, _peak_gib, _Probe, _reset_peak, _sync
@@ -17,8 +19,8 @@ from .gpu_timing import _allocated_gib, _free_memory, _gib, _is_cuda, _peak_gib,
 PROMPT = "a paper boat drifting down a rain-soaked street at dusk"
 SEED = 1234
 
-DEFAULT_BASELINE = "float32"
-DEFAULT_BASELINE_STEPS = 4
+DEFAULT_BASELINE = default_of("REEL_BENCH_BASELINE")  # float32
+DEFAULT_BASELINE_STEPS = default_of("REEL_BENCH_BASELINE_STEPS")  # 4
 WARMUP_STEPS = 2
 
 

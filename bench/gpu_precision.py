@@ -10,9 +10,9 @@ Knob: REEL_BENCH_PRECISIONS (default "bf16,fp8_storage,fp8_compute,fp8_compute+a
 
 from __future__ import annotations
 
-import os
-
 import torch
+
+from settings import read_setting
 
 from .gpu_measure import default_request, measure_variant
 from .gpu_timing import GIB
@@ -21,12 +21,13 @@ PRECISION_VARIANTS = ("bf16", "fp8_storage", "fp8_compute", "fp8_compute+aot")
 
 
 def precision_variants(environ=None) -> tuple[str, ...]:
-    """REEL_BENCH_PRECISIONS, checked: a comma-separated subset of PRECISION_VARIANTS, or "off" (none)."""
-    environ = os.environ if environ is None else environ
-    text = environ.get("REEL_BENCH_PRECISIONS", ",".join(PRECISION_VARIANTS)).strip()
-    if text == "off":
+    """REEL_BENCH_PRECISIONS, checked: a comma-separated subset of PRECISION_VARIANTS, or "off" (none); unset, every
+    variant."""
+    names = read_setting("REEL_BENCH_PRECISIONS", environ)
+    if names is None:
+        return PRECISION_VARIANTS
+    if names == ("off",):
         return ()
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in names if name not in PRECISION_VARIANTS]
     if unknown:
         raise SystemExit(f"REEL_BENCH_PRECISIONS: unknown {', '.join(unknown)}; choose from {', '.join(PRECISION_VARIANTS)}")

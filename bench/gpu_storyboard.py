@@ -22,9 +22,11 @@ import time
 
 import numpy as np
 
+from settings import default_of
+
 from .gpu_timing import _peak_gib, _reset_peak, _sync
 
-STORYBOARD_SHOTS = 12
+STORYBOARD_SHOTS = default_of("REEL_BENCH_STORYBOARD_SHOTS")  # 12
 STORYBOARD_SHOT_SECONDS = 5.0
 PROMPT = "a paper boat drifting down a rain-soaked street at dusk"  # bench/gpu_measure.py's prompt
 SEED = 1234

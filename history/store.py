@@ -24,14 +24,16 @@ import shutil
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
+
+from settings import default_of, read_settings
 
 DB_FILENAME = "history.sqlite3"
 FILES_DIRNAME = "history"
 MAX_ITEMS_ENV = "REEL_HISTORY_MAX"
 MAX_BYTES_ENV = "REEL_HISTORY_MAX_BYTES"
-DEFAULT_MAX_ITEMS = 200
-DEFAULT_MAX_BYTES = 20 * 1024**3
+DEFAULT_MAX_ITEMS = default_of(MAX_ITEMS_ENV)  # 200
+DEFAULT_MAX_BYTES = default_of(MAX_BYTES_ENV)  # 20 GB
 MAX_PAGE = 100
 KINDS = ("clip", "storyboard", "extended")
 MAX_HOLDER_LENGTH = 200
@@ -170,19 +172,6 @@ def _utc_now_iso() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def _env_whole_number(name: str, default: int, what: str) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number ({what}), not {text!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be 1 or more ({what}), not {text!r}")
-    return value
-
-
 class HistoryStore:
     """Add, list, fetch and delete a holder's kept videos; never another holder's.
 
@@ -212,13 +201,11 @@ class HistoryStore:
         self._in_flight_lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, data_dir: Path) -> HistoryStore:
-        """The app's store: limits from REEL_HISTORY_MAX and REEL_HISTORY_MAX_BYTES when set."""
-        return cls(
-            data_dir,
-            max_items_per_holder=_env_whole_number(MAX_ITEMS_ENV, DEFAULT_MAX_ITEMS, "videos kept per person"),
-            max_bytes=_env_whole_number(MAX_BYTES_ENV, DEFAULT_MAX_BYTES, "bytes of history in total"),
-        )
+    def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> HistoryStore:
+        """The app's store: limits from REEL_HISTORY_MAX and REEL_HISTORY_MAX_BYTES when set (SettingError, a
+        ValueError naming the setting, when not a whole number of 1 or more)."""
+        settings = read_settings(environ, (MAX_ITEMS_ENV, MAX_BYTES_ENV))
+        return cls(data_dir, max_items_per_holder=settings[MAX_ITEMS_ENV], max_bytes=settings[MAX_BYTES_ENV])
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.data_dir)!r})"

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from dataclasses import dataclass
+
+from settings import default_of, read_settings
 
 from .catalog import ModelSpec
 from .hardware import GpuKind, gpu_kind
 from .requests import MIN_SECONDS, GenerationRequest, InvalidRequest, snap_num_frames
 
-# 120 s: the longest call a standard ZeroGPU visitor may ask for (spaces' own default duration is 60 s). It bounds
-# the duration spaces schedules, after its own factor (model/hardware.py).
-DEFAULT_DURATION_CAP_SECONDS = 120
+DURATION_CAP_ENV = "REEL_GPU_DURATION_CAP"
+XLARGE_ENV = "REEL_ZEROGPU_XLARGE"
+# 120 s (settings/declared.py): the longest call a standard ZeroGPU visitor may ask for (spaces' own default
+# duration is 60 s). It bounds the duration spaces schedules, after its own factor (model/hardware.py).
+DEFAULT_DURATION_CAP_SECONDS = default_of(DURATION_CAP_ENV)
 # Daily ZeroGPU quota (Hub docs spaces-zerogpu.md, 2026-05-13): unauthenticated 2 min, free 5 min, PRO/Team 40 min.
 FREE_DAILY_QUOTA_SECONDS = 5 * 60
 PRO_DAILY_QUOTA_SECONDS = 40 * 60
@@ -95,18 +98,11 @@ class GpuPolicy:
 
     @classmethod
     def from_env(cls, kind: GpuKind, environ=None) -> "GpuPolicy":
-        """REEL_GPU_DURATION_CAP (whole seconds, 1 or more) and REEL_ZEROGPU_XLARGE (1/true/yes to allow the xlarge
-        size, 0/false/no or unset not); anything else raises ValueError naming the setting, so a typo stops the
-        start before any model loads instead of being read as "no"."""
-        environ = os.environ if environ is None else environ
-        text = environ.get("REEL_GPU_DURATION_CAP", "").strip()
-        if text and not (text.isascii() and text.isdigit() and int(text) >= 1):
-            raise ValueError(f"REEL_GPU_DURATION_CAP must be a whole number of seconds, 1 or more, not {text[:40]!r}")
-        cap = int(text) if text else DEFAULT_DURATION_CAP_SECONDS
-        flag = environ.get("REEL_ZEROGPU_XLARGE", "").strip().lower()
-        if flag not in ("", "1", "true", "yes", "0", "false", "no"):
-            raise ValueError(f"REEL_ZEROGPU_XLARGE must be 1, true or yes (or 0, false, no), not {flag[:40]!r}")
-        return cls(kind=kind, cap_seconds=cap, allow_xlarge=flag in ("1", "true", "yes"))
+        """REEL_GPU_DURATION_CAP (whole seconds, 1 or more) and REEL_ZEROGPU_XLARGE (a flag: on allows the xlarge
+        size); anything else raises SettingError (a ValueError) naming the setting, so a typo stops the start
+        before any model loads instead of being read as "no"."""
+        settings = read_settings(environ, (DURATION_CAP_ENV, XLARGE_ENV))
+        return cls(kind=kind, cap_seconds=settings[DURATION_CAP_ENV], allow_xlarge=settings[XLARGE_ENV])
 
     def needs(self, spec: ModelSpec, request: GenerationRequest, kind: GpuKind | None = None) -> float:
         return estimate_gpu_seconds(spec, request, kind or self.kind, self.resident_weight_bytes)

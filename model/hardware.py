@@ -19,8 +19,9 @@ measured against estimated seconds so they can be calibrated the first time that
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from settings import read_setting
 
 GB = 1_000_000_000
 
@@ -249,8 +250,7 @@ def detect_gpu_kind(zerogpu: bool, cuda_available: bool, environ=None, zerogpu_d
     On ZeroGPU a device that cannot be read or is not listed plans for the Blackwell `large` size, today's default.
     An unlisted dedicated GPU gets a kind made from what torch reports (its memory, capability, a cautious speed),
     so the memory plan still holds there."""
-    environ = os.environ if environ is None else environ
-    chosen = (environ.get("REEL_GPU_KIND") or "").strip()
+    chosen = read_setting("REEL_GPU_KIND", environ)
     if chosen:
         return gpu_kind(chosen)
     if zerogpu:

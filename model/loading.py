@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from pathlib import Path
+from typing import Iterable
 
 import torch
+
+from settings import read_setting, read_settings, split_list
 
 from .adapters import load_adapters
 from .acceleration import apply_fast_path, is_gpu, on_zerogpu, plan_fast_path, set_conv3d_memory_format
@@ -40,20 +42,29 @@ def resolve_model_choice(choice: str | None, cuda_available: bool) -> str:
     return choice
 
 
-def parse_model_list(models: str | None, model: str | None = None, cuda_available: bool = False) -> list[str]:
-    """`REEL_MODELS` semantics: comma-separated catalog keys or local folders, in order, duplicates dropped.
+def parse_model_list(
+    models: str | Iterable[str] | None, model: str | None = None, cuda_available: bool = False
+) -> list[str]:
+    """`REEL_MODELS` semantics: catalog keys or local folders (a comma list, or its items), in order, duplicates
+    dropped.
 
     Empty or unset means just the one model `model` (`REEL_MODEL`) picks. "auto" in the list works as in
     REEL_MODEL. Nothing is checked here; load_engines refuses unknown entries.
     """
+    if not isinstance(models, str):
+        models = ",".join(str(entry) for entry in models or ())  # a list of choices reads as its comma list
     choices: list[str] = []
-    for item in (models or "").split(","):
-        item = item.strip()
-        if item:
-            resolved = resolve_model_choice(item, cuda_available)
-            if resolved not in choices:
-                choices.append(resolved)
+    for item in split_list(models):
+        resolved = resolve_model_choice(item, cuda_available)
+        if resolved not in choices:
+            choices.append(resolved)
     return choices or [resolve_model_choice(model, cuda_available)]
+
+
+def configured_models(cuda_available: bool, environ=None) -> list[str]:
+    """The models REEL_MODELS (else REEL_MODEL) names, as parse_model_list reads them."""
+    settings = read_settings(environ, ("REEL_MODELS", "REEL_MODEL"))
+    return parse_model_list(settings["REEL_MODELS"], settings["REEL_MODEL"], cuda_available)
 
 
 def _unknown_choice_message(choices: list[str], variable: str) -> str:
@@ -125,8 +136,8 @@ def load_engine(
     device = device or ("cuda" if cuda_available else "cpu")
     if kind is None:
         kind = detect_gpu_kind(on_zerogpu(), cuda_available) if is_gpu(device) else KINDS["cpu"]
-    choice = resolve_model_choice(choice if choice is not None else os.environ.get("REEL_MODEL"), cuda_available)
-    data_dir = Path(data_dir or os.environ.get("REEL_DATA_DIR") or "data")
+    choice = resolve_model_choice(choice if choice is not None else read_setting("REEL_MODEL"), cuda_available)
+    data_dir = Path(data_dir or read_setting("REEL_DATA_DIR"))
 
     if choice in CATALOG:
         spec = CATALOG[choice]
@@ -179,7 +190,7 @@ def plan_served_memory(choices, kind: GpuKind | None = None) -> MemoryPlan:
     counted: their size is known only once loaded."""
     cuda_available = torch.cuda.is_available()
     if choices is None:
-        choices = parse_model_list(os.environ.get("REEL_MODELS"), os.environ.get("REEL_MODEL"), cuda_available)
+        choices = configured_models(cuda_available)
     kind = kind or detect_gpu_kind(on_zerogpu(), cuda_available)
     try:
         return check_memory([CATALOG[choice] for choice in choices if choice in CATALOG], kind)
@@ -203,11 +214,9 @@ def load_engines(
     """
     cuda_available = torch.cuda.is_available()
     if choices is None:
-        choices = parse_model_list(os.environ.get("REEL_MODELS"), os.environ.get("REEL_MODEL"), cuda_available)
-    elif isinstance(choices, str):
-        choices = parse_model_list(choices, None, cuda_available)
+        choices = configured_models(cuda_available)
     else:
-        choices = parse_model_list(",".join(str(choice) for choice in choices), None, cuda_available)
+        choices = parse_model_list(choices, None, cuda_available)
     unknown = [choice for choice in choices if not _is_known(choice)]
     if unknown:
         raise ModelUnavailable(_unknown_choice_message(unknown, "REEL_MODELS"))

@@ -16,6 +16,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from settings import read_settings
+
 CERT_ENV = "REEL_C2PA_CERT"
 KEY_ENV = "REEL_C2PA_KEY"
 SUPPORTED_KEYS = "an EC P-256 key (ES256) or an RSA key (PS256)"
@@ -152,10 +154,11 @@ def check_credentials(cert_pem: bytes, key_pem: bytes, now: datetime.datetime | 
     return SigningCredentials(algorithm, chain_pem, pkcs8_pem, leaf)
 
 
-def credentials_from_env(environ) -> SigningCredentials | None:
-    """The checked credential named by REEL_C2PA_CERT and REEL_C2PA_KEY, or None when neither is set."""
-    cert_value = (environ.get(CERT_ENV) or "").strip()
-    key_value = (environ.get(KEY_ENV) or "").strip()
+def credentials_from_env(environ=None) -> SigningCredentials | None:
+    """The checked credential named by REEL_C2PA_CERT and REEL_C2PA_KEY (os.environ when `environ` is None), or None
+    when neither is set."""
+    settings = read_settings(environ, (CERT_ENV, KEY_ENV))
+    cert_value, key_value = settings[CERT_ENV], settings[KEY_ENV]
     if not cert_value and not key_value:
         return None
     if not cert_value or not key_value:

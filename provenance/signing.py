@@ -104,7 +104,7 @@ class C2paSigner:
         self.credentials = credentials
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> C2paSigner | None:
+    def from_env(cls, environ=None) -> C2paSigner | None:
         """The signer REEL_C2PA_CERT and REEL_C2PA_KEY describe, proven by one trial signing; None when neither
         is set (an unsigned deployment). Raises ProvenanceError, one line for the operator, on any problem."""
         credentials = credentials_from_env(environ)

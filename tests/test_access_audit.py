@@ -135,8 +135,13 @@ def test_prompts_are_recorded_only_when_the_operator_opts_in(tmp_path: Path, mon
     store = TokenStore(tmp_path / "access.sqlite3")
     monkeypatch.delenv("REEL_AUDIT_PROMPTS", raising=False)
     assert AuditLog(store).record_prompts is False
-    monkeypatch.setenv("REEL_AUDIT_PROMPTS", "yes")
+    monkeypatch.setenv("REEL_AUDIT_PROMPTS", "no")
     assert AuditLog(store).record_prompts is False
+    monkeypatch.setenv("REEL_AUDIT_PROMPTS", "ture")  # a typo is refused, never read as "no" or as "yes"
+    with pytest.raises(ValueError, match="REEL_AUDIT_PROMPTS must be 1, true or yes"):
+        AuditLog(store)
+    monkeypatch.setenv("REEL_AUDIT_PROMPTS", "yes")
+    assert AuditLog(store).record_prompts is True
     monkeypatch.setenv("REEL_AUDIT_PROMPTS", "1")
     audit = AuditLog(store)
     audit.record("ok", client=CLIENT, subject="alice", seconds=1, prompt="x" * 10_000)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from access import EXPORT_PREFIX, Gate, TokenStore, hash_token, merge_export_from_env
+from access import EXPORT_PREFIX, Gate, TokenStore, check_export_from_env, hash_token, merge_export_from_env
 
 
 def _decode(line: str) -> dict:
@@ -155,6 +155,20 @@ def test_pepper_mismatch_is_refused(tmp_path: Path):
         peppered.merge_export(plain.export_line())
     same = TokenStore(tmp_path / "c.sqlite3", pepper=b"pep")
     assert same.merge_export(peppered.export_line()) == 1 and same.verify(token) is not None
+
+
+def test_a_bad_reel_tokens_is_refused_before_the_store_is_opened(tmp_path: Path):
+    """The app checks REEL_TOKENS before its models load; the merge itself comes after."""
+    peppered = TokenStore(tmp_path / "a.sqlite3", pepper=b"pep")
+    peppered.issue("alice")
+    line = peppered.export_line()
+    check_export_from_env({})  # unset: nothing to check
+    check_export_from_env({"REEL_TOKENS": line, "REEL_TOKEN_PEPPER": "pep"})
+    with pytest.raises(ValueError, match="exported with REEL_TOKEN_PEPPER"):
+        check_export_from_env({"REEL_TOKENS": line})
+    with pytest.raises(ValueError, match="REEL_TOKENS is not a valid Reel token export") as caught:
+        check_export_from_env({"REEL_TOKENS": "reel-tokens-v1:garbage"})
+    assert "garbage" not in str(caught.value)
 
 
 def test_startup_merges_reel_tokens_and_refunds_leftovers(laptop: TokenStore, space: TokenStore):

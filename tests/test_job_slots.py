@@ -36,8 +36,8 @@ def test_the_message_says_how_many_jobs_are_waiting():
 def test_the_limit_comes_from_the_environment_and_nonsense_is_refused():
     assert JobSlots.from_env({}).limit == 2
     assert JobSlots.from_env({"REEL_MAX_JOBS_PER_HOLDER": " 5 "}).limit == 5
-    for wrong in ("0", "-1", "two", "1.5"):
-        with pytest.raises(ValueError, match="REEL_MAX_JOBS_PER_HOLDER must be a whole number of 1 or more"):
+    for wrong in ("0", "-1", "two", "1.5", "+3"):
+        with pytest.raises(ValueError, match="REEL_MAX_JOBS_PER_HOLDER must be a whole number, 1 or more"):
             JobSlots.from_env({"REEL_MAX_JOBS_PER_HOLDER": wrong})
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from settings import read_setting
+
 logger = logging.getLogger("reel.app")
 
 STORAGE_KEY = "reel-access-token"
@@ -33,7 +35,7 @@ FORGET = "() => [{token: ''}, false, '']"
 
 def browser_secret(data_dir: Path) -> str:
     """REEL_BROWSER_SECRET, else the one kept in the data dir (made on first use, readable by this user only)."""
-    configured = os.environ.get("REEL_BROWSER_SECRET", "").strip()
+    configured = read_setting("REEL_BROWSER_SECRET")
     if configured:
         return configured
     path = data_dir / SECRET_FILE

@@ -24,11 +24,11 @@ from access import (
     Grant,
     JobSlots,
     client_id,
+    check_export_from_env,
     default_data_dir,
     token_from_authorization,
     trusted_proxy_hops_from_env,
 )
-from access.common import env_number, env_whole_number
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
 from access.uploads import UploadLimits
@@ -51,6 +51,7 @@ from model import (
     resident_weight_bytes,
 )
 from provenance import C2paSigner, ProvenanceError
+from settings import read_setting, read_settings
 
 from . import gpu
 from .job_control import JobControl
@@ -79,24 +80,23 @@ class ServingSettings:
 
     @classmethod
     def from_env(cls, environ=None) -> "ServingSettings":
-        environ = os.environ if environ is None else environ
+        settings = read_settings(
+            environ, ("REEL_QUEUE_SIZE", "REEL_CLIP_LIFETIME", "REEL_SHOT_CACHE_BYTES", "REEL_STORYBOARD_MAX_SECONDS")
+        )
         return cls(
-            queue_size=env_whole_number(environ, "REEL_QUEUE_SIZE", 16, 1, "requests that may wait"),
-            clip_lifetime_seconds=env_whole_number(
-                environ, "REEL_CLIP_LIFETIME", 6 * 3600, 1, "seconds a finished clip stays downloadable"
-            ),
-            shot_cache_bytes=env_whole_number(
-                environ, "REEL_SHOT_CACHE_BYTES", 2 * 1024**3, 0, "bytes of cached storyboard shots"
-            ),
-            storyboard_max_seconds=env_number(environ, "REEL_STORYBOARD_MAX_SECONDS", float) or 60.0,
+            queue_size=settings["REEL_QUEUE_SIZE"],
+            clip_lifetime_seconds=settings["REEL_CLIP_LIFETIME"],
+            shot_cache_bytes=settings["REEL_SHOT_CACHE_BYTES"],
+            storyboard_max_seconds=settings["REEL_STORYBOARD_MAX_SECONDS"],
         )
 
 
 def gpu_concurrency_from_env(kind: GpuKind, environ=None) -> int:
     """REEL_GPU_CONCURRENCY, or the default for the hardware: several calls at once on ZeroGPU, one elsewhere."""
-    environ = os.environ if environ is None else environ
-    default = ZEROGPU_CONCURRENCY if kind.zerogpu else DEDICATED_GPU_CONCURRENCY
-    return env_whole_number(environ, "REEL_GPU_CONCURRENCY", default, 1, "GPU calls at once")
+    chosen = read_setting("REEL_GPU_CONCURRENCY", environ)
+    if chosen is not None:
+        return chosen
+    return ZEROGPU_CONCURRENCY if kind.zerogpu else DEDICATED_GPU_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -129,26 +129,29 @@ class Runtime:
 
         Models load here, at import of the app, outside any GPU function: on ZeroGPU this is where `.to("cuda")`
         must happen. Anything that stops a model from loading ends start-up with one message naming the model
-        and the fix."""
+        and the fix. A bad setting ends it the same way, before any model loads (app.py checks the settings even
+        earlier, before the slow imports)."""
         data_dir = default_data_dir()
         temp_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
         try:
-            # The signing credential first: a bad certificate stops the start before minutes of model loading.
+            read_settings()  # every REEL_* value, by settings/declared.py's rules: SettingError names the first bad one
+            check_export_from_env()  # REEL_TOKENS decodes and agrees with REEL_TOKEN_PEPPER (merged after loading)
+            # The signing credential next: a bad certificate stops the start before minutes of model loading.
             signer = C2paSigner.from_env()
-            history = HistoryStore.from_env(data_dir)  # ValueError: REEL_HISTORY_MAX(_BYTES) is not a number
-            trusted_proxy_hops = trusted_proxy_hops_from_env()  # ValueError: not a whole number 0 or more
-            uploads = UploadLimits.from_env()  # ValueError: names the REEL_UPLOAD_* setting and what it must be
-            slots = JobSlots.from_env()  # ValueError: REEL_MAX_JOBS_PER_HOLDER is not a whole number 1 or more
-            serving = ServingSettings.from_env()  # ValueError: REEL_QUEUE_SIZE and the other numbers read here
+            history = HistoryStore.from_env(data_dir)
+            trusted_proxy_hops = trusted_proxy_hops_from_env()
+            uploads = UploadLimits.from_env()  # ValueError: the REEL_UPLOAD_* limits do not fit together
+            slots = JobSlots.from_env()
+            serving = ServingSettings.from_env()
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         try:
-            kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())
-            gpu_concurrency = gpu_concurrency_from_env(kind)  # ValueError: not a whole number 1 or more
-            time_policy = GpuPolicy.from_env(kind)  # ValueError: REEL_GPU_DURATION_CAP, REEL_ZEROGPU_XLARGE
+            kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())  # UnknownGpuKind: REEL_GPU_KIND
+            gpu_concurrency = gpu_concurrency_from_env(kind)
+            time_policy = GpuPolicy.from_env(kind)
             plan = plan_served_memory(None, kind)  # before any download: refused here when nothing fits
             log_memory_plan(plan)
-            engines = load_engines(data_dir=data_dir, plan=plan)
+            engines = load_engines(data_dir=data_dir, plan=plan)  # unknown REEL_MODELS entries refused before loading
         except (ModelUnavailable, UnknownGpuKind, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
         recovered = history.recover()  # a crash mid-copy leaves a stray file, never a half item
