@@ -13,7 +13,6 @@ import gradio as gr
 from access import AccessDenied
 from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
 
-from . import jobs
 from . import page as page_js
 from .components import (
     JsonObject,
@@ -34,6 +33,7 @@ from .components import (
     validation,
 )
 from .runtime import Runtime
+from .studio import delivery
 
 logger = logging.getLogger("reel.app")
 
@@ -158,9 +158,9 @@ class GenerateTab:
                 prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio, lora, lora_scale
             )
         except (AccessDenied, InvalidRequest) as refused:
-            raise jobs.refusal(refused) from None
+            raise delivery.refusal(refused) from None
         job.claim(grant, client)
-        result = jobs.render_clip(self.runtime, grant, client, engine, generation_request, progress, job)
+        result = delivery.render_clip(self.runtime, grant, client, engine, generation_request, progress, job)
         logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
         return result
 

@@ -13,8 +13,6 @@ import functools
 import json
 import logging
 import time
-import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 import gradio as gr
@@ -29,7 +27,6 @@ from model import (
     ScaledProgress,
     ShotFailed,
     check_adapter_files,
-    encode_mp4,
     extend_clip,
     load_manifest,
     open_image_file,
@@ -42,7 +39,6 @@ from model import (
     to_rgb,
 )
 
-from . import jobs
 from .components import (
     JsonObject,
     PictureUpload,
@@ -56,6 +52,7 @@ from .components import (
 )
 from .runtime import Runtime
 from .storyboard import StoryboardTab
+from .studio import delivery
 
 logger = logging.getLogger("reel.app")
 
@@ -186,12 +183,12 @@ class ReproduceTab:
             grant = admit()
             engine, clip_request, plan = self.plan_reproduction(manifest, video, image, keyframes)
         except (AccessDenied, InvalidRequest) as refused:
-            raise jobs.refusal(refused) from None
+            raise delivery.refusal(refused) from None
         job.claim(grant, client)
         if plan is not None:
             path, made = self.storyboards.render(engine, plan, grant, admit, request, progress, job)
         else:
-            path, made = jobs.render_clip(self.runtime, grant, client, engine, clip_request, progress, job)
+            path, made = delivery.render_clip(self.runtime, grant, client, engine, clip_request, progress, job)
         logger.info("Reproduction ready in %.3f s", time.perf_counter() - started)
         return path, made
 
@@ -258,31 +255,29 @@ class ReproduceTab:
         except NotAReelVideo as not_reel:
             raise gr.Error(str(not_reel), print_exception=False) from None
         except (AccessDenied, InvalidRequest) as refused:
-            raise jobs.refusal(refused) from None
+            raise delivery.refusal(refused) from None
         job.claim(grant, client)
         continuing, ending = self.runtime.storyboard_alternatives(engine)
-        runner = jobs.ShotRunner(self.runtime, engine, admit, client, job)
-        report = jobs.GradioProgress(progress, job)
+        runner = delivery.ShotRunner(self.runtime, engine, admit, client, job)
+        report = delivery.GradioProgress(progress, job)
         try:
             result = extend_clip(
                 engine, frames, manifest, prompt, seconds=seconds, negative_prompt=negative_prompt, seed=seed,
-                cache=self.runtime.shot_cache, run_shot=runner, on_progress=ScaledProgress(report, 0.95),
+                cache=self.runtime.shot_cache, run_shot=runner,
+                on_progress=ScaledProgress(report, delivery.ENCODING_STARTS),
                 max_total_seconds=self.runtime.storyboard_max_seconds, image_alternatives=continuing,
                 end_image_alternatives=ending, sound=sound,
             )
-            report(0.95, "Encoding video")
-            stamp = datetime.now(timezone.utc)
-            name = f"reel-extended-{stamp:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.mp4"
-            clip = encode_mp4(list(result.pieces), engine.spec.fps, self.runtime.output_dir / name, result.manifest,
-                              preset=engine.spec.encoder_preset, sound=result.sound)
+            clip = delivery.encode_video(self.runtime, engine, "extended", result.pieces, engine.spec.fps,
+                                         result.manifest, result.sound, None, report)
         except InvalidRequest as refused:
-            raise jobs.refusal(refused) from None
+            raise delivery.refusal(refused) from None
         except ShotFailed as failed:
-            raise jobs.shot_failure(failed, len(result_shots(manifest)) + 1) from None
+            raise delivery.shot_failure(failed, len(result_shots(manifest)) + 1) from None
         except Exception as error:
-            raise jobs.server_failure(error) from None
+            raise delivery.server_failure(error) from None
         self.runtime.prune_old_clips()
-        delivered = jobs.deliver(self.runtime, grant, clip, result.manifest, "extended", engine.spec.label)
+        delivered = delivery.deliver(self.runtime, grant, clip, result.manifest, "extended", engine.spec.label)
         logger.info("Extension ready in %.3f s", time.perf_counter() - started)
         return delivered, result.manifest
 

@@ -19,15 +19,15 @@ from model import (
     STYLE_PRESETS,
     ImageProblem,
     InvalidRequest,
+    ScaledProgress,
     ShotFailed,
     StoryboardPlan,
     open_image_file,
     parse_shots,
     plan_storyboard,
-    render_storyboard,
+    run_storyboard,
 )
 
-from . import jobs
 from .components import (
     JsonObject,
     PictureUpload,
@@ -48,6 +48,7 @@ from .components import (
     validation,
 )
 from .runtime import Runtime
+from .studio import delivery
 
 logger = logging.getLogger("reel.app")
 
@@ -248,7 +249,7 @@ class StoryboardTab:
                 shots, style, reference, keyframes, seed, resolution, steps, model, audio, lora, lora_scale
             )
         except (AccessDenied, InvalidRequest) as refused:
-            raise jobs.refusal(refused) from None
+            raise delivery.refusal(refused) from None
         job.claim(grant, self.runtime.client_of(request))
         logger.info("Storyboard: %d shots on %s, seed %d", len(plan.shots), engine.spec.key, plan.seed)
         path, manifest = self.render(engine, plan, grant, admit, request, progress, job)
@@ -259,19 +260,22 @@ class StoryboardTab:
         """Run every shot through the gate and its own GPU call, then stitch, encode, sign and keep it in the
         holder's history; errors name the shot. A stopped job ends at its current shot (earlier shots stay
         made and cached). Returns the MP4's path and the manifest."""
-        runner = jobs.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request), job)
+        runner = delivery.ShotRunner(self.runtime, engine, admit, self.runtime.client_of(request), job)
+        report = delivery.GradioProgress(progress, job)
         try:
-            result = render_storyboard(
-                engine, plan, self.runtime.output_dir, cache=self.runtime.shot_cache, run_shot=runner,
-                on_progress=jobs.GradioProgress(progress, job),
+            result = run_storyboard(
+                engine, plan, cache=self.runtime.shot_cache, run_shot=runner,
+                on_progress=ScaledProgress(report, delivery.ENCODING_STARTS),
             )
+            path = delivery.encode_video(self.runtime, engine, "storyboard", result.pieces, plan.fps, result.manifest,
+                                         result.sound, plan.seed, report)
         except ShotFailed as failed:
-            raise jobs.shot_failure(failed, len(plan.shots)) from None
+            raise delivery.shot_failure(failed, len(plan.shots)) from None
         except Exception as error:
-            raise jobs.server_failure(error) from None
+            raise delivery.server_failure(error) from None
         self.runtime.prune_old_clips()
-        path = jobs.deliver(self.runtime, grant, result.path, result.manifest, "storyboard", engine.spec.label)
-        return path, result.manifest
+        delivered = delivery.deliver(self.runtime, grant, path, result.manifest, "storyboard", engine.spec.label)
+        return delivered, result.manifest
 
     def build(self, access_token: gr.Textbox):
         runtime = self.runtime

@@ -1,0 +1,1 @@
+"""What runs behind the tabs' GPU endpoints (`delivery.py`: reserving, the GPU call, encoding, signing, keeping)."""
