@@ -8,10 +8,10 @@ import pytest
 from gradio_client.exceptions import ValidationError
 from gradio_client.utils import sanitize_parameter_names
 
-from ui.generate import GenerateTab
-from ui.history import HistoryTab
-from ui.reproduce import ReproduceTab
-from ui.storyboard import StoryboardTab
+from ui.studio.clips import Clips
+from ui.studio.history_actions import HistoryActions
+from ui.studio.reproductions import Reproductions
+from ui.studio.storyboards import Storyboards
 
 FILE = "filepath"
 OBJECT = "dict(str, Any)"
@@ -80,8 +80,8 @@ def test_the_token_says_it_is_needed_and_pictures_say_web_addresses_are_refused(
 
 @pytest.mark.parametrize(
     "handler",
-    [GenerateTab.generate, StoryboardTab.storyboard, ReproduceTab.reproduce, ReproduceTab.extend,
-     HistoryTab.history, HistoryTab.history_video, HistoryTab.history_delete],
+    [Clips.generate, Storyboards.storyboard, Reproductions.reproduce, Reproductions.extend,
+     HistoryActions.history, HistoryActions.history_video, HistoryActions.history_delete],
 )
 def test_every_endpoint_has_a_docstring_for_each_parameter_on_one_line(handler, api):
     """gradio reads an Args entry's first line only: each parameter's whole description is on it."""

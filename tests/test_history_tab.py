@@ -12,7 +12,7 @@ import pytest
 from access import AccessDenied, Grant
 from history import HistoryStore
 from model import encode_mp4
-from ui.history import NOT_FOUND_MESSAGE, HistoryTab
+from ui.studio.history_actions import NOT_FOUND_MESSAGE, HistoryActions
 
 
 class StandInRuntime(SimpleNamespace):
@@ -34,7 +34,7 @@ def tab(tmp_path):
     for number, holder in enumerate(["alice", "alice", "bob"]):
         manifest = {"model": "tiny-ltx2", "prompt": f"{holder} {number}", "seed": number, "num_frames": 9, "fps": 24}
         store.add(holder, clip(tmp_path, f"{holder}-{number}", 40 * number), manifest, "clip")
-    return HistoryTab(runtime, reproducer=None)
+    return HistoryActions(runtime, reproductions=None)
 
 
 def select(index: int) -> gr.SelectData:
@@ -67,7 +67,7 @@ def test_select_shows_the_video_and_start_image_gives_its_last_frame(tab):
     _, shown, *_ = tab.show("t-alice", None, None)
     player, about, selected, manifest = tab.select(shown, "t-alice", select(1), None, None)
     assert selected == shown[1] and "alice 0" in about and manifest["prompt"] == "alice 0"
-    picture, _ = tab.start_image(shown[0], "t-alice", None, None)
+    picture = tab.start_image(shown[0], "t-alice", None, None)  # the tab switch is the History tab's wiring
     assert picture.size == (64, 64) and abs(np.asarray(picture).mean() - 40) < 3  # alice 1 was grey level 40
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from test_browser import GENERATION_TIMEOUT_MS, browser_storage, fill_opened, opened_page, set_slider
 
-from ui.jobs import time_left
+from ui.studio.delivery import time_left
 from ui.page import EXAMPLE_PROMPTS, PICTURE_EXAMPLE
 
 DESKTOP = {"width": 1280, "height": 800}

@@ -1,5 +1,6 @@
-"""Reel's page: one module per tab, each building its part of the page and wiring its events.
+"""Reel's page: one module per tab, each laying out its part of the page and wiring its events to the studio.
 
-`runtime.py` holds what the tabs share (served models, gate, GPU policy), `gpu.py` the only functions that hold a
-ZeroGPU GPU, `jobs.py` what runs around them (admission, quota, errors), `components.py` the form controls.
+`studio/` does the work behind every endpoint (admission, quota, the GPU call, encoding, signing, keeping),
+`runtime.py` holds what the tabs and the studio share (served models, gate, GPU policy), `gpu.py` the only
+functions that hold a ZeroGPU GPU, `components.py` the form controls, `demo.py` the whole page.
 """

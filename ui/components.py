@@ -1,11 +1,11 @@
-"""Form controls shared by the tabs, and the validator plumbing every endpoint uses.
+"""Form controls shared by the tabs, and what the API page says about them.
 
 Scalar inputs (slider, radio, number, dropdown) are stock components whose `preprocess` hands the value through
 as sent: the engine's planning owns every limit and says what is wrong in Reel's own words, where the stock check
 would fail the validator stage with a bare HTTP 400. `is_template` keeps the stock front end.
 
 Pictures come in through `PictureUpload`, which hands over the uploaded file's path undecoded: Reel reads it
-itself (`uploaded_picture`), so a huge, broken or foreign file gets Reel's message too. Other files come in
+itself (`ui/studio/planning.py`), so a huge, broken or foreign file gets Reel's message too. Other files come in
 through `UploadedFiles`. Neither writes anything while a call is read: a call's inputs are read before any
 token is checked, so a call must not be a way to fill the disk (`ui/uploads.py` budgets the bytes of every call).
 """
@@ -20,7 +20,7 @@ import gradio as gr
 from gradio.data_classes import ImageData, ListFiles
 from pydantic import ConfigDict, field_serializer
 
-from model import LORA_SCALE_RANGE, ImageProblem, InvalidRequest, ModelSpec, open_image_file
+from model import LORA_SCALE_RANGE, InvalidRequest, ModelSpec
 
 from .gradio_internals import (
     file_path_value,
@@ -178,27 +178,6 @@ class UploadedFiles(gr.File):
         return paths
 
 
-def uploaded_picture(value, field: str, what: str = "The image"):
-    """The picture a PictureUpload handed over, read as RGB with its size checked before decoding; None when
-    nothing was sent. Problems are refusals on `field`, in Reel's words."""
-    if value is None or value == "":
-        return None
-    try:
-        return open_image_file(value, what)
-    except ImageProblem as problem:
-        raise InvalidRequest(str(problem), field) from None
-
-
-def validation(names: tuple[str, ...], problems: dict[str, str]) -> list:
-    """One gr.validate per input, in the event's input order; a problem under an unknown name goes on the
-    first input so it is never lost."""
-    known = {name: message for name, message in problems.items() if name in names}
-    stray = [message for name, message in problems.items() if name not in names]
-    if stray:
-        known[names[0]] = " ".join([known.get(names[0], ""), *stray]).strip()
-    return [gr.validate(name not in known, known.get(name, "")) for name in names]
-
-
 def resolution_choices(spec: ModelSpec) -> list[tuple[str, str]]:
     return [(f"{name.title()} {width}×{height}", name) for name, (width, height) in spec.presets.items()]
 
@@ -279,10 +258,3 @@ def stop_control(elem_id: str) -> gr.Button:
     running, and the job is refunded. Always shown: Gradio's page runs nothing after a validator's refusal, so
     a button shown while a job runs would stay up after a refused one."""
     return gr.Button("Stop", variant="stop", elem_id=elem_id, scale=1, min_width=80)
-
-
-async def gpu_action_validation(runtime, names: tuple[str, ...], access_token, request, profile) -> list:
-    """The validator of a page-only GPU action (Reproduce or Extend under a result or in the History): the
-    holder, and a slot among their jobs queued or running."""
-    grant, problems = runtime.admission(access_token, profile, request)
-    return validation(names, runtime.job_admission(grant, problems, request))

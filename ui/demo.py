@@ -18,6 +18,7 @@ from .reproduce import ReproduceTab
 from .runtime import Runtime
 from .server_hooks import server_hooks
 from .storyboard import StoryboardTab
+from .studio import Studio
 
 
 def status_footer(runtime: Runtime) -> str:
@@ -46,12 +47,16 @@ def status_footer(runtime: Runtime) -> str:
 
 
 def build_demo(runtime: Runtime) -> gr.Blocks:
-    """The page and its queue, wired to `runtime`; the queue's jobs are watched by the per-holder job slots."""
+    """The page and its queue, wired to `runtime`; the queue's jobs are watched by the per-holder job slots. Every
+    tab wires its events to one studio (ui/studio/), which does the work behind them; no tab knows another, so
+    what crosses tabs (the History tab filling the Generate tab's start image) goes through components handed over
+    here."""
     default_spec = runtime.engines[runtime.default_model].spec
-    generate_tab = GenerateTab(runtime)
-    storyboard_tab = StoryboardTab(runtime)
-    reproduce_tab = ReproduceTab(runtime, storyboard_tab)
-    history_tab = HistoryTab(runtime, reproduce_tab)
+    studio = Studio(runtime)
+    generate_tab = GenerateTab(studio)
+    storyboard_tab = StoryboardTab(studio)
+    reproduce_tab = ReproduceTab(studio)
+    history_tab = HistoryTab(studio)
 
     with gr.Blocks(title="Reel", delete_cache=(3600, runtime.clip_lifetime_seconds)) as demo:
         gr.Markdown(
@@ -69,9 +74,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         remember_token(demo, access_token, browser_secret(runtime.data_dir))
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate-tab"):
-                start_image = generate_tab.build(
-                    access_token, banner, result_actions=reproduce_tab.result_actions(access_token)
-                )
+                start_image = generate_tab.build(access_token, banner)
             with gr.Tab("Storyboard", id="storyboard-tab"):
                 storyboard_tab.build(access_token)
             with gr.Tab("Reproduce & extend", id="reproduce-tab"):

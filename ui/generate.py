@@ -1,19 +1,14 @@
-"""The Generate tab and the `/generate` API: one clip from text or from a start image, with the result's own
-"Reproduce" and "Extend" actions."""
+"""The Generate tab: one clip from text or from a start image (`/generate`), with the result's own "Reproduce" and
+"Extend" actions. Layout and wiring only; the work is the studio's (ui/studio/)."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import logging
-import time
 
 import gradio as gr
 
-from access import AccessDenied
-from model import MAX_PROMPT_CHARS, GpuBudget, InvalidRequest
+from model import MAX_PROMPT_CHARS
 
-from . import jobs
 from . import page as page_js
 from .components import (
     JsonObject,
@@ -30,17 +25,8 @@ from .components import (
     resolution_choices,
     sound_checkbox,
     stop_control,
-    uploaded_picture,
-    validation,
 )
-from .runtime import Runtime
-
-logger = logging.getLogger("reel.app")
-
-INPUT_NAMES = (
-    "prompt", "negative_prompt", "seed", "seconds", "resolution", "steps", "access_token", "image", "model", "audio",
-    "lora", "lora_scale",
-)
+from .studio import ClipForm, ResultExtendForm, ResultReproduceForm, Studio
 
 
 def image_label(spec) -> str:
@@ -50,119 +36,11 @@ def image_label(spec) -> str:
 
 
 class GenerateTab:
-    """Builds the tab inside the current Blocks and wires its events; handlers read the shared runtime."""
+    """Builds the tab inside the current Blocks and wires its events to the studio."""
 
-    def __init__(self, runtime: Runtime):
-        self.runtime = runtime
-
-    def plan(
-        self, prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio=None, lora=None,
-        lora_scale=None,
-    ):
-        """Check and snap one request, and size its GPU call: a request that needs more GPU time than one call
-        may ask for is refused here, with what would fit, instead of being stopped half-way on ZeroGPU.
-        `image` is what PictureUpload handed over (an uploaded file's path or an inline picture's bytes), read
-        here."""
-        engine = self.runtime.engine_for(model)
-        request = engine.plan(
-            prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
-            steps=steps, image=uploaded_picture(image, "image"), audio=audio, lora=lora, lora_scale=lora_scale,
-        )
-        budget: GpuBudget = self.runtime.policy.budget(engine.spec, request)
-        return engine, request, budget
-
-    async def validate(
-        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-        lora_scale, request: gr.Request, profile: gr.OAuthProfile | None,
-    ):
-        """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
-        running job. Nothing is reserved here; the job reserves its clip when it starts.
-
-        `async` so it runs on the event loop instead of waiting for a worker thread: under a busy CPU that
-        hand-off was most of a rejection's latency. Its work is a few milliseconds (a SQLite lookup, request
-        planning), except preparing a start image, which can take long on a big picture and so goes to a worker
-        thread."""
-        grant, problems = self.runtime.admission(access_token, profile, request)
-        generation_request = None
-        planning = functools.partial(
-            self.plan, prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio, lora, lora_scale
-        )
-        try:
-            _, generation_request, _ = await asyncio.to_thread(planning) if image is not None else planning()
-        except InvalidRequest as invalid:
-            problems[invalid.field or "prompt"] = invalid.message
-        if grant is not None and generation_request is not None:
-            try:
-                self.runtime.gate.check_quota(grant, generation_request.seconds)
-            except AccessDenied as spent:
-                problems["access_token"] = spent.message
-        return validation(INPUT_NAMES, self.runtime.job_admission(grant, problems, request))
-
-    async def generate(
-        self,
-        prompt: str,
-        negative_prompt: str = "",
-        seed: float = -1,
-        seconds: float | None = None,
-        resolution: str | None = None,
-        steps: float | None = None,
-        access_token: str = "",
-        image=None,
-        model: str | None = None,
-        audio: bool = True,
-        lora: str = "none",
-        lora_scale: float = 1.0,
-        request: gr.Request = None,
-        profile: gr.OAuthProfile | None = None,
-        progress=gr.Progress(),
-    ):
-        """Make one short video clip, an MP4 of at most 5 seconds, from a text prompt or from a start picture and
-        a prompt, with one of the open-weight models this Space serves. On a GPU the default is LTX-2, which makes
-        the clip's sound too; a Space without a GPU serves tiny preview models whose clips are coloured noise.
-        Takes seconds to minutes and counts one clip and its seconds against the access token's daily quota.
-        Returns the video (a URL to download the MP4, for a few hours; it also stays in the token holder's
-        history) and its manifest: model, prompt, the seed used, steps, size, frames, fps, sound and adapter,
-        enough to make the same clip again.
-        A job can be stopped (`job.cancel()` in gradio_client) and is then refunded; each person may have a few
-        jobs queued or running at once, and more are refused at once.
-
-        Args:
-            prompt: what the video shows, in plain words (at most 1000 characters).
-            negative_prompt: what to avoid; empty for nothing.
-            seed: -1 picks one; the same seed, prompt and settings give the same clip. The manifest says which.
-            seconds: the clip's length, up to the model's longest (5 s on most); the model's default if left out.
-            resolution: "landscape", "portrait" or "square"; each model has its own sizes.
-            steps: denoising steps (more is slower and finer); the model's default when left out.
-            access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".
-            image: optional start picture (image-to-video): an uploaded file or a data: URL; web addresses are refused.
-            model: one of the models the Space serves (their keys); the Space's default when left out.
-            audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
-            lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
-            lora_scale: the adapter's strength, 0 (the base model) to 2.
-        """
-        return await self.runtime.job_control.run(request, functools.partial(
-            self.make_clip, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model,
-            audio, lora, lora_scale, request, profile, progress,
-        ))
-
-    def make_clip(
-        self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-        lora_scale, request, profile, progress, job,
-    ):
-        """The job behind `generate`, in a worker thread: admit, plan, render."""
-        started = time.perf_counter()
-        client = self.runtime.client_of(request)
-        try:
-            grant = self.runtime.admit(access_token, profile, request)
-            engine, generation_request, _ = self.plan(
-                prompt, negative_prompt, seed, seconds, resolution, steps, image, model, audio, lora, lora_scale
-            )
-        except (AccessDenied, InvalidRequest) as refused:
-            raise jobs.refusal(refused) from None
-        job.claim(grant, client)
-        result = jobs.render_clip(self.runtime, grant, client, engine, generation_request, progress, job)
-        logger.info("Clip ready in %.3f s", time.perf_counter() - started)  # the whole handler: gate, render
-        return result
+    def __init__(self, studio: Studio):
+        self.studio = studio
+        self.runtime = studio.runtime
 
     def show_model_settings(self, model: str):
         """Each model has its own sizes, longest clip and step range: the controls follow the chosen model."""
@@ -192,11 +70,37 @@ class GenerateTab:
             label="Examples: choose one to fill in the form", elem_id="examples",
         )
 
-    def build(self, access_token: gr.Textbox, banner: gr.Markdown, result_actions=None) -> gr.Image:
-        """The tab's controls and events. `result_actions(video, manifest)` builds the actions shown under the
-        result (Reproduce, Extend), wired by the tab that owns those endpoints. Returns the start image box, which
-        the History tab's "Use as start image" fills. The Stop button stops this tab's jobs: Generate and the
-        result's own actions."""
+    def result_actions(self, access_token: gr.Textbox, video: gr.Video, manifest: JsonObject) -> list:
+        """Reproduce and Extend under the result, each a GPU job of the studio's like any other; returns their two
+        events, for the tab's Stop button."""
+        reproductions = self.studio.reproductions
+        with gr.Row():
+            again = gr.Button("Reproduce", size="sm", elem_id="reproduce-result")
+        with gr.Accordion("Extend this video", open=False):
+            prompt = gr.Textbox(label="What happens next", lines=2, max_length=MAX_PROMPT_CHARS,
+                                elem_id="extend-result-prompt")
+            seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,
+                                    elem_id="extend-result-seconds")
+            extend = gr.Button("Extend", size="sm", elem_id="extend-result")
+        gpu = dict(**self.studio.gpu_queue(), show_progress_on=[video])
+        return [
+            again.click(
+                reproductions.reproduce_result,
+                inputs=ResultReproduceForm.inputs(manifest=manifest, access_token=access_token),
+                outputs=[video, manifest], api_visibility="private", validator=reproductions.validate_reproduce_result,
+                **gpu,
+            ),
+            extend.click(
+                reproductions.extend_result,
+                inputs=ResultExtendForm.inputs(video=video, prompt=prompt, seconds=seconds, access_token=access_token),
+                outputs=[video, manifest], api_visibility="private", validator=reproductions.validate_extend_result,
+                **gpu,
+            ),
+        ]
+
+    def build(self, access_token: gr.Textbox, banner: gr.Markdown) -> gr.Image:
+        """The tab's controls and events. Returns the start image box, which the History tab's "Use as start
+        image" fills. The Stop button stops this tab's jobs: Generate and the result's own actions."""
         runtime = self.runtime
         engine = runtime.engines[runtime.default_model]
         spec = engine.spec
@@ -250,7 +154,7 @@ class GenerateTab:
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
                 manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
-                result_jobs = result_actions(video, manifest) if result_actions is not None else []
+                result_jobs = self.result_actions(access_token, video, manifest)
                 reuse_seed = gr.Button("Reuse this seed", size="sm", elem_id="reuse-seed")
 
         model.change(
@@ -274,18 +178,19 @@ class GenerateTab:
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
         generate_button.click(None, outputs=[video, manifest], js=page_js.CLEAR_RESULT, **page)
+        clips = self.studio.clips
         generating = generate_button.click(
-            self.generate,
-            inputs=[
-                prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-                lora_scale,
-            ],
+            clips.generate,
+            inputs=ClipForm.inputs(
+                prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
+                steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
+                lora_scale=lora_scale,
+            ),
             outputs=[video, manifest],
             api_name="generate",
-            validator=self.validate,
-            concurrency_limit=runtime.gpu_concurrency,
-            concurrency_id="gpu",
+            validator=clips.validate,
             show_progress_on=[video],
+            **self.studio.gpu_queue(),
         )
         generating.success(None, js=page_js.SHOW_RESULT, **page)
         stop_button.click(None, cancels=[generating, *result_jobs])

@@ -1,5 +1,5 @@
-"""What runs around the GPU for every endpoint: the quota reservation, the GPU call, the MP4, and the words a
-person sees when something stops.
+"""What runs around the GPU for every endpoint: the quota reservation, the GPU call, the MP4 (one encoding path for
+clips, storyboards and extensions), signing and keeping it, and the words a person sees when something stops.
 
 A clip is reserved against the holder's quota before its GPU call and committed when it is ready; any failure or
 cancellation refunds it. A storyboard does the same shot by shot, and checks access again before each shot, so a
@@ -14,7 +14,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 import gradio as gr
 
@@ -27,14 +30,16 @@ from model import (
     InvalidRequest,
     ShotFailed,
     ShotInputs,
+    SoundTrack,
     VideoEngine,
     continuity_for,
+    encode_mp4,
 )
 from provenance import SigningFailed
 
-from . import gpu
-from .job_control import Job
-from .runtime import Runtime
+from .. import gpu
+from ..job_control import Job
+from ..runtime import Runtime
 
 logger = logging.getLogger("reel.app")
 
@@ -46,6 +51,11 @@ UNSIGNED_MESSAGE = (
     "manifest; the Space's operator can see why in the log."
 )
 NOT_KEPT_MESSAGE = "Your video is ready but could not be kept in your history this time."
+# Where encoding starts on the progress bar: the GPU work (a clip's phases, a storyboard's shots) fills the bar up
+# to here.
+ENCODING_STARTS = 0.95
+# The start of each kind's file name in the clips folder (all start "reel-", which the pruning looks for).
+FILE_PREFIX = {"clip": "reel", "storyboard": "reel-storyboard", "extended": "reel-extended"}
 
 
 def refusal(error: AccessDenied | InvalidRequest) -> gr.Error:
@@ -107,6 +117,23 @@ def server_failure(error: BaseException) -> BaseException:
     return gr.Error(GENERATION_FAILED_MESSAGE, print_exception=False)
 
 
+def encode_video(
+    runtime: Runtime, engine: VideoEngine, kind: str, pieces, fps: int, manifest: dict, sound: SoundTrack | None,
+    seed: int | None, report,
+) -> Path:
+    """The one way a clip, a storyboard or an extension becomes an MP4 in the clips folder, its manifest in the
+    file's tag: after the GPU work and outside any GPU call (encoding needs no GPU and would spend the visitor's
+    quota). `pieces` are uint8 frame arrays encoded one after the other (a storyboard's shots), never joined."""
+    report(ENCODING_STARTS, "Encoding video")
+    stamp = datetime.now(timezone.utc)
+    seed_part = "" if seed is None else f"-{seed}"
+    name = f"{FILE_PREFIX[kind]}-{stamp:%Y%m%d-%H%M%S}{seed_part}-{uuid.uuid4().hex[:8]}.mp4"
+    path = encode_mp4(list(pieces), fps, runtime.output_dir / name, manifest, preset=engine.spec.encoder_preset,
+                      sound=sound)
+    report(1.0, "Done")
+    return path
+
+
 def deliver(runtime: Runtime, grant: Grant, path, manifest: dict, kind: str, model_label: str) -> str:
     """The last steps of every output, after it is encoded: sign it (C2PA, when the operator set a certificate)
     as the very file the holder downloads, then keep a copy in the holder's history. Neither step can lose the
@@ -146,11 +173,13 @@ def render_clip(
     try:
         with settled(runtime, reservation, request.seconds):
             made = gpu.generate(engine.spec.key, request, budget, progress=report)
-            clip = engine.encode(made.frames, request, runtime.output_dir, on_progress=report, sound=made.sound)
+            manifest = engine.manifest(request, datetime.now(timezone.utc))
+            path = encode_video(runtime, engine, "clip", [made.frames], request.fps, manifest, made.sound,
+                                request.seed, report)
     except Exception as error:
         raise server_failure(error) from None
     runtime.prune_old_clips()
-    return deliver(runtime, grant, clip.path, clip.manifest, "clip", engine.spec.label), clip.manifest
+    return deliver(runtime, grant, path, manifest, "clip", engine.spec.label), manifest
 
 
 class ShotRunner:
