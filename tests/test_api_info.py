@@ -13,6 +13,8 @@ from ui.history import HistoryTab
 from ui.reproduce import ReproduceTab
 from ui.storyboard import StoryboardTab
 
+pytestmark = pytest.mark.live
+
 FILE = "filepath"
 OBJECT = "dict(str, Any)"
 RESOLUTION = "Literal['landscape', 'portrait', 'square']"

@@ -9,6 +9,8 @@ from PIL import Image
 from bench.live_server import start_server
 from model import decode_frames, probe_video
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

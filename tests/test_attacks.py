@@ -6,6 +6,8 @@ from gradio_client.exceptions import ValidationError
 
 from access import INVALID_TOKEN_MESSAGE
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def token(live_server):

@@ -16,6 +16,8 @@ from gradio_client.utils import Status
 from conftest import audit_outcomes, running_server, used_today, wait_for
 from test_browser import opened_page, set_slider
 
+pytestmark = pytest.mark.live
+
 LONG = {"prompt": "a slow pan along an endless beach", "seconds": 5.0, "steps": 50}
 SHORT = {"prompt": "a kite over the dunes", "seconds": 0.5, "steps": 1}
 SHORT_SECONDS = 9 / 24  # 0.5 s snaps to 9 frames at 24 fps
@@ -128,6 +130,7 @@ def test_stopping_a_waiting_job_frees_its_slot_and_it_never_runs(fair_server):
     assert sorted(audit_outcomes(fair_server, label)) == ["cancelled", "cancelled", "ok"]
 
 
+@pytest.mark.process
 def test_a_restart_frees_every_slot(tmp_path):
     env = {"REEL_MAX_JOBS_PER_HOLDER": "1"}
     with running_server(tmp_path, env) as server:
@@ -150,6 +153,7 @@ def start_long_job_in_page(page, token: str) -> None:
     page.click("#generate")
 
 
+@pytest.mark.browser
 def test_stop_in_the_page_ends_the_running_job_and_refunds_it(browser, fair_server):
     label = "page-stop"
     token = fair_server.issue_token(label)
@@ -163,6 +167,7 @@ def test_stop_in_the_page_ends_the_running_job_and_refunds_it(browser, fair_serv
     assert used_today(fair_server, label) == (0, 0.0, 0)
 
 
+@pytest.mark.browser
 def test_closing_the_page_ends_its_job_and_frees_its_slot(browser, fair_server):
     label = "page-closed"
     token = fair_server.issue_token(label)

@@ -126,6 +126,7 @@ def test_brute_force_locks_the_client_out_even_with_a_good_token(lockout_server)
     assert good not in lockout_server.log_text()
 
 
+@pytest.mark.process
 def test_sigterm_with_jobs_queued_loses_no_quota_after_restart(tmp_path):
     server = start_server(tmp_path, extra_env={"REEL_MAX_JOBS_PER_HOLDER": "3"})
     token = server.issue_token("survivor", "--daily-limit", "3")
@@ -168,6 +169,7 @@ def _small_filesystem(path):
     return path
 
 
+@pytest.mark.process
 def test_a_full_disk_gives_a_clear_error_and_a_refund(tmp_path):
     full = _small_filesystem(tmp_path / "full-tmp")
     try:

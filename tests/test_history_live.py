@@ -14,6 +14,8 @@ from conftest import running_server
 from history import HISTORY_FULL_MESSAGE, HistoryStore, holder_dirname
 from model import decode_frames
 
+pytestmark = pytest.mark.live
+
 SMALL = {"seconds": 0.5, "steps": 2, "resolution": "square"}
 NOT_FOUND = "There is no video with that id in your history."
 

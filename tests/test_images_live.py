@@ -21,6 +21,8 @@ from PIL import Image
 
 from conftest import process_memory_mb
 
+pytestmark = pytest.mark.live
+
 QUICK = {"prompt": "a paper boat on a puddle", "seconds": 0.5, "steps": 2, "seed": 5}
 MEMORY_GROWTH_LIMIT_MB = 50
 # Black, mid grey and white thirds at 16 bits: exactly 0, 128 and 255 once scaled to 8 bits.

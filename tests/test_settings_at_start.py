@@ -11,6 +11,7 @@ from bench.live_server import REPO_ROOT
 from model import KINDS, GpuPolicy
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "setting, value, message",
     [

@@ -23,6 +23,8 @@ from access.tokens import new_token
 from conftest import process_memory_mb, running_server
 from model import probe_video
 
+pytestmark = [pytest.mark.live, pytest.mark.process]
+
 CLIENTS = 20
 WRONG_PER_CLIENT = 10
 UPLOADS = 50

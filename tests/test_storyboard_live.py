@@ -15,6 +15,8 @@ from PIL import Image
 from conftest import running_server, used_today
 from model import decode_frames, probe_video, read_manifest
 
+pytestmark = pytest.mark.live
+
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
 SMALL = {"resolution": "square", "steps": 2}
 
@@ -198,6 +200,7 @@ def failing_server(tmp_path_factory):
         yield started
 
 
+@pytest.mark.process
 def test_a_failure_in_shot_two_of_three_charges_only_shot_one_and_a_retry_remakes_the_rest(failing_server):
     server = failing_server
     token = server.issue_token("unlucky", "--daily-limit", "5")

@@ -30,6 +30,8 @@ from access.uploads import PART_COST, UploadLimits
 from conftest import running_server, wait_for
 from ui.gradio_internals import GRADIO_DECODED, GRADIO_LEFTOVER, GRADIO_UPLOAD_FOLDER
 
+pytestmark = pytest.mark.live
+
 FILE = 256 * 1024
 LIMITS = {
     "REEL_UPLOAD_FILE_BYTES": str(FILE),
