@@ -7,7 +7,9 @@ import pytest
 from PIL import Image
 
 from access import INVALID_TOKEN_MESSAGE
-from bench.live_server import start_server
+from conftest import running_server
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 GENERATION_TIMEOUT_MS = 90_000
 
@@ -91,12 +93,10 @@ def test_a_wrong_token_shows_the_error_and_no_video(page):
 
 @pytest.fixture(scope="module")
 def models_page(browser, tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("browser-models"), extra_env={"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"})
-    try:
+    models = {"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"}
+    with running_server(tmp_path_factory.mktemp("browser-models"), models) as server:
         with opened_page(browser, server.url) as page:
             yield page
-    finally:
-        server.stop()
 
 
 def test_choosing_a_model_updates_the_controls(models_page):

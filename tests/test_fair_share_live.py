@@ -13,7 +13,7 @@ import pytest
 from gradio_client.exceptions import ValidationError
 from gradio_client.utils import Status
 
-from conftest import audit_outcomes, running_server, used_today, wait_for
+from conftest import audit_outcomes, running_process, running_server, used_today, wait_for
 from test_browser import opened_page, set_slider
 
 pytestmark = pytest.mark.live
@@ -133,7 +133,8 @@ def test_stopping_a_waiting_job_frees_its_slot_and_it_never_runs(fair_server):
 @pytest.mark.process
 def test_a_restart_frees_every_slot(tmp_path):
     env = {"REEL_MAX_JOBS_PER_HOLDER": "1"}
-    with running_server(tmp_path, env) as server:
+    # A process: stopping it ends its running job, which an app in this process cannot do to its worker thread.
+    with running_process(tmp_path, env) as server:
         token = server.issue_token("restarted")
         submit(server, token, LONG)
         wait_for(lambda: started(server, "restarted") == 1)

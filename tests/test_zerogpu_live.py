@@ -15,7 +15,7 @@ import pytest
 from gradio_client.exceptions import AppError, ValidationError
 
 from access import TokenStore
-from conftest import running_server
+from conftest import running_process
 from model import CATALOG, KINDS, GpuPolicy, plan_request
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
@@ -32,7 +32,8 @@ def budget(arguments, kind=LARGE, cap=10**6):
 
 
 def zerogpu_server(root, kind=LARGE, **env):
-    return running_server(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": kind, **env})
+    """A process: the stand-in is a sitecustomize, which only a fresh interpreter loads."""
+    return running_process(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": kind, **env})
 
 
 def asked_for(server) -> list[tuple[str, int, int]]:
