@@ -47,12 +47,13 @@ def typo_of(token: str, at: int = -1) -> str:
     return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
 
 
-def wait_for(condition, timeout=60.0):
+def wait_for(condition, timeout=60.0, every=0.05):
+    """Return once `condition()` is true, asking every `every` seconds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def used_today(server, label):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from gradio_client.exceptions import AppError, ValidationError
+from gradio_client.utils import Status
 
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
@@ -27,10 +28,15 @@ def quick(client, token, **kwargs):
     return client.predict(**arguments, api_name="/generate")
 
 
+def waiting_in_the_queue(job) -> None:
+    """Wait until the job has passed its validator and waits in Gradio's queue."""
+    wait_for(lambda: job.status().code == Status.IN_QUEUE)
+
+
 def test_an_expired_token_gets_the_same_message_as_a_wrong_one(live_server):
     token = live_server.issue_token("short-lived", "--expires-in", "2s")
     quick(live_server.client(), token)
-    time.sleep(2.5)
+    time.sleep(2.5)  # the point of the test: its two seconds run out
     with pytest.raises(ValidationError) as refused:
         quick(live_server.client(), token)
     assert INVALID_TOKEN_MESSAGE in str(refused.value)
@@ -46,7 +52,7 @@ def test_revoking_a_token_stops_its_job_already_waiting_in_the_queue(live_server
     )
     wait_for(lambda: live_server.generation_count() > runs_before)
     queued = client.submit(prompt="waiting", seconds=0.5, steps=1, access_token=waiter, api_name="/generate")
-    time.sleep(0.5)  # through the validator and into the queue, behind the long job
+    waiting_in_the_queue(queued)  # through the validator and into the queue, behind the long job
     assert not long_job.done(), "the long job must still hold the GPU slot"
     live_server.revoke("queue-waiter")
     with pytest.raises(AppError) as refused:
@@ -203,7 +209,7 @@ def test_a_full_queue_is_refused_with_a_clear_message(tmp_path):
         running = client.submit(prompt="long", seconds=5.0, steps=50, access_token=token, api_name="/generate")
         wait_for(lambda: server.generation_count() >= 1)
         waiting = client.submit(prompt="next", seconds=0.5, steps=1, access_token=token, api_name="/generate")
-        time.sleep(0.5)
+        waiting_in_the_queue(waiting)  # the queue's one place is taken
         with pytest.raises(QueueError) as full:
             quick(server.client(), token)
         assert "Queue is full" in str(full.value)
