@@ -4,7 +4,8 @@
 `launch_options(runtime)`, but with `prevent_thread_lock=True` on a free port (as Gradio's own tests launch theirs),
 so a test pays for building the page and loading a tiny model, not for a new interpreter importing torch and Gradio.
 Tests that need a process of their own (start-up refusals, restarts with jobs in flight, signals, memory, the
-ZeroGPU stand-in) use `bench.live_server.start_server`.
+ZeroGPU stand-in) use `python app.py` (`running_process` in tests/conftest.py). Stopping an app closes its server;
+a job still rendering runs on in its worker thread, which only a process's end would stop.
 
 Several in-process apps live in one pytest process at once (the session's and a module's). What is process-wide,
 and how they are kept apart:
@@ -26,6 +27,8 @@ and how they are kept apart:
   captured output only.
 - ui/gpu.py keeps one engine per model key for ZeroGPU's forked worker, so apps serving the same model share the
   engine built last: built from the same spec and the same seeded tiny weights, it answers the same.
+- access/hf.py caches Hugging Face token lookups (and failed ones, briefly) for the whole process; each app's gate
+  (lockout, job slots, audit writer) is its own. The audit writer's thread outlives its app, idle.
 """
 
 from __future__ import annotations
