@@ -1,6 +1,8 @@
 """Start the real app (`python app.py`) as a subprocess on a free port, the way a person runs it.
 
-Shared by the benchmark and the test suite, so both measure and attack the same thing.
+Shared by the benchmark and the test suite, so both measure and attack the same thing. `AppServer` is what a test
+reads from a running app, whichever way it was started: tests/in_process.py builds the app inside the test process
+with the same interface.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ def run_access_cli(data_dir: Path, *args: str, env: dict | None = None) -> subpr
     )
 
 
-@dataclass
-class LiveServer:
+@dataclass(kw_only=True)
+class AppServer:
+    """A running app as tests and the benchmark see it: its address, folders and log."""
+
     url: str
     data_dir: Path
     temp_dir: Path
     log_path: Path
-    process: subprocess.Popen
     env: dict
     started_in_seconds: float
     issued_tokens: list[str] = field(default_factory=list)
@@ -55,6 +58,30 @@ class LiveServer:
         """Seconds the /generate handler took per finished clip, in order, from the app's "Clip ready" line."""
         return [float(seconds) for seconds in re.findall(r"Clip ready in ([0-9.]+) s", self.log_text())]
 
+    def client(self, **kwargs):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False, **kwargs)
+
+    def places_holding(self, secret: str) -> list[str]:
+        """Every file the server wrote (log, data dir, temp dir) that contains `secret`."""
+        needle = secret.encode()
+        roots = [self.data_dir, self.temp_dir]
+        files = [self.log_path] + [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
+        return [str(path) for path in files if needle in path.read_bytes()]
+
+
+@dataclass(kw_only=True)
+class LiveServer(AppServer):
+    """`python app.py` in a process of its own; tokens are issued with the operator's CLI, as a person would."""
+
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        """The process serving the app."""
+        return self.process.pid
+
     def issue_token(self, label: str, *options: str) -> str:
         result = run_access_cli(self.data_dir, "issue", "--label", label, *options, env=self.env)
         if result.returncode != 0:
@@ -68,18 +95,6 @@ class LiveServer:
         if result.returncode != 0:
             raise RuntimeError(f"revoking failed: {result.stderr}")
 
-    def client(self, **kwargs):
-        from gradio_client import Client
-
-        return Client(self.url, verbose=False, **kwargs)
-
-    def places_holding(self, secret: str) -> list[str]:
-        """Every file the server wrote (log, data dir, temp dir) that contains `secret`."""
-        needle = secret.encode()
-        roots = [self.data_dir, self.temp_dir]
-        files = [self.log_path] + [path for root in roots if root.exists() for path in root.rglob("*") if path.is_file()]
-        return [str(path) for path in files if needle in path.read_bytes()]
-
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -89,10 +104,20 @@ class LiveServer:
             self.process.wait()
 
 
+def fresh_log_path(root: Path) -> Path:
+    """`root`/server.log, or server-2.log and on when an earlier start on the same root left its log there (a
+    restart's checks still read the first start's log)."""
+    path, number = root / "server.log", 1
+    while path.exists():
+        number += 1
+        path = root / f"server-{number}.log"
+    return path
+
+
 def start_server(root: Path, extra_env: dict | None = None) -> LiveServer:
     """Serve app.py with its data under `root`; returns once the page answers HTTP 200."""
     root.mkdir(parents=True, exist_ok=True)
-    data_dir, temp_dir, log_path = root / "data", root / "gradio-tmp", root / "server.log"
+    data_dir, temp_dir, log_path = root / "data", root / "gradio-tmp", fresh_log_path(root)
     port = free_port()
     env = {
         **os.environ,
@@ -119,7 +144,8 @@ def start_server(root: Path, extra_env: dict | None = None) -> LiveServer:
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return LiveServer(
-                    url, data_dir, temp_dir, log_path, process, env, time.perf_counter() - started
+                    url=url, data_dir=data_dir, temp_dir=temp_dir, log_path=log_path, process=process, env=env,
+                    started_in_seconds=time.perf_counter() - started,
                 )
         except httpx.HTTPError:
             pass

@@ -1,7 +1,11 @@
 """Shared test setup. The Hub is unreachable here and in CI: everything runs offline on tiny models.
 
-`live_server` starts the real app (`python app.py`) as a subprocess on a free port with its own data dir,
-exactly as a person would run it, and keeps its log so tests can read what the server printed.
+`live_server` and `default_server` are the app built and served inside the test process (tests/in_process.py),
+each with its own data dir, temp dir and log; `running_process` starts the real `python app.py` for the tests
+that need a process of their own. Markers (pytest.ini): a test that starts or calls an app is `live`, one that
+starts `python app.py` is `process`, one that drives Chromium is `browser`; the rest are units. The helpers below
+fail a test that starts an app without its marker, so `-m "not live and not process and not browser"` stays
+the quick run.
 """
 
 import contextlib
@@ -11,7 +15,9 @@ import time
 
 import pytest
 
-from access import AuditLog, TokenStore
+from in_process import start_in_process  # first: it sets GRADIO_TEMP_DIR before gradio is imported
+
+from access import AuditLog, TokenStore  # noqa: I001
 from bench.live_server import start_server
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -41,12 +47,13 @@ def typo_of(token: str, at: int = -1) -> str:
     return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
 
 
-def wait_for(condition, timeout=60.0):
+def wait_for(condition, timeout=60.0, every=0.05):
+    """Return once `condition()` is true, asking every `every` seconds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def used_today(server, label):
@@ -74,9 +81,38 @@ def assert_no_token_leaked(server) -> None:
     assert not any(leaks.values()), f"tokens found on disk: {leaks}"
 
 
+_running: list[pytest.Item] = []  # the test being set up or run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _running[:] = [item]
+
+
+def require_marker(name: str) -> None:
+    """Fail the running test unless it carries the marker `name`: a quick `-m` run must not start apps."""
+    if _running and _running[0].get_closest_marker(name) is None:
+        pytest.fail(f"{_running[0].nodeid} needs @pytest.mark.{name} (see tests/conftest.py)", pytrace=False)
+
+
 @contextlib.contextmanager
 def running_server(root, extra_env: dict | None = None):
-    """The real app serving from `root`; stopped on exit, then checked for leaked tokens."""
+    """The app built and served in this process, from `root`; stopped on exit, then checked for leaked tokens."""
+    require_marker("live")
+    server = start_in_process(root, extra_env)
+    try:
+        yield server
+    finally:
+        server.stop()
+    assert_no_token_leaked(server)
+
+
+@contextlib.contextmanager
+def running_process(root, extra_env: dict | None = None):
+    """`python app.py` in a process of its own, serving from `root`: for a test about the process itself (its
+    start, a restart with work in flight, a signal, its memory) or one that needs settings no in-process app can
+    have. Stopped on exit, then checked for leaked tokens."""
+    require_marker("process")
     server = start_server(root, extra_env)
     try:
         yield server
@@ -127,6 +163,7 @@ def ensure_chromium() -> str:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    require_marker("browser")
     executable = ensure_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)

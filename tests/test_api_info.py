@@ -13,6 +13,8 @@ from ui.studio.history_actions import HistoryActions
 from ui.studio.reproductions import Reproductions
 from ui.studio.storyboards import Storyboards
 
+pytestmark = pytest.mark.live
+
 FILE = "filepath"
 OBJECT = "dict(str, Any)"
 RESOLUTION = "Literal['landscape', 'portrait', 'square']"

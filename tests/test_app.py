@@ -8,6 +8,8 @@ from access import INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE
 from conftest import clip_folder_broken
 from model import decode_frames, probe_video, read_manifest
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture(scope="module")
 def token(live_server):

@@ -6,19 +6,17 @@ from gradio_client import handle_file
 from gradio_client.exceptions import ValidationError
 from PIL import Image
 
-from bench.live_server import start_server
+from conftest import running_server
 from model import decode_frames, probe_video
+
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = start_server(
-        tmp_path_factory.mktemp("models-server"), extra_env={"REEL_MODELS": "tiny-ltx,tiny-wan,tiny-wan-t2v"}
-    )
-    try:
+    models = {"REEL_MODELS": "tiny-ltx,tiny-wan,tiny-wan-t2v"}
+    with running_server(tmp_path_factory.mktemp("models-server"), models) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ from bench.storyboard import (
 )
 from model import CATALOG, colour_drift, colour_stats, match_colour, plan_storyboard
 
+pytestmark = pytest.mark.models
+
 
 def manifest(*drifts):
     """A storyboard manifest whose shots after the first carry these (raw, matched) drifts."""

@@ -7,7 +7,9 @@ import pytest
 from PIL import Image
 
 from access import INVALID_TOKEN_MESSAGE
-from bench.live_server import start_server
+from conftest import running_server, wait_for
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 GENERATION_TIMEOUT_MS = 90_000
 
@@ -91,12 +93,10 @@ def test_a_wrong_token_shows_the_error_and_no_video(page):
 
 @pytest.fixture(scope="module")
 def models_page(browser, tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("browser-models"), extra_env={"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"})
-    try:
+    models = {"REEL_MODELS": "tiny-ltx,tiny-wan-t2v"}
+    with running_server(tmp_path_factory.mktemp("browser-models"), models) as server:
         with opened_page(browser, server.url) as page:
             yield page
-    finally:
-        server.stop()
 
 
 def test_choosing_a_model_updates_the_controls(models_page):
@@ -236,10 +236,9 @@ def test_a_picture_uploaded_in_the_page_starts_the_clip_and_a_broken_one_gets_re
     page.wait_for_selector("#image img", timeout=30_000)
     page.click("#generate")
     client = live_server.client()  # the history then holds a second clip, made from the first one's last frame
-    deadline = time.monotonic() + GENERATION_TIMEOUT_MS / 1000
-    while len(items := client.predict(access_token=token, api_name="/history")["items"]) < 2:
-        assert time.monotonic() < deadline, "no clip from the history frame"
-        time.sleep(0.5)
+    wait_for(lambda: len(client.predict(access_token=token, api_name="/history")["items"]) >= 2,
+             timeout=GENERATION_TIMEOUT_MS / 1000, every=0.5)  # a call each time: not too often
+    items = client.predict(access_token=token, api_name="/history")["items"]
     newest, first = items[0]["manifest"], items[1]["manifest"]
     assert newest["mode"] == first["mode"] == "image-to-video"
     assert (newest["input_image"]["width"], newest["input_image"]["height"]) == (first["width"], first["height"])

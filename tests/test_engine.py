@@ -19,6 +19,8 @@ from model import (
 )
 from model.requests import MAX_PROMPT_CHARS, snap_num_frames, snap_size
 
+pytestmark = pytest.mark.models
+
 TINY_KEYS = ["tiny-ltx", "tiny-wan", "tiny-wan-t2v"]
 
 

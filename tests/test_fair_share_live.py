@@ -13,8 +13,10 @@ import pytest
 from gradio_client.exceptions import ValidationError
 from gradio_client.utils import Status
 
-from conftest import audit_outcomes, running_server, used_today, wait_for
+from conftest import audit_outcomes, running_process, running_server, used_today, wait_for
 from test_browser import opened_page, set_slider
+
+pytestmark = pytest.mark.live
 
 LONG = {"prompt": "a slow pan along an endless beach", "seconds": 5.0, "steps": 50}
 SHORT = {"prompt": "a kite over the dunes", "seconds": 0.5, "steps": 1}
@@ -128,9 +130,11 @@ def test_stopping_a_waiting_job_frees_its_slot_and_it_never_runs(fair_server):
     assert sorted(audit_outcomes(fair_server, label)) == ["cancelled", "cancelled", "ok"]
 
 
+@pytest.mark.process
 def test_a_restart_frees_every_slot(tmp_path):
     env = {"REEL_MAX_JOBS_PER_HOLDER": "1"}
-    with running_server(tmp_path, env) as server:
+    # A process: stopping it ends its running job, which an app in this process cannot do to its worker thread.
+    with running_process(tmp_path, env) as server:
         token = server.issue_token("restarted")
         submit(server, token, LONG)
         wait_for(lambda: started(server, "restarted") == 1)
@@ -150,6 +154,7 @@ def start_long_job_in_page(page, token: str) -> None:
     page.click("#generate")
 
 
+@pytest.mark.browser
 def test_stop_in_the_page_ends_the_running_job_and_refunds_it(browser, fair_server):
     label = "page-stop"
     token = fair_server.issue_token(label)
@@ -163,6 +168,7 @@ def test_stop_in_the_page_ends_the_running_job_and_refunds_it(browser, fair_serv
     assert used_today(fair_server, label) == (0, 0.0, 0)
 
 
+@pytest.mark.browser
 def test_closing_the_page_ends_its_job_and_frees_its_slot(browser, fair_server):
     label = "page-closed"
     token = fair_server.issue_token(label)

@@ -22,6 +22,8 @@ from model.aot import AOT_COMPILE_GPU_SECONDS, CompiledGraphs, NotExportable, ex
 from model.engine import VideoEngine
 from model.hardware import GpuKind
 
+pytestmark = pytest.mark.models
+
 ALL_ON = SpeedOptions(
     lora_repo="some-org/some-distill-lora",
     lora_file="distill.safetensors",

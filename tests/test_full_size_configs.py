@@ -31,6 +31,8 @@ from bench.full_size import (
 from model.catalog import CATALOG
 from model.hardware import KINDS
 
+pytestmark = pytest.mark.models
+
 WAN22 = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
 WAN21 = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 LTX = "Lightricks/LTX-Video-0.9.8-13B-distilled"

@@ -1,5 +1,7 @@
 """The gate under abuse, against live servers: expiry, queued revocation, lockout, quota races, refunds,
-restarts and a full disk. Each scenario that changes server-wide state gets a server of its own."""
+restarts and a full disk. Each scenario that changes server-wide state gets a server of its own: an app built in
+this process, except where the scenario is about the process (a SIGTERM) or needs a temp dir of its own (the
+full disk)."""
 
 import signal
 import subprocess
@@ -8,10 +10,14 @@ import time
 
 import pytest
 from gradio_client.exceptions import AppError, ValidationError
+from gradio_client.utils import Status
 
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
-from conftest import assert_no_token_leaked, clip_folder_broken, used_today, wait_for
+from conftest import clip_folder_broken, running_process, running_server, used_today, wait_for
+from in_process import start_in_process
+
+pytestmark = pytest.mark.live
 
 RACE_TRIALS = 10
 RACE_CALLERS = 8
@@ -22,10 +28,15 @@ def quick(client, token, **kwargs):
     return client.predict(**arguments, api_name="/generate")
 
 
+def waiting_in_the_queue(job) -> None:
+    """Wait until the job has passed its validator and waits in Gradio's queue."""
+    wait_for(lambda: job.status().code == Status.IN_QUEUE)
+
+
 def test_an_expired_token_gets_the_same_message_as_a_wrong_one(live_server):
     token = live_server.issue_token("short-lived", "--expires-in", "2s")
     quick(live_server.client(), token)
-    time.sleep(2.5)
+    time.sleep(2.5)  # the point of the test: its two seconds run out
     with pytest.raises(ValidationError) as refused:
         quick(live_server.client(), token)
     assert INVALID_TOKEN_MESSAGE in str(refused.value)
@@ -41,7 +52,7 @@ def test_revoking_a_token_stops_its_job_already_waiting_in_the_queue(live_server
     )
     wait_for(lambda: live_server.generation_count() > runs_before)
     queued = client.submit(prompt="waiting", seconds=0.5, steps=1, access_token=waiter, api_name="/generate")
-    time.sleep(0.5)  # through the validator and into the queue, behind the long job
+    waiting_in_the_queue(queued)  # through the validator and into the queue, behind the long job
     assert not long_job.done(), "the long job must still hold the GPU slot"
     live_server.revoke("queue-waiter")
     with pytest.raises(AppError) as refused:
@@ -63,13 +74,9 @@ def test_a_failed_generation_is_refunded(live_server):
 @pytest.fixture(scope="module")
 def race_server(tmp_path_factory):
     # Every caller may queue (the per-holder job limit is tests/test_fair_share_live.py's): this races the quota.
-    server = start_server(
-        tmp_path_factory.mktemp("race"),
-        extra_env={"REEL_GPU_CONCURRENCY": str(RACE_CALLERS), "REEL_MAX_JOBS_PER_HOLDER": str(RACE_CALLERS)},
-    )
-    yield server
-    server.stop()
-    assert_no_token_leaked(server)
+    env = {"REEL_GPU_CONCURRENCY": str(RACE_CALLERS), "REEL_MAX_JOBS_PER_HOLDER": str(RACE_CALLERS)}
+    with running_server(tmp_path_factory.mktemp("race"), env) as server:
+        yield server
 
 
 def test_concurrent_calls_on_a_one_clip_token_spend_exactly_one(race_server):
@@ -103,10 +110,8 @@ def test_concurrent_calls_on_a_one_clip_token_spend_exactly_one(race_server):
 
 @pytest.fixture
 def lockout_server(tmp_path):
-    server = start_server(tmp_path)
-    yield server
-    server.stop()
-    assert_no_token_leaked(server)
+    with running_server(tmp_path) as server:
+        yield server
 
 
 def test_brute_force_locks_the_client_out_even_with_a_good_token(lockout_server):
@@ -126,6 +131,7 @@ def test_brute_force_locks_the_client_out_even_with_a_good_token(lockout_server)
     assert good not in lockout_server.log_text()
 
 
+@pytest.mark.process
 def test_sigterm_with_jobs_queued_loses_no_quota_after_restart(tmp_path):
     server = start_server(tmp_path, extra_env={"REEL_MAX_JOBS_PER_HOLDER": "3"})
     token = server.issue_token("survivor", "--daily-limit", "3")
@@ -148,7 +154,7 @@ def test_sigterm_with_jobs_queued_loses_no_quota_after_restart(tmp_path):
         except Exception:
             pass  # the server went away; what matters is the quota after the restart
 
-    restarted = start_server(tmp_path)
+    restarted = start_in_process(tmp_path)  # the start after the signal need not be a process of its own
     try:
         committed, _, pending = used_today(restarted, "survivor")
         assert pending == 0, "a reservation left by the shutdown was reconciled at start"
@@ -168,11 +174,12 @@ def _small_filesystem(path):
     return path
 
 
+@pytest.mark.process
 def test_a_full_disk_gives_a_clear_error_and_a_refund(tmp_path):
     full = _small_filesystem(tmp_path / "full-tmp")
     try:
-        server = start_server(tmp_path / "server", extra_env={"GRADIO_TEMP_DIR": str(full)})
-        try:
+        # A process: an in-process app's temp dir is chosen for it (tests/in_process.py), not a mount of its own.
+        with running_process(tmp_path / "server", {"GRADIO_TEMP_DIR": str(full)}) as server:
             token = server.issue_token("disk", "--daily-limit", "1")
             with pytest.raises(AppError) as failed:
                 quick(server.client(), token, seconds=2.0)
@@ -180,39 +187,31 @@ def test_a_full_disk_gives_a_clear_error_and_a_refund(tmp_path):
             assert "Generation failed on the server" in message and "No space" not in message
             assert used_today(server, "disk") == (0, 0.0, 0)
             assert "Generation failed" in server.log_text()
-        finally:
-            server.stop()
     finally:
         subprocess.run(["umount", str(full)], check=False)
 
 
 def test_hf_tokens_from_api_callers_are_checked_and_a_failed_lookup_refuses(tmp_path):
-    server = start_server(tmp_path, extra_env={"REEL_ALLOWED_USERS": "alice,bob"})
-    try:
+    with running_server(tmp_path, {"REEL_ALLOWED_USERS": "alice,bob"}) as server:
         client = server.client(headers={"Authorization": "Bearer hf_" + "a" * 34})
         with pytest.raises(ValidationError) as refused:
             client.predict(prompt="a cat", api_name="/generate")
         assert "could not be verified" in str(refused.value)
         assert "hf_" + "a" * 34 not in server.log_text()
-    finally:
-        server.stop()
 
 
 def test_a_full_queue_is_refused_with_a_clear_message(tmp_path):
     from gradio_client.utils import QueueError
 
-    server = start_server(tmp_path, extra_env={"REEL_QUEUE_SIZE": "1", "REEL_MAX_JOBS_PER_HOLDER": "3"})
-    try:
+    with running_server(tmp_path, {"REEL_QUEUE_SIZE": "1", "REEL_MAX_JOBS_PER_HOLDER": "3"}) as server:
         token = server.issue_token("crowd")
         client = server.client()
         running = client.submit(prompt="long", seconds=5.0, steps=50, access_token=token, api_name="/generate")
         wait_for(lambda: server.generation_count() >= 1)
         waiting = client.submit(prompt="next", seconds=0.5, steps=1, access_token=token, api_name="/generate")
-        time.sleep(0.5)
+        waiting_in_the_queue(waiting)  # the queue's one place is taken
         with pytest.raises(QueueError) as full:
             quick(server.client(), token)
         assert "Queue is full" in str(full.value)
         running.result(timeout=120)
         waiting.result(timeout=120)
-    finally:
-        server.stop()

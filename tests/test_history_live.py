@@ -14,6 +14,8 @@ from conftest import running_server
 from history import HISTORY_FULL_MESSAGE, HistoryStore, holder_dirname
 from model import decode_frames
 
+pytestmark = pytest.mark.live
+
 SMALL = {"seconds": 0.5, "steps": 2, "resolution": "square"}
 NOT_FOUND = "There is no video with that id in your history."
 
@@ -134,6 +136,7 @@ def test_storyboards_and_extensions_are_kept_too(server):
 
 
 def test_a_restart_keeps_every_complete_item(tmp_path):
+    # Both starts in this process: nothing is in flight when the first stops, and the second reads only the disk.
     with running_server(tmp_path) as first:
         token = first.issue_token("keeper")
         make_clip(first.client(), token, seed=5)

@@ -21,6 +21,8 @@ from model import (
     to_rgb,
 )
 
+pytestmark = pytest.mark.models
+
 IMAGE_KEYS = [key for key, spec in CATALOG.items() if spec.is_preview and spec.supports_image]
 
 

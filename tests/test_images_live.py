@@ -21,6 +21,8 @@ from PIL import Image
 
 from conftest import process_memory_mb
 
+pytestmark = pytest.mark.live
+
 QUICK = {"prompt": "a paper boat on a puddle", "seconds": 0.5, "steps": 2, "seed": 5}
 MEMORY_GROWTH_LIMIT_MB = 50
 # Black, mid grey and white thirds at 16 bits: exactly 0, 128 and 255 once scaled to 8 bits.
@@ -115,7 +117,7 @@ def memory_watch(pid: int):
 def test_a_decompression_bomb_is_refused_from_its_header_at_no_memory_cost(live_server, token, pictures, name,
                                                                            message):
     before = live_server.generation_count()
-    with memory_watch(live_server.process.pid) as growth:
+    with memory_watch(live_server.pid) as growth:
         with pytest.raises(ValidationError) as refused:
             generate(live_server, token, handle_file(str(pictures / name)))
     assert message in str(refused.value)

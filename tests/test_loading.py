@@ -16,6 +16,8 @@ from bench.live_server import REPO_ROOT
 from model import ModelUnavailable, load_engine
 from model.tiny import ensure_tiny_pipeline
 
+pytestmark = pytest.mark.models
+
 SENTENCES = ["a cat on the sea at night", "the red dog runs in the city", "slow camera over blue sky"] * 20
 
 
@@ -83,6 +85,7 @@ def test_any_load_failure_becomes_one_message(tmp_path):
         load_engine(str(broken), data_dir=tmp_path)
 
 
+@pytest.mark.process
 def test_the_app_stops_at_start_with_that_message(tmp_path):
     built = ensure_tiny_pipeline("tiny-ltx", tmp_path / "models" / "tiny-ltx")
     broken = tmp_path / "broken"

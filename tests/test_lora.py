@@ -13,6 +13,8 @@ import pytest
 from model import CATALOG, InvalidRequest, LoraSpec, load_engine, reproduce
 from model.adapters import file_sha256
 
+pytestmark = pytest.mark.models
+
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):

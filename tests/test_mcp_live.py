@@ -21,6 +21,8 @@ from PIL import Image
 from access import INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE
 from conftest import running_server, typo_of
 
+pytestmark = pytest.mark.live
+
 CLIP = {"prompt": "A paper boat on a puddle", "seconds": 1, "steps": 2, "resolution": "square"}
 MP4_URL = re.compile(r"https?://[^\s'\"]+\.mp4")
 

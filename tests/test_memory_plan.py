@@ -185,6 +185,7 @@ def _start(tmp_path, models: list[str], kind: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.process
 def test_the_app_refuses_what_fits_no_zerogpu_size_at_start(tmp_path):
     """As an operator meets it: `python app.py` stops at once with one line, not a traceback at the first call."""
     result = _start(tmp_path, REAL_KEYS, "zerogpu-rtx-pro-6000")
@@ -194,6 +195,7 @@ def test_the_app_refuses_what_fits_no_zerogpu_size_at_start(tmp_path):
     assert "GB of GPU memory together" in last_line and "Traceback" not in result.stderr
 
 
+@pytest.mark.process
 def test_the_default_model_passes_the_plan_on_blackwell_large_and_stops_only_at_the_download(tmp_path):
     """The operator's first try on today's hardware: the plan fits `large`, is printed, and the start ends only
     where the offline download fails, with the one-line message."""
@@ -207,6 +209,7 @@ def test_the_default_model_passes_the_plan_on_blackwell_large_and_stops_only_at_
     assert "not in the local Hugging Face cache" in last_line
 
 
+@pytest.mark.process
 def test_a_model_that_needs_xlarge_starts_and_says_visitors_pay_twice(tmp_path):
     result = _start(tmp_path, ["ltx-video-0.9.8-distilled"], "zerogpu-rtx-pro-6000")
     assert result.returncode == 1 and "Traceback" not in result.stderr

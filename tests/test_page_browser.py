@@ -34,6 +34,8 @@ def manifest_seed(page) -> str:
     return re.search(r'"?seed"?\s*:\s*(\d+)', page.inner_text("#manifest")).group(1)
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_a_new_run_clears_the_old_result_at_once_even_when_refused_and_an_edit_clears_the_refusal(
     desktop, live_server
 ):
@@ -61,6 +63,8 @@ def test_a_new_run_clears_the_old_result_at_once_even_when_refused_and_an_edit_c
     assert token not in browser_storage(page)
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_reuse_this_seed_takes_the_last_videos_seed_and_random_seed_sets_minus_one(desktop, live_server):
     page = desktop
     page.click("#reuse-seed")
@@ -76,6 +80,8 @@ def test_reuse_this_seed_takes_the_last_videos_seed_and_random_seed_sets_minus_o
     page.wait_for_function("() => document.querySelector('#seed input').value === '-1'")
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_progress_shows_the_phase_the_step_and_the_time_left(desktop, live_server):
     page = desktop
     page.evaluate("""() => { window.progressSeen = new Set();
@@ -102,6 +108,8 @@ def test_the_time_left_is_estimated_from_the_time_so_far():
     assert time_left(0.01, 10) == "" and time_left(0.5, 0.2) == "" and time_left(1.0, 30) == ""
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_on_a_phone_the_first_screen_holds_prompt_token_and_generate_and_the_result_scrolls_into_view(
     browser, live_server
 ):
@@ -117,6 +125,8 @@ def test_on_a_phone_the_first_screen_holds_prompt_token_and_generate_and_the_res
         )
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_every_input_has_a_label_the_preview_callout_speaks_to_visitors_and_the_theme_is_reels(desktop):
     page = desktop
     banner = page.locator("#preview-banner")
@@ -137,6 +147,8 @@ def test_every_input_has_a_label_the_preview_callout_speaks_to_visitors_and_the_
         assert page.evaluate(unlabelled) == [], tab
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_examples_fill_in_the_form_and_the_picture_example_makes_an_image_to_video_clip(desktop, live_server):
     page = desktop
     label, prompt = EXAMPLE_PROMPTS[1]
@@ -151,6 +163,8 @@ def test_examples_fill_in_the_form_and_the_picture_example_makes_an_image_to_vid
     assert PICTURE_EXAMPLE[1] in page.inner_text("#manifest")
 
 
+@pytest.mark.live
+@pytest.mark.browser
 def test_a_token_is_remembered_encrypted_only_when_ticked_and_forget_removes_it(browser, live_server):
     token = live_server.issue_token("page-remember")
     token_box = "#access-token input"

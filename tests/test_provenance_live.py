@@ -53,6 +53,7 @@ def check_signed(path, manifest):
     assert active_manifest(report)["claim_generator_info"][0]["name"] == "Reel"
 
 
+@pytest.mark.live
 def test_a_downloaded_clip_verifies_and_still_plays_with_its_sound(signed_server):
     token = signed_server.issue_token("signed")
     path, manifest = signed_server.client().predict(prompt="a signed sunset", access_token=token, **SMALL,
@@ -64,6 +65,7 @@ def test_a_downloaded_clip_verifies_and_still_plays_with_its_sound(signed_server
     assert kept.path.read_bytes() == Path(path).read_bytes()  # the history keeps the very file delivered
 
 
+@pytest.mark.live
 def test_storyboards_and_extensions_are_signed_too(signed_server):
     token = signed_server.issue_token("signed-director")
     client = signed_server.client()
@@ -76,6 +78,7 @@ def test_storyboards_and_extensions_are_signed_too(signed_server):
     check_signed(longer, extended)
 
 
+@pytest.mark.live
 def test_the_page_says_whether_outputs_are_signed(signed_server, live_server):
     signed = httpx.get(signed_server.url + "config", timeout=10).text
     unsigned = httpx.get(live_server.url + "config", timeout=10).text
@@ -83,6 +86,7 @@ def test_the_page_says_whether_outputs_are_signed(signed_server, live_server):
     assert "Videos are not signed (this Space has no C2PA certificate)" in unsigned
 
 
+@pytest.mark.live
 def test_an_unsigned_deployment_delivers_plain_files(live_server):
     token = live_server.issue_token("plain")
     path, _ = live_server.client().predict(prompt="an unsigned field", access_token=token, **SMALL,
@@ -90,6 +94,7 @@ def test_an_unsigned_deployment_delivers_plain_files(live_server):
     assert read_provenance(path) is None
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("credentials", "message"),
     [

@@ -17,6 +17,8 @@ from access import INVALID_TOKEN_MESSAGE, AuditLog, TokenStore
 from bench.live_server import REPO_ROOT
 from conftest import running_server
 
+pytestmark = pytest.mark.live
+
 LOCKED = "Too many failed attempts; try again in 10 minutes."
 
 
@@ -81,6 +83,7 @@ def test_a_forged_first_hop_cannot_get_another_client_locked_out(server):
     assert denied.count(attacker) == 20 and victim not in denied
 
 
+@pytest.mark.process
 def test_a_bad_trusted_proxy_hops_stops_the_app_at_start(tmp_path):
     value = "two"  # the other bad values are refused by the same parser (test_access_lockout.py)
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "REEL_DATA_DIR": str(tmp_path / "data"),

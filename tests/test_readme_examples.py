@@ -31,6 +31,7 @@ def test_the_examples_cover_every_endpoint():
         assert f'api_name="{endpoint}"' in code
 
 
+@pytest.mark.live
 def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
     token = default_server.issue_token("readme-reader")
     # The pictures the examples upload, as a reader would have them on disk.

@@ -9,6 +9,8 @@ from PIL import Image
 from model import InvalidRequest, extend_clip, load_engine, plan_storyboard, reproduce, run_storyboard
 from model.requests import snap_num_frames
 
+pytestmark = pytest.mark.models
+
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):

@@ -18,6 +18,7 @@ BARE_ENV = {
 }
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "setting, value, message",
     [

@@ -20,8 +20,10 @@ from PIL import Image
 
 from access import INVALID_TOKEN_MESSAGE, AuditLog, TokenStore
 from access.tokens import new_token
-from conftest import process_memory_mb, running_server
+from conftest import process_memory_mb, running_process
 from model import probe_video
+
+pytestmark = [pytest.mark.live, pytest.mark.process]
 
 CLIENTS = 20
 WRONG_PER_CLIENT = 10
@@ -90,7 +92,8 @@ def audit_once_written(server, denied: int) -> list:
 
 @pytest.fixture
 def soak_server(tmp_path):
-    with running_server(tmp_path, {"REEL_TRUSTED_PROXY_HOPS": "1", "FORWARDED_ALLOW_IPS": ""}) as server:
+    """A process: the soak measures the server's memory, which in this process would be the tests' too."""
+    with running_process(tmp_path, {"REEL_TRUSTED_PROXY_HOPS": "1", "FORWARDED_ALLOW_IPS": ""}) as server:
         yield server
 
 

@@ -25,6 +25,8 @@ from model import (
     run_storyboard,
 )
 
+pytestmark = pytest.mark.models
+
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):

@@ -11,6 +11,8 @@ from PIL import Image
 
 from model import decode_frames, probe_audio, probe_video, read_sound
 
+pytestmark = pytest.mark.live
+
 SMALL = {"resolution": "square", "steps": 2, "seconds": 1}
 
 

@@ -22,6 +22,8 @@ from model import (
 from model.continuity import ColourCorrection
 from model.requests import snap_num_frames
 
+pytestmark = pytest.mark.models
+
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):

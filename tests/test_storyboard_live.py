@@ -12,8 +12,10 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
-from conftest import running_server, used_today
+from conftest import running_process, running_server, used_today
 from model import decode_frames, probe_video, read_manifest
+
+pytestmark = pytest.mark.live
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
 SMALL = {"resolution": "square", "steps": 2}
@@ -192,12 +194,14 @@ def test_a_storyboard_needs_a_token_like_everything_else(server):
 
 @pytest.fixture(scope="module")
 def failing_server(tmp_path_factory):
-    """Its second GPU call fails inside the worker, as a GPU process dying under shot 2 would."""
+    """Its second GPU call fails inside the worker, as a GPU process dying under shot 2 would. A process: the
+    ZeroGPU stand-in (tests/stand_in_zerogpu) is a sitecustomize that only a fresh interpreter loads."""
     env = {"PYTHONPATH": STAND_IN, "REEL_STAND_IN_ZEROGPU": "fail-call-2"}
-    with running_server(tmp_path_factory.mktemp("failing-storyboard"), env) as started:
+    with running_process(tmp_path_factory.mktemp("failing-storyboard"), env) as started:
         yield started
 
 
+@pytest.mark.process
 def test_a_failure_in_shot_two_of_three_charges_only_shot_one_and_a_retry_remakes_the_rest(failing_server):
     server = failing_server
     token = server.issue_token("unlucky", "--daily-limit", "5")

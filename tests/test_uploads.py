@@ -180,6 +180,7 @@ def test_sizes_read_as_people_write_them():
                                                                               "1.5 GB"]
 
 
+@pytest.mark.process
 def test_a_bad_upload_setting_stops_the_app_at_start(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "REEL_DATA_DIR": str(tmp_path / "data"),
            "GRADIO_ANALYTICS_ENABLED": "False", "REEL_UPLOAD_BYTES_PER_WINDOW": "lots"}

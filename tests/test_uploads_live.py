@@ -27,8 +27,10 @@ from mcp.client.streamable_http import streamable_http_client
 from PIL import Image
 
 from access.uploads import PART_COST, UploadLimits
-from conftest import running_server, wait_for
+from conftest import running_process, running_server, wait_for
 from ui.gradio_internals import GRADIO_DECODED, GRADIO_LEFTOVER, GRADIO_UPLOAD_FOLDER
+
+pytestmark = pytest.mark.live
 
 FILE = 256 * 1024
 LIMITS = {
@@ -57,6 +59,15 @@ def slow_window(tmp_path_factory):
 def fast_window(tmp_path_factory):
     """A one-second window, pruned four times a second: many windows pass in one test."""
     with running_server(tmp_path_factory.mktemp("uploads-second"), {**LIMITS, "REEL_UPLOAD_WINDOW_SECONDS": "1"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def agents_window(tmp_path_factory):
+    """The fast window in a process of its own: Gradio's MCP server decodes an agent's inline picture into the
+    temp dir it read when gradio was imported, which only a process of its own has as the app's (in this process
+    it is the folder beside every in-process app's, tests/in_process.py)."""
+    with running_process(tmp_path_factory.mktemp("uploads-agent"), {**LIMITS, "REEL_UPLOAD_WINDOW_SECONDS": "1"}) as server:
         yield server
 
 
@@ -289,8 +300,10 @@ def test_keyframes_named_many_times_in_one_call_leave_no_file_behind(slow_window
     assert everything(slow_window) - before == set()  # the stock file input left an empty file per keyframe
 
 
-def test_a_picture_an_agent_sends_inline_is_pruned_like_an_upload(fast_window):
+@pytest.mark.process
+def test_a_picture_an_agent_sends_inline_is_pruned_like_an_upload(agents_window):
     """Gradio's MCP server writes a tool call's data: picture into its cache before any token is checked."""
+    fast_window = agents_window
     data_url = inline(os.urandom(50000))["url"]
 
     async def call_without_a_token():

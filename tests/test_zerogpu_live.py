@@ -15,7 +15,7 @@ import pytest
 from gradio_client.exceptions import AppError, ValidationError
 
 from access import TokenStore
-from conftest import running_server
+from conftest import running_process
 from model import CATALOG, KINDS, GpuPolicy, plan_request
 
 STAND_IN = str(Path(__file__).resolve().parent / "stand_in_zerogpu")
@@ -32,7 +32,8 @@ def budget(arguments, kind=LARGE, cap=10**6):
 
 
 def zerogpu_server(root, kind=LARGE, **env):
-    return running_server(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": kind, **env})
+    """A process: the stand-in is a sitecustomize, which only a fresh interpreter loads."""
+    return running_process(root, {"PYTHONPATH": STAND_IN, "REEL_GPU_KIND": kind, **env})
 
 
 def asked_for(server) -> list[tuple[str, int, int]]:
@@ -61,6 +62,8 @@ def xlarge_server(tmp_path_factory):
         yield server
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_the_duration_after_spaces_factor_covers_the_request_and_fits_the_cap(refusing_server):
     server = refusing_server
     token = server.issue_token("quota-visitor", "--daily-limit", "1")
@@ -80,6 +83,8 @@ def test_the_duration_after_spaces_factor_covers_the_request_and_fits_the_cap(re
     assert expected.scheduled_seconds <= int(server.env["REEL_GPU_DURATION_CAP"])
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_a_request_over_the_cap_is_refused_before_the_queue_with_what_fits(refusing_server):
     server = refusing_server
     token = server.issue_token("too-long")
@@ -93,6 +98,8 @@ def test_a_request_over_the_cap_is_refused_before_the_queue_with_what_fits(refus
     assert len(asked_for(server)) == calls_before  # no GPU call was made
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_xlarge_takes_what_large_cannot_and_spaces_applies_no_factor_there(xlarge_server):
     server = xlarge_server
     token = server.issue_token("big-clips")
@@ -107,6 +114,8 @@ def test_xlarge_takes_what_large_cannot_and_spaces_applies_no_factor_there(xlarg
     ]
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_zerogpus_quota_message_names_the_storyboard_shot_and_nothing_is_charged(refusing_server):
     server = refusing_server
     token = server.issue_token("quota-storyboard")
@@ -118,6 +127,8 @@ def test_zerogpus_quota_message_names_the_storyboard_shot_and_nothing_is_charged
     assert TokenStore(server.data_dir / "access.sqlite3").used_today("quota-storyboard") == (0, 0.0, 0)
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_an_xlarge_plans_calls_all_go_out_as_xlarge_and_the_footer_says_visitors_pay_twice(tmp_path):
     with zerogpu_server(tmp_path, kind=f"{LARGE}-xlarge") as server:
         token = server.issue_token("whole-gpu")
@@ -144,12 +155,16 @@ def _two_holders_at_once(server) -> list[int]:
     return [int(n) for n in re.findall(r"stand-in ZeroGPU call \d+: (\d+) inside at once", server.log_text())]
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_two_holders_clips_run_side_by_side_on_zerogpu(tmp_path):
     """ZeroGPU gives every call its own GPU: the default concurrency lets both calls in together."""
     with zerogpu_server(tmp_path, REEL_STAND_IN_ZEROGPU="meet-2") as server:
         assert _two_holders_at_once(server) == [2, 2]
 
 
+@pytest.mark.live
+@pytest.mark.process
 def test_two_holders_clips_take_turns_on_a_single_dedicated_gpu(tmp_path):
     """One GPU holds one call's activations: the second call starts only when the first has left."""
     with zerogpu_server(tmp_path, kind="h100", REEL_STAND_IN_ZEROGPU="meet-2") as server:
