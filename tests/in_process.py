@@ -47,21 +47,18 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Imported by tests/conftest.py before any test module, so before gradio; the app's modules (torch, Gradio) are
+# imported on the first start, so a run of units alone never pays for them.
 if "gradio" in sys.modules:
     raise RuntimeError("import tests/in_process.py before gradio: it sets GRADIO_TEMP_DIR for gradio's import")
 APPS_TEMP_ROOT = Path(tempfile.mkdtemp(prefix="reel-test-apps-"))  # every in-process app's temp dir, nothing else
 atexit.register(shutil.rmtree, APPS_TEMP_ROOT, ignore_errors=True)
 os.environ["GRADIO_TEMP_DIR"] = str(APPS_TEMP_ROOT)
 
-from starlette.middleware import Middleware  # noqa: E402 - after GRADIO_TEMP_DIR
-
-from access import TokenStore  # noqa: E402
+from access import TokenStore  # noqa: E402 - light: no Gradio, no torch (the app's modules load on first start)
 from access.store import DB_FILENAME, PEPPER_ENV  # noqa: E402
 from access.timeutil import parse_duration  # noqa: E402
 from bench.live_server import AppServer, free_port, fresh_log_path  # noqa: E402
-from ui.demo import build_demo, launch_options  # noqa: E402
-from ui.mcp import quiet_mcp_logs  # noqa: E402
-from ui.runtime import Runtime  # noqa: E402
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # app.py's
 
@@ -71,7 +68,7 @@ _live: list["InProcessServer"] = []  # started and not yet stopped, oldest first
 
 @dataclass(kw_only=True)
 class InProcessServer(AppServer):
-    runtime: Runtime
+    runtime: object  # ui.runtime.Runtime
     demo: object  # gr.Blocks
     threads: set = field(default_factory=set, repr=False)  # started while it was built and launched
     _log_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -119,6 +116,11 @@ _issue_options.add_argument("--expires-in", type=parse_duration)
 def start_in_process(root: Path, extra_env: dict | None = None) -> InProcessServer:
     """Build and serve the app with its data under `root`; returns once it serves. `extra_env` as for
     `bench.live_server.start_server`, except GRADIO_TEMP_DIR (see the module docstring)."""
+    from starlette.middleware import Middleware
+
+    from ui.demo import build_demo, launch_options
+    from ui.runtime import Runtime
+
     if extra_env and "GRADIO_TEMP_DIR" in extra_env:
         raise ValueError("an in-process app's temp dir is chosen here; start a process for a temp dir of your own")
     root.mkdir(parents=True, exist_ok=True)
@@ -222,6 +224,8 @@ def _start_capturing() -> None:
     _level_before[:] = [root.level]
     root.setLevel(logging.INFO)
     root.addHandler(_handler)
+    from ui.mcp import quiet_mcp_logs
+
     quiet_mcp_logs()  # as app.py does before it launches
     traceback.print_exc = _print_exc_into_app_log
 
