@@ -2,10 +2,10 @@
 
 `live_server` and `default_server` are the app built and served inside the test process (tests/in_process.py),
 each with its own data dir, temp dir and log; `running_process` starts the real `python app.py` for the tests
-that need a process of their own. Markers (pytest.ini): a test that starts or calls an app is `live`, one that
-starts `python app.py` is `process`, one that drives Chromium is `browser`; the rest are units. The helpers below
-fail a test that starts an app without its marker, so `-m "not live and not process and not browser"` stays
-the quick run.
+that need a process of their own. Markers (pytest.ini): a test that calls an app is `live`, one that starts
+`python app.py` is `process`, one that drives Chromium is `browser`, one that runs the tiny models is `models`;
+the rest are units, `-m "not live and not process and not browser and not models"`. The helpers below fail a
+test that starts an app or Chromium without its marker, so that quick run never starts one.
 """
 
 import contextlib
