@@ -7,6 +7,8 @@ download: whoever has the clip can see how it was made and make it again.
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -44,6 +46,18 @@ def video_tensor_to_uint8(video: torch.Tensor) -> np.ndarray:
     Converted where the tensor lives: on a GPU that leaves a quarter of the bytes to copy back, and on CPU it
     skips the float numpy copy that output_type="np" makes (about 0.15 s of a 0.8 s preview clip)."""
     return _unit_to_uint8(video.float()).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+
+
+# The start of each kind of output's file name; all start "reel" (the app's pruning of old clips looks for it).
+OUTPUT_PREFIX = {"clip": "reel", "storyboard": "reel-storyboard", "extended": "reel-extended"}
+
+
+def output_file_name(kind: str, seed: int | None, made_at: datetime | None = None) -> str:
+    """The one naming of every MP4 Reel writes: kind, UTC time, seed (where the output has one) and a random part,
+    so two outputs made in the same second never share a file."""
+    made_at = made_at or datetime.now(timezone.utc)
+    seed_part = "" if seed is None else f"-{seed}"
+    return f"{OUTPUT_PREFIX[kind]}-{made_at:%Y%m%d-%H%M%S}{seed_part}-{uuid.uuid4().hex[:8]}.mp4"
 
 
 def encode_mp4(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +15,7 @@ import torch
 
 from .adapters import AdapterSet
 from .catalog import ModelSpec
-from .encoding import encode_mp4, video_tensor_to_uint8
+from .encoding import encode_mp4, output_file_name, video_tensor_to_uint8
 from .requests import GenerationRequest, plan_request
 from .sound import SoundTrack, audio_tensor_to_track
 from .version import APP_VERSION
@@ -323,7 +322,7 @@ class VideoEngine:
         on_progress(_ENCODE_PHASE_START, "Encoding video")
         created_at = datetime.now(timezone.utc)
         manifest = self.manifest(request, created_at)
-        name = f"reel-{created_at:%Y%m%d-%H%M%S}-{request.seed}-{uuid.uuid4().hex[:8]}.mp4"
+        name = output_file_name("clip", request.seed, created_at)
         path = encode_mp4(
             frames, request.fps, Path(output_dir) / name, manifest, preset=self.spec.encoder_preset, sound=sound
         )

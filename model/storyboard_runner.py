@@ -8,7 +8,6 @@ so a retry after a failure, or a re-roll of a later shot, starts where it has to
 from __future__ import annotations
 
 import functools
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +26,7 @@ from .continuity import (
     continuity_for,
     match_colour,
 )
-from .encoding import encode_mp4
+from .encoding import encode_mp4, output_file_name
 from .engine import MANIFEST_REQUEST_FIELDS, GeneratedClip, VideoEngine
 from .images import pixel_sha256
 from .shot_cache import ShotCache, shot_key
@@ -304,8 +303,7 @@ def render_storyboard(
     """run_storyboard, then one MP4 in output_dir with the manifest in its container tag."""
     result = run_storyboard(engine, plan, cache, run_shot, before_shot, ScaledProgress(on_progress, 0.95))
     on_progress(0.95, "Encoding video")
-    stamp = datetime.now(timezone.utc)
-    name = f"reel-storyboard-{stamp:%Y%m%d-%H%M%S}-{plan.seed}-{uuid.uuid4().hex[:8]}.mp4"
+    name = output_file_name("storyboard", plan.seed)
     path = encode_mp4(list(result.pieces), plan.fps, Path(output_dir) / name, result.manifest,
                       preset=engine.spec.encoder_preset, sound=result.sound)
     on_progress(1.0, "Done")

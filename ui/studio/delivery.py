@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +33,7 @@ from model import (
     VideoEngine,
     continuity_for,
     encode_mp4,
+    output_file_name,
 )
 from provenance import SigningFailed
 
@@ -54,8 +54,6 @@ NOT_KEPT_MESSAGE = "Your video is ready but could not be kept in your history th
 # Where encoding starts on the progress bar: the GPU work (a clip's phases, a storyboard's shots) fills the bar up
 # to here.
 ENCODING_STARTS = 0.95
-# The start of each kind's file name in the clips folder (all start "reel-", which the pruning looks for).
-FILE_PREFIX = {"clip": "reel", "storyboard": "reel-storyboard", "extended": "reel-extended"}
 
 
 def refusal(error: AccessDenied | InvalidRequest) -> gr.Error:
@@ -125,11 +123,8 @@ def encode_video(
     file's tag: after the GPU work and outside any GPU call (encoding needs no GPU and would spend the visitor's
     quota). `pieces` are uint8 frame arrays encoded one after the other (a storyboard's shots), never joined."""
     report(ENCODING_STARTS, "Encoding video")
-    stamp = datetime.now(timezone.utc)
-    seed_part = "" if seed is None else f"-{seed}"
-    name = f"{FILE_PREFIX[kind]}-{stamp:%Y%m%d-%H%M%S}{seed_part}-{uuid.uuid4().hex[:8]}.mp4"
-    path = encode_mp4(list(pieces), fps, runtime.output_dir / name, manifest, preset=engine.spec.encoder_preset,
-                      sound=sound)
+    path = encode_mp4(list(pieces), fps, runtime.output_dir / output_file_name(kind, seed), manifest,
+                      preset=engine.spec.encoder_preset, sound=sound)
     report(1.0, "Done")
     return path
 
