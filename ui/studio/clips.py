@@ -15,7 +15,7 @@ from model import InvalidRequest
 from ..job_control import Job
 from ..runtime import Runtime
 from .delivery import refusal, render_clip
-from .forms import ClipForm, validation
+from .forms import ClipForm, note_quota_problem, validation
 from .planning import plan_clip
 
 logger = logging.getLogger("reel.app")
@@ -50,11 +50,8 @@ class Clips:
             _, generation_request, _ = await asyncio.to_thread(planning) if form.image is not None else planning()
         except InvalidRequest as invalid:
             problems[invalid.field or "prompt"] = invalid.message
-        if grant is not None and generation_request is not None:
-            try:
-                self.runtime.gate.check_quota(grant, generation_request.seconds)
-            except AccessDenied as spent:
-                problems["access_token"] = spent.message
+        if generation_request is not None:
+            note_quota_problem(self.runtime, grant, problems, generation_request.seconds)
         return validation(ClipForm, self.runtime.job_admission(grant, problems, request))
 
     async def generate(

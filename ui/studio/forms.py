@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from access import AccessDenied
+
 
 class Form:
-    """What every form offers the tabs and the validators."""
+    """What every form offers the tabs and the validators. Every form's `access_token` is left out of its repr, so
+    a form in a log line or a traceback never shows the token."""
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -43,7 +46,7 @@ class ClipForm(Form):
     seconds: float | None
     resolution: str | None
     steps: float | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
     image: object  # as PictureUpload hands it over: an uploaded file's path, an inline picture's bytes, or None
     model: str | None
     audio: bool
@@ -63,7 +66,7 @@ class StoryboardForm(Form):
     resolution: str | None
     steps: float | None
     model: str | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
     audio: bool
     lora: str
     lora_scale: float
@@ -78,7 +81,7 @@ class ReproduceForm(Form):
     video: str | None
     image: object
     keyframes: list | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class ExtendForm(Form):
     seconds: float | None
     negative_prompt: str
     seed: float
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 # -- the page's own actions (no API) ---------------------------------------------------------------------------
@@ -101,7 +104,7 @@ class ResultReproduceForm(Form):
     """The "Reproduce" button under a result: the manifest shown there."""
 
     manifest: dict | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class ResultExtendForm(Form):
     video: str | None
     prompt: str
     seconds: float | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class KeptReproduceForm(Form):
     """The History tab's "Reproduce": the selected item's id."""
 
     selected: str | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ class KeptExtendForm(Form):
     selected: str | None
     prompt: str
     seconds: float | None
-    access_token: str = dataclasses.field(repr=False)  # a repr or a log line never shows the token
+    access_token: str = dataclasses.field(repr=False)
 
 
 def validation(form: type[Form], problems: dict[str, str]) -> list:
@@ -148,3 +151,14 @@ async def page_action_validation(runtime, form: Form, request, profile) -> list:
     holder, and a slot among their jobs queued or running. On the event loop, where the slots are taken."""
     grant, problems = runtime.admission(form.access_token, profile, request)
     return validation(type(form), runtime.job_admission(grant, problems, request))
+
+
+def note_quota_problem(runtime, grant, problems: dict[str, str], seconds: float, clips: int = 1) -> None:
+    """The holder's quota for `clips` clips of `seconds` in all, checked in the validator so a spent quota is
+    refused before the queue: its message goes on the token's input."""
+    if grant is None:
+        return
+    try:
+        runtime.gate.check_quota(grant, seconds, clips=clips)
+    except AccessDenied as spent:
+        problems["access_token"] = spent.message

@@ -36,7 +36,7 @@ from .delivery import (
     server_failure,
     shot_failure,
 )
-from .forms import StoryboardForm, validation
+from .forms import StoryboardForm, note_quota_problem, validation
 from .planning import plan_storyboard_form
 
 logger = logging.getLogger("reel.app")
@@ -82,11 +82,8 @@ class Storyboards:
             _, plan = await asyncio.to_thread(plan_storyboard_form, self.runtime, form)
         except InvalidRequest as invalid:
             problems[invalid.field or "shots"] = invalid.message
-        if grant is not None and plan is not None:
-            try:
-                self.runtime.gate.check_quota(grant, plan.num_frames / plan.fps, clips=len(plan.shots))
-            except AccessDenied as spent:
-                problems["access_token"] = spent.message
+        if plan is not None:
+            note_quota_problem(self.runtime, grant, problems, plan.num_frames / plan.fps, clips=len(plan.shots))
         return validation(StoryboardForm, self.runtime.job_admission(grant, problems, request))
 
     async def storyboard(
