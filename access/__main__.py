@@ -222,7 +222,7 @@ def _duration(text: str) -> datetime.timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     # --data-dir is accepted before or after the subcommand; SUPPRESS keeps a
     # subcommand's unset copy from overwriting the top-level value.
     data_dir_help = "directory holding access.sqlite3 (default: $REEL_DATA_DIR or ./data)"
@@ -271,7 +271,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     store = default_store(args.data_dir)
     try:
         if args.command == "issue":

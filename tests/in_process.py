@@ -33,7 +33,6 @@ and how they are kept apart:
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import contextvars
 import logging
@@ -57,7 +56,7 @@ os.environ["GRADIO_TEMP_DIR"] = str(APPS_TEMP_ROOT)
 
 from access import TokenStore  # noqa: E402 - light: no Gradio, no torch (the app's modules load on first start)
 from access.store import DB_FILENAME, PEPPER_ENV  # noqa: E402
-from access.timeutil import parse_duration  # noqa: E402
+from access.__main__ import build_parser  # noqa: E402
 from bench.live_server import AppServer, free_port, fresh_log_path  # noqa: E402
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # app.py's
@@ -81,7 +80,7 @@ class InProcessServer(AppServer):
     def issue_token(self, label: str, *options: str) -> str:
         """A token issued straight into the app's store (a connection of its own, as the CLI opens), with the
         CLI's options: `--daily-limit N`, `--daily-seconds S`, `--expires-in 2s`."""
-        wanted = _issue_options.parse_args(options)
+        wanted = build_parser().parse_args(["issue", "--label", label, *options])  # the CLI's own options
         token = self._store().issue(
             label, daily_limit=wanted.daily_limit, daily_seconds=wanted.daily_seconds, expires_in=wanted.expires_in
         )
@@ -105,12 +104,6 @@ class InProcessServer(AppServer):
     def _write(self, text: str) -> None:
         with self._log_lock, open(self.log_path, "a", encoding="utf-8") as log:
             log.write(text)
-
-
-_issue_options = argparse.ArgumentParser(prog="issue_token", exit_on_error=False)
-_issue_options.add_argument("--daily-limit", type=int)
-_issue_options.add_argument("--daily-seconds", type=float)
-_issue_options.add_argument("--expires-in", type=parse_duration)
 
 
 def start_in_process(root: Path, extra_env: dict | None = None) -> InProcessServer:
