@@ -38,13 +38,18 @@ class _HostileStr(str):
 
 
 def _malformed_tokens() -> list[object]:
+    """Each malformation under a name of its own, so the test ids are the same in every process that collects them
+    (pytest-xdist's workers must agree) and never show a token."""
     good = new_token()
-    return [
-        None, "", 42, b"reel_" + b"0" * 49, "Reel_" + good[5:], "reex_" + good[5:],
-        typo_of(good), typo_of(good, at=5), good[:-1], good + "0", good[:-1] + "é",
-        good[:20] + "-" + good[21:], "x" * 1_000_000, "reel_" + "0" * 1_000_000,
-        "\x00" * 54, object(), [], 3.5, _HostileStr(typo_of(good)),
-    ]
+    cases = {
+        "none": None, "empty": "", "int": 42, "bytes": b"reel_" + b"0" * 49,
+        "capital-prefix": "Reel_" + good[5:], "wrong-prefix": "reex_" + good[5:],
+        "typo-last": typo_of(good), "typo-after-prefix": typo_of(good, at=5), "one-short": good[:-1],
+        "one-long": good + "0", "non-ascii": good[:-1] + "é", "dash-inside": good[:20] + "-" + good[21:],
+        "megabyte": "x" * 1_000_000, "megabyte-prefixed": "reel_" + "0" * 1_000_000, "nul-bytes": "\x00" * 54,
+        "object": object(), "list": [], "float": 3.5, "hostile-str": _HostileStr(typo_of(good)),
+    }
+    return [pytest.param(value, id=name) for name, value in cases.items()]
 
 
 def test_new_tokens_are_unique_and_have_the_documented_shape():
