@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean postgres
 
 # Quiet (-qq: errors only), so the first `make run` ends with the token's box rather than pages of pip.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -26,7 +26,15 @@ $(CHROMIUM):
 	@DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null
 
-test: $(STAMP) $(CHROMIUM)
+# Debian's PostgreSQL server for the gate's tests on PostgreSQL (tests/postgres.py starts a throwaway cluster of
+# its own for each run; the package's own cluster is not used).
+POSTGRES := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres:
+	@test -n "$(POSTGRES)" || { echo "Installing Debian's PostgreSQL for the database tests..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql > /dev/null; }
+
+test: $(STAMP) $(CHROMIUM) postgres
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,18 +1,21 @@
 """Operator-issued access tokens for Reel: format, storage, quotas, gate and CLI.
 
-Standard library only, so importing it never pulls in torch, gradio or numpy
-(``access.hf`` imports huggingface_hub lazily, inside its default whoami).
+The standard library plus SQLAlchemy (and Alembic, psycopg) for the database, so importing it never pulls in
+torch, gradio or numpy (``access.hf`` imports huggingface_hub lazily, inside its default whoami).
 """
 
 from .audit import AuditEntry, AuditLog, prompt_digest
 from .common import (
+    DATABASE_UNAVAILABLE_MESSAGE,
     HF_DENIED_MESSAGE,
     INVALID_TOKEN_MESSAGE,
     MISSING_TOKEN_MESSAGE,
     AccessDenied,
+    GateUnavailable,
     Grant,
     QuotaExceeded,
 )
+from .db import DatabaseError, database_problem
 from .export import EXPORT_PREFIX, MergeReport, check_export_from_env, merge_export_from_env
 from .gate import Gate, StartupReport, check_access
 from .hf import AllowList, oauth_profile_allowed, verify_hf_token
@@ -43,8 +46,11 @@ __all__ = [
     "AllowList",
     "AuditEntry",
     "AuditLog",
+    "DATABASE_UNAVAILABLE_MESSAGE",
+    "DatabaseError",
     "EXPORT_PREFIX",
     "Gate",
+    "GateUnavailable",
     "Grant",
     "HF_DENIED_MESSAGE",
     "INVALID_TOKEN_MESSAGE",
@@ -67,6 +73,7 @@ __all__ = [
     "check_access",
     "check_export_from_env",
     "client_id",
+    "database_problem",
     "default_data_dir",
     "default_store",
     "hash_token",

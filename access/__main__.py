@@ -24,7 +24,8 @@ from history import HistoryStore
 from .audit import AuditLog
 from .banner import cli_command, token_box, token_exists_reminder
 from .common import format_seconds
-from .store import LABEL_RULES, InvalidLabel, LabelInUse, TokenInfo, TokenStore, default_store
+from .db import DatabaseError, database_problem
+from .store import LABEL_RULES, InvalidLabel, LabelInUse, TokenInfo, TokenStore, default_data_dir, default_store
 from .timeutil import parse_duration
 
 EXIT_OK = 0
@@ -96,7 +97,7 @@ def _issue(store: TokenStore, args: argparse.Namespace) -> int:
 def _list(store: TokenStore) -> int:
     infos = store.describe_tokens()
     if not infos:
-        print(f"No access tokens have been issued (store: {store.db_path}).")
+        print(f"No access tokens have been issued (store: {store.where}).")
         return EXIT_OK
     rows = [("LABEL", "CREATED (UTC)", "EXPIRES (UTC)", "LIMITS", "USED TODAY (UTC)", "STATUS")]
     rows += [
@@ -116,15 +117,14 @@ def _revoke(store: TokenStore, label: str) -> int:
     return EXIT_FAILED
 
 
-def _history_store(store: TokenStore) -> HistoryStore | None:
-    """The history beside the token store, or None when none has been kept yet (reading never creates it)."""
-    data_dir = store.db_path.parent
+def _history_store(data_dir: Path) -> HistoryStore | None:
+    """The history in the data folder, or None when none has been kept yet (reading never creates it)."""
     if not (data_dir / HISTORY_DB_FILENAME).exists():
         return None
     return HistoryStore(data_dir)
 
 
-def _usage(store: TokenStore, days: int | None) -> int:
+def _usage(store: TokenStore, days: int | None, data_dir: Path) -> int:
     rows = store.usage(days)
     if not rows:
         print("No clips have been made yet.")
@@ -132,7 +132,7 @@ def _usage(store: TokenStore, days: int | None) -> int:
         table = [("DAY (UTC)", "LABEL", "CLIPS", "SECONDS")]
         table += [(r.day, r.label, str(r.clips), format_seconds(r.seconds)) for r in rows]
         print(_table(table))
-    history = _history_store(store)
+    history = _history_store(data_dir)
     kept = history.usage() if history is not None else []
     if kept:  # printed only when there is history, so the quota table above reads as before
         table = [("WHO", "VIDEOS", "SECONDS", "MB", "LAST MADE (UTC)")]
@@ -147,8 +147,8 @@ def _usage(store: TokenStore, days: int | None) -> int:
     return EXIT_OK
 
 
-def _history(store: TokenStore, holder: str) -> int:
-    history = _history_store(store)
+def _history(holder: str, data_dir: Path) -> int:
+    history = _history_store(data_dir)
     try:
         items = history.items_of(holder) if history is not None else []
     except ValueError as exc:
@@ -225,7 +225,8 @@ def _duration(text: str) -> datetime.timedelta:
 def build_parser() -> argparse.ArgumentParser:
     # --data-dir is accepted before or after the subcommand; SUPPRESS keeps a
     # subcommand's unset copy from overwriting the top-level value.
-    data_dir_help = "directory holding access.sqlite3 (default: $REEL_DATA_DIR or ./data)"
+    data_dir_help = ("directory holding access.sqlite3 (unless $REEL_DATABASE_URL names a PostgreSQL database) and "
+                     "the history (default: $REEL_DATA_DIR or ./data)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_dir_help)
     parser = argparse.ArgumentParser(
@@ -273,22 +274,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     store = default_store(args.data_dir)
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
     try:
         if args.command == "issue":
             return _issue(store, args)
         if args.command == "list":
             return _list(store)
         if args.command == "usage":
-            return _usage(store, args.days)
+            return _usage(store, args.days, data_dir)
         if args.command == "export":
             return _export(store)
         if args.command == "audit":
             return _audit(store, args.limit)
         if args.command == "history":
-            return _history(store, args.holder)
+            return _history(args.holder, data_dir)
         return _revoke(store, args.label)
+    except DatabaseError as exc:
+        # Not the driver's text: it names the host, port and user of the connection string.
+        _error(f"cannot use the token store at {store.where}: {database_problem(exc)}")
+        return EXIT_FAILED
     except (sqlite3.Error, OSError, RuntimeError) as exc:
-        _error(f"cannot use the token store at {store.db_path}: {exc}")
+        _error(f"cannot use the token store at {store.where}: {exc}")
         return EXIT_FAILED
 
 

@@ -23,9 +23,10 @@ import re
 import threading
 from typing import Any
 
+from sqlalchemy import text
+
 from settings import read_setting
 
-from .db import write_transaction
 from .timeutil import to_iso
 from .tokens import is_well_formed
 
@@ -128,22 +129,22 @@ class AuditLog:
         """Rows of (at, outcome, subject, client, seconds, prompt_sha256, prompt text), checked and made safe here;
         prunes old rows every _PRUNE_EVERY writes."""
         values = []
-        for at, outcome, subject, client, seconds, digest, text in rows:
+        for at, outcome, subject, client, seconds, digest, prompt in rows:
             if outcome not in OUTCOMES:
                 raise ValueError(f"unknown audit outcome {outcome!r}")
-            values.append((
-                at,
-                self._safe_subject(subject),
-                self._safe_client(client),
-                outcome,
-                None if seconds is None else float(seconds),
-                digest,
-                text if self.record_prompts else None,
-            ))
-        with self._store._connect() as conn, write_transaction(conn):
-            conn.executemany(
-                "INSERT INTO audit (at, subject, client, outcome, seconds,"
-                " prompt_sha256, prompt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            values.append({
+                "at": at,
+                "subject": self._safe_subject(subject),
+                "client": self._safe_client(client),
+                "outcome": outcome,
+                "seconds": None if seconds is None else float(seconds),
+                "prompt_sha256": digest,
+                "prompt": prompt if self.record_prompts else None,
+            })
+        with self._store._write() as conn:
+            conn.execute(
+                text("INSERT INTO audit (at, subject, client, outcome, seconds, prompt_sha256, prompt)"
+                     " VALUES (:at, :subject, :client, :outcome, :seconds, :prompt_sha256, :prompt)"),
                 values,
             )
         with self._lock:
@@ -154,19 +155,19 @@ class AuditLog:
 
     def recent(self, limit: int = 50) -> list[AuditEntry]:
         """The newest ``limit`` rows, newest first."""
-        with self._store._connect() as conn:
+        with self._store._read() as conn:
             rows = conn.execute(
-                "SELECT id, at, subject, client, outcome, seconds, prompt_sha256, prompt"
-                " FROM audit ORDER BY id DESC LIMIT ?",
-                (max(0, int(limit)),),
+                text("SELECT id, at, subject, client, outcome, seconds, prompt_sha256, prompt"
+                     " FROM audit ORDER BY id DESC LIMIT :limit"),
+                {"limit": max(0, int(limit))},
             ).fetchall()
         return [AuditEntry(*row) for row in rows]
 
     def prune(self) -> int:
         """Delete rows older than ``retention_days`` so the table cannot grow forever."""
         cutoff = self._store._now() - datetime.timedelta(days=self.retention_days)
-        with self._store._connect() as conn:
-            return conn.execute("DELETE FROM audit WHERE at < ?", (to_iso(cutoff),)).rowcount
+        with self._store._write() as conn:
+            return conn.execute(text("DELETE FROM audit WHERE at < :cutoff"), {"cutoff": to_iso(cutoff)}).rowcount
 
     def _safe_subject(self, subject: object) -> str | None:
         if subject is None:

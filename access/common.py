@@ -31,6 +31,20 @@ class AccessDenied(Exception):
         self.message = message
 
 
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "Reel cannot reach its database just now, so it cannot check your token or quota. Nothing was charged; "
+    "try again in a minute."
+)
+
+
+class GateUnavailable(AccessDenied):
+    """The gate's database cannot be reached: the request is refused before any GPU time, and it is not a failed
+    attempt (no lockout count), since the visitor did nothing wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(DATABASE_UNAVAILABLE_MESSAGE)
+
+
 class QuotaExceeded(AccessDenied):
     """A valid grant has no quota left today; not a failed attempt.
 

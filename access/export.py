@@ -22,13 +22,14 @@ import dataclasses
 import json
 import math
 import re
-import sqlite3
 from typing import Any, Mapping
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from settings import read_setting
 
 from .common import LABEL_PATTERN
-from .db import write_transaction
 from .timeutil import from_iso, is_expired, to_iso
 
 EXPORT_PREFIX = "reel-tokens-v1:"
@@ -37,6 +38,9 @@ PEPPER_ENV = "REEL_TOKEN_PEPPER"
 MAX_EXPORT_CHARS = 4_000_000
 _HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
 _BAD = "REEL_TOKENS is not a valid Reel token export"
+_KEEP_RETIRED = text(
+    "INSERT INTO retired_hashes (token_hash, retired_at) VALUES (:hash, :now) ON CONFLICT (token_hash) DO NOTHING"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,14 +145,14 @@ class ExportMixin:
 
     def export_line(self) -> str:
         """Every token's hash, label, limits, expiry and revocation as one line."""
-        with self._connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
-                "SELECT token_hash, label, created_at, revoked_at, expires_at,"
-                " daily_limit, daily_seconds FROM tokens ORDER BY id"
+                text("SELECT token_hash, label, created_at, revoked_at, expires_at, daily_limit, daily_seconds"
+                     " FROM tokens ORDER BY id")
             ).fetchall()
-            retired = [r[0] for r in conn.execute(
-                "SELECT token_hash FROM retired_hashes ORDER BY token_hash"
-            )]
+            retired = list(conn.execute(
+                text("SELECT token_hash FROM retired_hashes ORDER BY token_hash")
+            ).scalars())
         keys = ("h", "l", "c", "r", "e", "n", "s")
         tokens = [
             {k: v for k, v in zip(keys, row) if v is not None} for row in rows
@@ -165,7 +169,7 @@ class ExportMixin:
         payload = parse_export(line)
         _check_pepper(payload, self._pepper is not None)
         counts = {"inserted": 0, "revoked": 0, "skipped": 0}
-        with self._connect() as conn, write_transaction(conn):
+        with self._write() as conn:
             now = to_iso(self._now())
             for token_hash in payload["retired"]:
                 counts["revoked"] += self._retire(conn, token_hash, now)
@@ -173,60 +177,53 @@ class ExportMixin:
                 self._merge_entry(conn, entry, now, counts)
         return MergeReport(**counts)
 
-    def _retire(self, conn: sqlite3.Connection, token_hash: str, now: str) -> int:
+    def _retire(self, conn: Connection, token_hash: str, now: str) -> int:
         """Make a hash permanently dead here; 1 if it revoked a live local token."""
-        cursor = conn.execute(
-            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-            (now, token_hash),
+        result = conn.execute(
+            text("UPDATE tokens SET revoked_at = :now WHERE token_hash = :hash AND revoked_at IS NULL"),
+            {"now": now, "hash": token_hash},
         )
-        conn.execute(
-            "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at) VALUES (?, ?)",
-            (token_hash, now),
-        )
-        return cursor.rowcount
+        conn.execute(_KEEP_RETIRED, {"hash": token_hash, "now": now})
+        return result.rowcount
 
     def _merge_entry(
-        self, conn: sqlite3.Connection, e: dict[str, Any], now: str, counts: dict[str, int]
+        self, conn: Connection, e: dict[str, Any], now: str, counts: dict[str, int]
     ) -> None:
         if conn.execute(
-            "SELECT 1 FROM retired_hashes WHERE token_hash = ?", (e["h"],)
+            text("SELECT 1 FROM retired_hashes WHERE token_hash = :hash"), {"hash": e["h"]}
         ).fetchone():
             return  # retired here: it must never verify again
         local = conn.execute(
-            "SELECT revoked_at, expires_at, daily_limit, daily_seconds"
-            " FROM tokens WHERE token_hash = ?",
-            (e["h"],),
+            text("SELECT revoked_at, expires_at, daily_limit, daily_seconds FROM tokens WHERE token_hash = :hash"),
+            {"hash": e["h"]},
         ).fetchone()
         if local is not None:
             revoked = _earlier(local[0], e["r"])
             conn.execute(
-                "UPDATE tokens SET revoked_at = ?, expires_at = ?, daily_limit = ?,"
-                " daily_seconds = ? WHERE token_hash = ?",
-                (revoked, _earlier(local[1], e["e"]), _min(local[2], e["n"]),
-                 _min(local[3], e["s"]), e["h"]),
+                text("UPDATE tokens SET revoked_at = :revoked, expires_at = :expires, daily_limit = :limit,"
+                     " daily_seconds = :seconds WHERE token_hash = :hash"),
+                {"revoked": revoked, "expires": _earlier(local[1], e["e"]), "limit": _min(local[2], e["n"]),
+                 "seconds": _min(local[3], e["s"]), "hash": e["h"]},
             )
             counts["revoked"] += int(local[0] is None and revoked is not None)
             return
         if e["r"] is not None:
-            conn.execute(
-                "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at) VALUES (?, ?)",
-                (e["h"], now),
-            )
+            conn.execute(_KEEP_RETIRED, {"hash": e["h"], "now": now})
             return
         holder = conn.execute(
-            "SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = ?",
-            (e["l"],),
+            text("SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = :label"), {"label": e["l"]}
         ).fetchone()
         if holder is not None:
             if holder[1] is None and not is_expired(holder[2], self._now()):
                 counts["skipped"] += 1
                 return
             self._retire(conn, holder[0], now)
-            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (holder[0],))
+            conn.execute(text("DELETE FROM tokens WHERE token_hash = :hash"), {"hash": holder[0]})
         conn.execute(
-            "INSERT INTO tokens (label, token_hash, created_at, revoked_at, expires_at,"
-            " daily_limit, daily_seconds) VALUES (?, ?, ?, NULL, ?, ?, ?)",
-            (e["l"], e["h"], e["c"], e["e"], e["n"], e["s"]),
+            text("INSERT INTO tokens (label, token_hash, created_at, revoked_at, expires_at, daily_limit,"
+                 " daily_seconds) VALUES (:label, :hash, :created, NULL, :expires, :limit, :seconds)"),
+            {"label": e["l"], "hash": e["h"], "created": e["c"], "expires": e["e"], "limit": e["n"],
+             "seconds": e["s"]},
         )
         counts["inserted"] += 1
 

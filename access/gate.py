@@ -19,11 +19,12 @@ The app's gate (``from_env``) writes refusal rows behind the answer
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import logging
-import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .audit import AuditLog
 from .common import (
@@ -31,9 +32,11 @@ from .common import (
     INVALID_TOKEN_MESSAGE,
     MISSING_TOKEN_MESSAGE,
     AccessDenied,
+    GateUnavailable,
     Grant,
     QuotaExceeded,
 )
+from .db import DatabaseError, database_problem
 from .export import MergeReport, merge_export_from_env
 from .lockout import Lockout
 from .quota import Reservation
@@ -45,6 +48,10 @@ __all__ = [
     "INVALID_TOKEN_MESSAGE", "MISSING_TOKEN_MESSAGE", "QuotaExceeded", "StartupReport",
     "check_access",
 ]
+
+# A clip's reservation is pending from the start of its render to its delivery: minutes at most (the GPU duration
+# cap is 120 s on ZeroGPU by default; encoding and signing take seconds). An hour-old one is a crash's leftover.
+SHARED_LEFTOVER_AGE = datetime.timedelta(hours=1)
 
 logger = logging.getLogger("reel.access")
 FAILURE_OUTCOMES = frozenset({"failed", "invalid_input", "cancelled"})
@@ -94,13 +101,21 @@ class Gate:
         audit = AuditLog(store)
         return cls(store, audit=audit, refusals=RefusalWriter(audit))
 
+    def open(self) -> None:
+        """Reach the database and bring its schema up to date now, so an unreachable server or a schema newer
+        than the code stops the start before the models load (DatabaseError, RuntimeError)."""
+        self.store.open()
+
     def startup(self, environ: Mapping[str, str] | None = None) -> StartupReport:
         """Run once before serving: merge $REEL_TOKENS, refund crash leftovers.
 
-        A malformed REEL_TOKENS raises ValueError (without echoing it).
+        On a database server other Reel servers may share, a pending reservation can be another server's clip in
+        flight, so only those older than any clip takes (SHARED_LEFTOVER_AGE) are refunded. A malformed
+        REEL_TOKENS raises ValueError (without echoing it).
         """
         merged = merge_export_from_env(self.store, environ)
-        return StartupReport(self.store.reconcile_reservations(), merged)
+        older_than = SHARED_LEFTOVER_AGE if self.store.is_server else None
+        return StartupReport(self.store.reconcile_reservations(older_than), merged)
 
     # -- admission ------------------------------------------------------
 
@@ -108,7 +123,10 @@ class Gate:
         """Grant for a valid Reel token, else AccessDenied; counts failures per client."""
         self.lockout.check(client)
         try:
-            record = check_access(self.store, token)
+            with self._database_needed():
+                record = check_access(self.store, token)
+        except GateUnavailable:
+            raise
         except AccessDenied:
             self._refused(client)
             raise
@@ -135,16 +153,17 @@ class Gate:
     def check_quota(self, grant: Grant, seconds: float, clips: int = 1) -> None:
         """Advisory QuotaExceeded before queueing (``clips`` clips of ``seconds`` in all); no reservation, no
         audit row."""
-        if grant.source == "hf":
-            self.store.check_quota_for(
-                grant.quota_key,
-                seconds,
-                daily_limit=grant.daily_limit,
-                daily_seconds=grant.daily_seconds,
-                clips=clips,
-            )
-        else:
-            self.store.check_quota(grant.label, seconds, clips=clips)
+        with self._database_needed():
+            if grant.source == "hf":
+                self.store.check_quota_for(
+                    grant.quota_key,
+                    seconds,
+                    daily_limit=grant.daily_limit,
+                    daily_seconds=grant.daily_seconds,
+                    clips=clips,
+                )
+            else:
+                self.store.check_quota(grant.label, seconds, clips=clips)
 
     # -- around a render ------------------------------------------------
 
@@ -156,15 +175,18 @@ class Gate:
         """
         digest, text = self.audit.describe_prompt(prompt)
         try:
-            if grant.source == "hf":
-                reservation = self.store.reserve_for(
-                    grant.quota_key,
-                    seconds,
-                    daily_limit=grant.daily_limit,
-                    daily_seconds=grant.daily_seconds,
-                )
-            else:
-                reservation = self.store.reserve(grant.label, seconds)
+            with self._database_needed():
+                if grant.source == "hf":
+                    reservation = self.store.reserve_for(
+                        grant.quota_key,
+                        seconds,
+                        daily_limit=grant.daily_limit,
+                        daily_seconds=grant.daily_seconds,
+                    )
+                else:
+                    reservation = self.store.reserve(grant.label, seconds)
+        except GateUnavailable:
+            raise  # nothing reserved; the audit log is in the same database, so there is nowhere to write a row
         except AccessDenied as denied:
             outcome = "quota" if isinstance(denied, QuotaExceeded) else "denied"
             self._audit(outcome, client, grant.quota_key, seconds, digest, text)
@@ -208,6 +230,16 @@ class Gate:
 
     # -- plumbing -------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _database_needed(self) -> Iterator[None]:
+        """A database failure becomes GateUnavailable (Reel's message, nothing charged); the log says what kind of
+        failure without the driver's text, which can name the connection string's host and user."""
+        try:
+            yield
+        except DatabaseError as failure:
+            logger.warning("Refused a request: %s", database_problem(failure))
+            raise GateUnavailable() from None
+
     def _refused(self, client: str) -> None:
         locked_now = self.lockout.record_failure(client)
         for outcome in ("denied", "locked") if locked_now else ("denied",):
@@ -229,5 +261,5 @@ class Gate:
         try:
             self.audit.record(outcome, client=client, subject=subject, seconds=seconds,
                               prompt_sha256=digest, prompt_text=text)
-        except (sqlite3.Error, OSError) as exc:
+        except (DatabaseError, OSError) as exc:
             logger.warning("Audit write failed (%s); outcome was %s", type(exc).__name__, outcome)

@@ -1,9 +1,9 @@
 """Daily quotas as reservations: reserve before rendering, then commit or refund.
 
-A clip is reserved inside BEGIN IMMEDIATE, which counts today's committed and
-pending clips for the same quota key and inserts the new row in one
-transaction; SQLite lets only one writer hold that lock, so concurrent
-requests (threads or processes) can never both take the last clip.  Pending
+A clip is reserved inside a write transaction (``db.py``: one writer at a
+time on SQLite and on PostgreSQL), which counts today's committed and pending
+clips for the same quota key and inserts the new row, so concurrent requests
+(threads, processes or servers) can never both take the last clip.  Pending
 rows count against the quota, so a clip in flight cannot be double-spent, and
 ``reconcile_reservations`` returns the ones a crash left behind.
 """
@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
-import sqlite3
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from .common import (
     INVALID_TOKEN_MESSAGE,
@@ -22,7 +24,6 @@ from .common import (
     clips_quota_message,
     seconds_quota_message,
 )
-from .db import write_transaction
 from .timeutil import is_expired, to_iso, utc_day
 
 _EPSILON = 1e-9  # float sums of seconds must not refuse an exact fit
@@ -70,7 +71,7 @@ def _check_id(reservation_id: object) -> int:
 
 
 class QuotaMixin:
-    """Reservation methods of TokenStore (needs ``_connect`` and ``_now``)."""
+    """Reservation methods of TokenStore (needs ``_read``, ``_write`` and ``_now``)."""
 
     # -- reserving ------------------------------------------------------
 
@@ -82,7 +83,7 @@ class QuotaMixin:
         expired since it was checked.
         """
         seconds = _check_seconds(seconds)
-        with self._connect() as conn, write_transaction(conn):
+        with self._write() as conn:
             limits = self._token_limits(conn, label)
             return self._reserve_in(conn, label, seconds, *limits, who="This token")
 
@@ -99,7 +100,7 @@ class QuotaMixin:
         seconds = _check_seconds(seconds)
         if not isinstance(quota_key, str) or not quota_key:
             raise ValueError("quota_key must be a non-empty string")
-        with self._connect() as conn, write_transaction(conn):
+        with self._write() as conn:
             return self._reserve_in(
                 conn, quota_key, seconds, daily_limit, daily_seconds, who=who
             )
@@ -111,13 +112,9 @@ class QuotaMixin:
         is binding.
         """
         seconds = _check_seconds(seconds)
-        with self._connect() as conn:
-            conn.execute("BEGIN")  # one snapshot for both reads
-            try:
-                limits = self._token_limits(conn, label)
-                self._check_in(conn, label, seconds, *limits, who="This token", clips=clips)
-            finally:
-                conn.execute("ROLLBACK")
+        with self._read() as conn:
+            limits = self._token_limits(conn, label)
+            self._check_in(conn, label, seconds, *limits, who="This token", clips=clips)
 
     def check_quota_for(
         self,
@@ -131,7 +128,7 @@ class QuotaMixin:
     ) -> None:
         """Advisory counterpart of ``reserve_for``."""
         seconds = _check_seconds(seconds)
-        with self._connect() as conn:
+        with self._read() as conn:
             self._check_in(conn, quota_key, seconds, daily_limit, daily_seconds, who, clips=clips)
 
     # -- settling -------------------------------------------------------
@@ -143,23 +140,22 @@ class QuotaMixin:
         """
         reservation_id = _check_id(reservation_id)
         seconds_actual = _check_seconds(seconds_actual)
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "UPDATE reservations SET state = 'committed', seconds = ?,"
-                " committed_at = ? WHERE id = ? AND state = 'pending'",
-                (seconds_actual, to_iso(self._now()), reservation_id),
+        with self._write() as conn:
+            result = conn.execute(
+                text("UPDATE reservations SET state = 'committed', seconds = :seconds, committed_at = :now"
+                     " WHERE id = :id AND state = 'pending'"),
+                {"seconds": seconds_actual, "now": to_iso(self._now()), "id": reservation_id},
             )
-            return cursor.rowcount == 1
+            return result.rowcount == 1
 
     def refund(self, reservation_id: int) -> bool:
         """Cancel a pending reservation. Idempotent; a committed one is kept."""
         reservation_id = _check_id(reservation_id)
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "DELETE FROM reservations WHERE id = ? AND state = 'pending'",
-                (reservation_id,),
+        with self._write() as conn:
+            result = conn.execute(
+                text("DELETE FROM reservations WHERE id = :id AND state = 'pending'"), {"id": reservation_id}
             )
-            return cursor.rowcount == 1
+            return result.rowcount == 1
 
     def reconcile_reservations(
         self, older_than: datetime.timedelta | None = None
@@ -171,55 +167,54 @@ class QuotaMixin:
         process's clip in flight is not refunded.
         """
         query = "DELETE FROM reservations WHERE state = 'pending'"
-        params: tuple = ()
+        params: dict = {}
         if older_than is not None:
-            query += " AND created_at < ?"
-            params = (to_iso(self._now() - older_than),)
-        with self._connect() as conn:
-            return conn.execute(query, params).rowcount
+            query += " AND created_at < :before"
+            params = {"before": to_iso(self._now() - older_than)}
+        with self._write() as conn:
+            return conn.execute(text(query), params).rowcount
 
     # -- reporting ------------------------------------------------------
 
     def usage(self, days: int | None = None) -> list[UsageRow]:
         """Committed use per UTC day and quota key, newest day first."""
         query = (
-            "SELECT day, quota_key, count(*), total(seconds) FROM reservations"
+            "SELECT day, quota_key, count(*), COALESCE(SUM(seconds), 0) FROM reservations"
             " WHERE state = 'committed'"
         )
-        params: tuple = ()
+        params: dict = {}
         if days is not None:
             first = self._now() - datetime.timedelta(days=max(days, 1) - 1)
-            query += " AND day >= ?"
-            params = (utc_day(first),)
+            query += " AND day >= :first"
+            params = {"first": utc_day(first)}
         query += " GROUP BY day, quota_key ORDER BY day DESC, quota_key"
-        with self._connect() as conn:
-            rows = conn.execute(query, params).fetchall()
-        return [UsageRow(*row) for row in rows]
+        with self._read() as conn:
+            rows = conn.execute(text(query), params).fetchall()
+        return [UsageRow(day, key, int(clips), float(seconds)) for day, key, clips, seconds in rows]
 
     def used_today(self, quota_key: str) -> tuple[int, float, int]:
         """(committed clips, committed seconds, pending clips) for today."""
-        with self._connect() as conn:
+        with self._read() as conn:
             return self._used_today(conn, quota_key)
 
     # -- plumbing -------------------------------------------------------
 
-    def _used_today(self, conn: sqlite3.Connection, key: str) -> tuple[int, float, int]:
+    def _used_today(self, conn: Connection, key: str) -> tuple[int, float, int]:
         row = conn.execute(
-            "SELECT total(state = 'committed'),"
-            " total(CASE WHEN state = 'committed' THEN seconds END),"
-            " total(state = 'pending')"
-            " FROM reservations WHERE quota_key = ? AND day = ?",
-            (key, utc_day(self._now())),
+            text("SELECT COALESCE(SUM(CASE WHEN state = 'committed' THEN 1 ELSE 0 END), 0),"
+                 " COALESCE(SUM(CASE WHEN state = 'committed' THEN seconds END), 0),"
+                 " COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0)"
+                 " FROM reservations WHERE quota_key = :key AND day = :day"),
+            {"key": key, "day": utc_day(self._now())},
         ).fetchone()
         return int(row[0]), float(row[1]), int(row[2])
 
     def _token_limits(
-        self, conn: sqlite3.Connection, label: object
+        self, conn: Connection, label: object
     ) -> tuple[int | None, float | None]:
         row = conn.execute(
-            "SELECT revoked_at, expires_at, daily_limit, daily_seconds"
-            " FROM tokens WHERE label = ?",
-            (label if isinstance(label, str) else None,),
+            text("SELECT revoked_at, expires_at, daily_limit, daily_seconds FROM tokens WHERE label = :label"),
+            {"label": label if isinstance(label, str) else None},
         ).fetchone()
         if row is None or row[0] is not None or is_expired(row[1], self._now()):
             raise AccessDenied(INVALID_TOKEN_MESSAGE)
@@ -227,7 +222,7 @@ class QuotaMixin:
 
     def _check_in(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         key: str,
         seconds: float,
         daily_limit: int | None,
@@ -238,10 +233,10 @@ class QuotaMixin:
         """Raise QuotaExceeded if ``clips`` more clips of ``seconds`` in all would not fit; return the day."""
         day = utc_day(self._now())
         made, used = conn.execute(
-            "SELECT count(*), total(seconds) FROM reservations"
-            " WHERE quota_key = ? AND day = ?",
-            (key, day),
+            text("SELECT count(*), COALESCE(SUM(seconds), 0) FROM reservations WHERE quota_key = :key AND day = :day"),
+            {"key": key, "day": day},
         ).fetchone()
+        made, used = int(made), float(used)
         if daily_limit is not None and made + clips > daily_limit:
             raise QuotaExceeded(clips_quota_message(daily_limit, who, used=made, asked=clips))
         if daily_seconds is not None and used + seconds > daily_seconds + _EPSILON:
@@ -250,7 +245,7 @@ class QuotaMixin:
 
     def _reserve_in(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         key: str,
         seconds: float,
         daily_limit: int | None,
@@ -258,9 +253,9 @@ class QuotaMixin:
         who: str,
     ) -> Reservation:
         day = self._check_in(conn, key, seconds, daily_limit, daily_seconds, who)
-        cursor = conn.execute(
-            "INSERT INTO reservations (quota_key, day, seconds, state, created_at)"
-            " VALUES (?, ?, ?, 'pending', ?)",
-            (key, day, seconds, to_iso(self._now())),
-        )
-        return Reservation(id=cursor.lastrowid, label=key, seconds=seconds)
+        reservation_id = conn.execute(
+            text("INSERT INTO reservations (quota_key, day, seconds, state, created_at)"
+                 " VALUES (:key, :day, :seconds, 'pending', :now) RETURNING id"),
+            {"key": key, "day": day, "seconds": seconds, "now": to_iso(self._now())},
+        ).scalar_one()
+        return Reservation(id=reservation_id, label=key, seconds=seconds)

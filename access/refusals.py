@@ -17,10 +17,10 @@ import atexit
 import datetime
 import logging
 import queue
-import sqlite3
 import threading
 
 from .audit import AuditLog
+from .db import DatabaseError
 
 logger = logging.getLogger("reel.access")
 EXIT_FLUSH_SECONDS = 5.0
@@ -59,7 +59,7 @@ class RefusalWriter:
                     break
             try:
                 self._audit.record_refusals(batch)
-            except (sqlite3.Error, OSError) as exc:  # as Gate._audit: logged, never raised at a caller
+            except (DatabaseError, OSError) as exc:  # as Gate._audit: logged, never raised at a caller
                 logger.warning("Audit write failed (%s); %d refusal row(s) lost", type(exc).__name__, len(batch))
             except Exception:  # anything else would end the thread, and every later row with it
                 logger.exception("Audit write failed; %d refusal row(s) lost", len(batch))

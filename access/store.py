@@ -1,6 +1,6 @@
-"""SQLite-backed store of access tokens, holding only their hashes.
+"""The store of access tokens, holding only their hashes: an SQLite file, or PostgreSQL with REEL_DATABASE_URL.
 
-The file, schema and migrations are in ``db.py``; quotas in ``quota.py``;
+The database, schema and migrations are in ``db.py``; quotas in ``quota.py``;
 export/merge in ``export.py``.  This module issues, verifies, revokes and
 lists tokens.  Revocation and expiry are checked on every ``verify``, so an
 app that checks again when a queued job starts sees them at once.
@@ -16,18 +16,21 @@ from pathlib import Path
 
 from settings import read_setting
 
+from sqlalchemy import text
+
 from .common import LABEL_PATTERN, LABEL_RULES, InvalidLabel, validate_label
-from .db import SCHEMA_VERSION, Database, write_transaction
+from .db import SCHEMA_VERSION, Database
 from .export import PEPPER_ENV, ExportMixin
 from .quota import QuotaMixin
 from .timeutil import Clock, is_expired, to_iso
 from .tokens import hash_token, is_well_formed, new_token
 
 DATA_DIR_ENV = "REEL_DATA_DIR"
+DATABASE_URL_ENV = "REEL_DATABASE_URL"
 DB_FILENAME = "access.sqlite3"
 
 __all__ = [
-    "DATA_DIR_ENV", "DB_FILENAME", "LABEL_PATTERN", "LABEL_RULES", "PEPPER_ENV",
+    "DATABASE_URL_ENV", "DATA_DIR_ENV", "DB_FILENAME", "LABEL_PATTERN", "LABEL_RULES", "PEPPER_ENV",
     "SCHEMA_VERSION", "InvalidLabel", "LabelInUse", "TokenInfo", "TokenRecord",
     "TokenStore", "default_data_dir", "default_store", "pepper_from_env", "validate_label",
 ]
@@ -82,19 +85,20 @@ def _check_limits(daily_limit: object, daily_seconds: object) -> None:
 
 
 class TokenStore(QuotaMixin, ExportMixin, Database):
-    """Issue, verify, revoke and list access tokens kept in one SQLite file.
+    """Issue, verify, revoke and list access tokens kept in one database (an SQLite file path or a PostgreSQL
+    URL).
 
     ``clock`` (returning an aware UTC datetime) is injectable for tests of
     expiry and of the UTC quota day.
     """
 
     def __init__(
-        self, db_path: Path, pepper: bytes | None = None, clock: Clock | None = None
+        self, location: Path | str, pepper: bytes | None = None, clock: Clock | None = None
     ) -> None:
-        super().__init__(db_path, pepper=pepper, clock=clock)
+        super().__init__(location, pepper=pepper, clock=clock)
 
-    def __repr__(self) -> str:  # keep the pepper out of logs
-        return f"TokenStore({str(self.db_path)!r}, peppered={self._pepper is not None})"
+    def __repr__(self) -> str:  # keep the pepper and the connection string out of logs
+        return f"TokenStore({self.where!r}, peppered={self._pepper is not None})"
 
     # -- public API -----------------------------------------------------
 
@@ -119,25 +123,26 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         token = new_token()
         now = self._now()
         expires_at = to_iso(now + expires_in) if expires_in is not None else None
-        with self._connect() as conn, write_transaction(conn):
+        with self._write() as conn:
             row = conn.execute(
-                "SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = ?",
-                (label,),
+                text("SELECT token_hash, revoked_at, expires_at FROM tokens WHERE label = :label"),
+                {"label": label},
             ).fetchone()
             if row is not None:
                 if row[1] is None and not is_expired(row[2], now):
                     raise LabelInUse(f"label {label!r} already has an active token")
                 conn.execute(
-                    "INSERT OR IGNORE INTO retired_hashes (token_hash, retired_at)"
-                    " VALUES (?, ?)",
-                    (row[0], to_iso(now)),
+                    text("INSERT INTO retired_hashes (token_hash, retired_at) VALUES (:hash, :now)"
+                         " ON CONFLICT (token_hash) DO NOTHING"),
+                    {"hash": row[0], "now": to_iso(now)},
                 )
-                conn.execute("DELETE FROM tokens WHERE label = ?", (label,))
+                conn.execute(text("DELETE FROM tokens WHERE label = :label"), {"label": label})
             conn.execute(
-                "INSERT INTO tokens (label, token_hash, created_at, expires_at,"
-                " daily_limit, daily_seconds) VALUES (?, ?, ?, ?, ?, ?)",
-                (label, hash_token(token, self._pepper), to_iso(now), expires_at,
-                 daily_limit, None if daily_seconds is None else float(daily_seconds)),
+                text("INSERT INTO tokens (label, token_hash, created_at, expires_at, daily_limit, daily_seconds)"
+                     " VALUES (:label, :hash, :now, :expires_at, :daily_limit, :daily_seconds)"),
+                {"label": label, "hash": hash_token(token, self._pepper), "now": to_iso(now),
+                 "expires_at": expires_at, "daily_limit": daily_limit,
+                 "daily_seconds": None if daily_seconds is None else float(daily_seconds)},
             )
         return token
 
@@ -146,11 +151,11 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         if not is_well_formed(token):
             return None
         wanted = hash_token(token, self._pepper)  # type: ignore[arg-type]
-        with self._connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
-                "SELECT label, token_hash, created_at, revoked_at, expires_at"
-                " FROM tokens WHERE token_hash = ?",
-                (wanted,),
+                text("SELECT label, token_hash, created_at, revoked_at, expires_at FROM tokens"
+                     " WHERE token_hash = :hash"),
+                {"hash": wanted},
             ).fetchone()
         if row is None or not hmac.compare_digest(row[1], wanted):
             return None
@@ -160,29 +165,26 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
 
     def revoke(self, label: str) -> bool:
         """Revoke the token with ``label``; False if there is none or it is already revoked."""
-        with self._connect() as conn, write_transaction(conn):
-            cursor = conn.execute(
-                "UPDATE tokens SET revoked_at = ?"
-                " WHERE label = ? AND revoked_at IS NULL",
-                (to_iso(self._now()), label),
+        with self._write() as conn:
+            result = conn.execute(
+                text("UPDATE tokens SET revoked_at = :now WHERE label = :label AND revoked_at IS NULL"),
+                {"now": to_iso(self._now()), "label": label},
             )
-            return cursor.rowcount == 1
+            return result.rowcount == 1
 
     def list_tokens(self) -> list[TokenRecord]:
         """All tokens, oldest first, without secrets or hashes."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT label, created_at, revoked_at FROM tokens ORDER BY id"
-            ).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(text("SELECT label, created_at, revoked_at FROM tokens ORDER BY id")).fetchall()
         return [TokenRecord(*row) for row in rows]
 
     def describe_tokens(self) -> list[TokenInfo]:
         """All tokens with limits, today's use and status; never secrets or hashes."""
         now = self._now()
-        with self._connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
-                "SELECT label, created_at, revoked_at, expires_at, daily_limit,"
-                " daily_seconds FROM tokens ORDER BY id"
+                text("SELECT label, created_at, revoked_at, expires_at, daily_limit, daily_seconds"
+                     " FROM tokens ORDER BY id")
             ).fetchall()
             used = [self._used_today(conn, row[0]) for row in rows]
         infos = []
@@ -200,10 +202,6 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         """True if any token is neither revoked nor expired."""
         return any(info.status == "active" for info in self.describe_tokens())
 
-    def schema_version(self) -> int:
-        with self._connect() as conn:
-            return conn.execute("PRAGMA user_version").fetchone()[0]
-
 
 def default_data_dir() -> Path:
     """REEL_DATA_DIR if set, else ./data relative to the working directory."""
@@ -217,6 +215,10 @@ def pepper_from_env() -> bytes | None:
 
 
 def default_store(data_dir: Path | None = None) -> TokenStore:
-    """The store the app and CLI share: ``<data dir>/access.sqlite3``, env pepper."""
+    """The store the app and CLI share, with the env pepper: the PostgreSQL database REEL_DATABASE_URL names,
+    else ``<data dir>/access.sqlite3``."""
+    url = read_setting(DATABASE_URL_ENV)
+    if url:
+        return TokenStore(url, pepper=pepper_from_env())
     directory = Path(data_dir) if data_dir is not None else default_data_dir()
     return TokenStore(directory / DB_FILENAME, pepper=pepper_from_env())

@@ -58,6 +58,15 @@ class AppServer:
         """Seconds the /generate handler took per finished clip, in order, from the app's "Clip ready" line."""
         return [float(seconds) for seconds in re.findall(r"Clip ready in ([0-9.]+) s", self.log_text())]
 
+    def token_store(self):
+        """The gate's store this app uses, opened on a connection of its own: REEL_DATABASE_URL's database when
+        the app has one, else the SQLite file in its data dir."""
+        from access import TokenStore
+
+        pepper = self.env.get("REEL_TOKEN_PEPPER")
+        location = self.env.get("REEL_DATABASE_URL") or self.data_dir / "access.sqlite3"
+        return TokenStore(location, pepper=pepper.encode() if pepper else None)
+
     def client(self, **kwargs):
         from gradio_client import Client
 

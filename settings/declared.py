@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .setting import CHOICE, EXACT_TEXT, FLAG, LIST, NUMBER, PATH, TEXT, WHOLE, Setting
+from .setting import CHOICE, DATABASE_URL, EXACT_TEXT, FLAG, LIST, NUMBER, PATH, TEXT, WHOLE, Setting
 
 MB = 1024**2
 GB = 1024**3
@@ -89,6 +89,13 @@ DECLARED: tuple[Setting, ...] = (
         "REEL_DATA_DIR", PATH, Path("data"), "where Reel keeps its data",
         "token database (tokens, quotas, audit log), histories, the shot cache, tiny models and their tiny adapters",
         read_by="access/store.py, model/loading.py", default_text="`./data`",
+    ),
+    Setting(
+        "REEL_DATABASE_URL", DATABASE_URL, None, "where the gate keeps tokens, quotas and the audit log",
+        "a PostgreSQL server for tokens, limits, quotas and the audit log, so they survive a restart and several "
+        "servers share them; unset, an SQLite file under `REEL_DATA_DIR` (lost with the disk on a Space). Never "
+        "shown: it can hold a password",
+        read_by="access/store.py", default_text="unset (SQLite)", secret=True,
     ),
     Setting(
         "REEL_TOKEN_PEPPER", EXACT_TEXT, None, "the key of stored token and prompt hashes",

@@ -20,7 +20,9 @@ EXACT_TEXT = "exact text"  # anything, kept exactly as given (spaces count): a k
 PATH = "path"  # a file or folder path; spaces around it are dropped
 LIST = "comma list"  # comma-separated items, each stripped, empty items dropped
 CHOICE = "choice"  # exactly one of `choices`
-KINDS = (WHOLE, NUMBER, FLAG, TEXT, EXACT_TEXT, PATH, LIST, CHOICE)
+DATABASE_URL = "database URL"  # postgresql://... (or postgres://...): the only database server Reel speaks to
+KINDS = (WHOLE, NUMBER, FLAG, TEXT, EXACT_TEXT, PATH, LIST, CHOICE, DATABASE_URL)
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
 
 FLAG_ON = ("1", "true", "yes")
 FLAG_OFF = ("0", "false", "no")
@@ -62,6 +64,8 @@ class Setting:
             return "1, true or yes (or 0, false, no)"
         if self.kind == CHOICE:
             return f"one of {', '.join(self.choices)} ({self.what})"
+        if self.kind == DATABASE_URL:
+            return "a PostgreSQL URL, postgresql://user:password@host:port/database"
         return self.kind  # text kinds accept anything, so no message ever says this
 
     def refuse(self, text: str) -> SettingError:
@@ -94,6 +98,8 @@ class Setting:
             return split_list(text)
         if self.kind == PATH:
             return Path(text)
+        if self.kind == DATABASE_URL and not text.startswith(DATABASE_SCHEMES):
+            raise self.refuse(text)
         return text
 
     def _number(self, text: str) -> float:

@@ -9,16 +9,19 @@ test that starts an app or Chromium without its marker, so that quick run never 
 """
 
 import contextlib
+import itertools
 import os
 import shutil
+import threading
 import time
 
 import pytest
 
 from in_process import start_in_process  # first: it sets GRADIO_TEMP_DIR before gradio is imported
 
-from access import AuditLog, TokenStore  # noqa: I001
+from access import AuditLog  # noqa: I001
 from bench.live_server import start_server
+from postgres import INSTALL_HINT, ThrowawayPostgres, server_binaries
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -56,14 +59,38 @@ def wait_for(condition, timeout=60.0, every=0.05):
         time.sleep(every)
 
 
+def race(calls) -> list[str]:
+    """Start the calls together (a barrier releases them at once); each one's outcome, in order: "ok", or the text
+    of the app's refusal."""
+    from gradio_client.exceptions import AppError, ValidationError
+
+    outcomes = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(index):
+        start.wait()
+        try:
+            calls[index]()
+            outcomes[index] = "ok"
+        except (AppError, ValidationError) as refused:
+            outcomes[index] = str(refused)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    return outcomes
+
+
 def used_today(server, label):
     """(committed clips, committed seconds, pending clips) as the store sees them."""
-    return TokenStore(server.data_dir / "access.sqlite3").used_today(label)
+    return server.token_store().used_today(label)
 
 
 def audit_outcomes(server, label) -> list[str]:
     """The audit log's outcomes for one holder, oldest first."""
-    entries = AuditLog(TokenStore(server.data_dir / "access.sqlite3")).recent(1000)
+    entries = AuditLog(server.token_store()).recent(1000)
     return [entry.outcome for entry in reversed(entries) if entry.subject == label]
 
 def process_memory_mb(pid: int, field: str) -> float:
@@ -169,3 +196,29 @@ def browser():
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# -- the gate's database: SQLite and PostgreSQL --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the session (tests/postgres.py)."""
+    bin_dir = server_binaries()
+    if bin_dir is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    server = ThrowawayPostgres(bin_dir)
+    server.initialise()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Makes a new, empty place for the gate's data on each of the two databases Reel runs on: an SQLite file's
+    path, or a PostgreSQL URL (what REEL_DATABASE_URL would hold). Call it again for a second, separate one."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres").new_database
+    folders = itertools.count(1)
+    return lambda: tmp_path / f"database-{next(folders)}" / "access.sqlite3"

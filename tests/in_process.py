@@ -54,9 +54,7 @@ APPS_TEMP_ROOT = Path(tempfile.mkdtemp(prefix="reel-test-apps-"))  # every in-pr
 atexit.register(shutil.rmtree, APPS_TEMP_ROOT, ignore_errors=True)
 os.environ["GRADIO_TEMP_DIR"] = str(APPS_TEMP_ROOT)
 
-from access import TokenStore  # noqa: E402 - light: no Gradio, no torch (the app's modules load on first start)
-from access.store import DB_FILENAME, PEPPER_ENV  # noqa: E402
-from access.__main__ import build_parser  # noqa: E402
+from access.__main__ import build_parser  # noqa: E402 - light: no Gradio, no torch (the app loads on first start)
 from bench.live_server import AppServer, free_port, fresh_log_path  # noqa: E402
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # app.py's
@@ -81,14 +79,14 @@ class InProcessServer(AppServer):
         """A token issued straight into the app's store (a connection of its own, as the CLI opens), with the
         CLI's options: `--daily-limit N`, `--daily-seconds S`, `--expires-in 2s`."""
         wanted = build_parser().parse_args(["issue", "--label", label, *options])  # the CLI's own options
-        token = self._store().issue(
+        token = self.token_store().issue(
             label, daily_limit=wanted.daily_limit, daily_seconds=wanted.daily_seconds, expires_in=wanted.expires_in
         )
         self.issued_tokens.append(token)
         return token
 
     def revoke(self, label: str) -> None:
-        if not self._store().revoke(label):
+        if not self.token_store().revoke(label):
             raise RuntimeError(f"no active token is labelled {label!r}")
 
     def stop(self) -> None:
@@ -96,10 +94,6 @@ class InProcessServer(AppServer):
         _live.remove(self)
         if not _live:
             _stop_capturing()
-
-    def _store(self) -> TokenStore:
-        pepper = self.env.get(PEPPER_ENV)
-        return TokenStore(self.data_dir / DB_FILENAME, pepper=pepper.encode() if pepper else None)
 
     def _write(self, text: str) -> None:
         with self._log_lock, open(self.log_path, "a", encoding="utf-8") as log:

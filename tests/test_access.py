@@ -1,6 +1,7 @@
 """Tests for the access-token package: format, store, gate and CLI."""
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import os
@@ -26,8 +27,8 @@ TOKEN_SHAPE = re.compile(r"reel_[0-9A-Za-z]{49}")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> TokenStore:
-    return TokenStore(tmp_path / "data" / "access.sqlite3")
+def store(database) -> TokenStore:
+    return TokenStore(database())
 
 
 class _HostileStr(str):
@@ -174,10 +175,11 @@ def test_pepper_changes_the_stored_hash_and_must_match(tmp_path: Path):
 
 def test_schema_version_and_private_directory(tmp_path: Path):
     db_path = tmp_path / "new" / "access.sqlite3"
-    TokenStore(db_path).list_tokens()
+    store = TokenStore(db_path)
+    store.list_tokens()
+    assert store.schema_version() == 2  # v2: limits, expiry, quotas, audit
     assert (db_path.parent.stat().st_mode & 0o777) == 0o700
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # v2: limits, expiry, quotas, audit
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -193,8 +195,8 @@ def test_default_store_reads_environment(tmp_path: Path, monkeypatch):
     assert TokenStore(store.db_path).verify(token) is None
 
 
-def test_eight_threads_issue_and_verify_at_once(tmp_path: Path):
-    store = TokenStore(tmp_path / "access.sqlite3")  # first use (schema setup) races too
+def test_eight_threads_issue_and_verify_at_once(database):
+    store = TokenStore(database())  # first use (schema setup) races too
     labels = [f"user{i}" for i in range(8)]
     barrier = threading.Barrier(8)
 
@@ -236,36 +238,53 @@ def test_importing_access_pulls_in_no_heavy_modules():
     assert (out.returncode, out.stdout.strip()) == (0, "[]"), out.stderr
 
 
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "REEL_TOKEN_PEPPER"}
+def _cli(tmp_path: Path, *args: str, database_url: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("REEL_TOKEN_PEPPER", "REEL_DATABASE_URL")}
     env["REEL_DATA_DIR"] = str(tmp_path)
+    if database_url:
+        env["REEL_DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "-m", "access", *args],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
 
 
-def test_cli_issue_list_revoke(tmp_path: Path):
-    issued = _cli(tmp_path, "issue", "--label", "grace")
+def test_cli_issue_list_revoke(tmp_path: Path, database):
+    """On either database: REEL_DATABASE_URL, when set, is the store the CLI works on."""
+    location = database()
+    folder, url = (tmp_path, location) if isinstance(location, str) else (location.parent, None)
+    cli = functools.partial(_cli, folder, database_url=url)
+    issued = cli("issue", "--label", "grace")
     assert issued.returncode == 0, issued.stderr
     *human_lines, token = issued.stdout.splitlines()
     assert human_lines and TOKEN_SHAPE.fullmatch(token)
     assert token not in "".join(human_lines) + issued.stderr
-    store = TokenStore(tmp_path / "access.sqlite3")
+    store = TokenStore(location)
     assert store.verify(token).label == "grace"
 
-    listed = _cli(tmp_path, "list")
+    listed = cli("list")
     assert listed.returncode == 0 and "grace" in listed.stdout and "active" in listed.stdout
     assert token not in listed.stdout + listed.stderr
     assert hash_token(token, None) not in listed.stdout
 
-    revoked = _cli(tmp_path, "revoke", "grace")
+    revoked = cli("revoke", "grace")
     assert revoked.returncode == 0 and "grace" in revoked.stdout
     assert store.verify(token) is None
-    assert "revoked" in _cli(tmp_path, "list").stdout
-    again = _cli(tmp_path, "revoke", "grace")
+    assert "revoked" in cli("list").stdout
+    again = cli("revoke", "grace")
     assert again.returncode == 1 and again.stderr.strip()
-    assert _cli(tmp_path, "revoke", "nobody").returncode == 1
+    assert cli("revoke", "nobody").returncode == 1
+    assert url is not None or (folder / "access.sqlite3").exists()
+
+
+def test_cli_on_an_unreachable_database_says_so_in_one_line_without_the_connection_string(tmp_path: Path):
+    url = f"postgresql://reel:s3cret-pw@/tokens?host={tmp_path}&port=9"  # no server listens on that socket
+    listed = _cli(tmp_path, "list", database_url=url)
+    assert listed.returncode == 1 and listed.stdout == ""
+    assert listed.stderr.startswith("error: cannot use the token store at the PostgreSQL database 'tokens'")
+    assert "s3cret-pw" not in listed.stderr and str(tmp_path) not in listed.stderr
+    assert len(listed.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "access.sqlite3").exists()
 
 
 def test_cli_duplicate_and_bad_labels_exit_2_and_issue_nothing(tmp_path: Path):

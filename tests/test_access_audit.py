@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 from conftest import typo_of
 
 from access import (
@@ -163,7 +164,7 @@ def test_old_audit_rows_are_pruned(tmp_path: Path):
 def test_a_failing_audit_write_does_not_change_the_refusal(tmp_path: Path):
     class BrokenAudit(AuditLog):
         def record(self, *args, **kwargs):
-            raise sqlite3.OperationalError("disk I/O error")
+            raise sqlalchemy.exc.OperationalError("INSERT INTO audit", {}, sqlite3.OperationalError("disk I/O error"))
 
     store = TokenStore(tmp_path / "access.sqlite3")
     gate = Gate(store, audit=BrokenAudit(store))

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from access import (
     INVALID_TOKEN_MESSAGE, AccessDenied, LabelInUse, QuotaExceeded, TokenStore, check_access,
@@ -40,15 +41,15 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: FakeClock) -> TokenStore:
-    return TokenStore(tmp_path / "access.sqlite3", clock=clock)
+def store(database, clock: FakeClock) -> TokenStore:
+    return TokenStore(database(), clock=clock)
 
 
 def _rows(store: TokenStore, label: str) -> list[tuple]:
-    with sqlite3.connect(store.db_path) as conn:
-        return conn.execute(
-            "SELECT id, state, seconds FROM reservations WHERE quota_key = ? ORDER BY id", (label,)
-        ).fetchall()
+    with store._read() as conn:
+        return [tuple(row) for row in conn.execute(
+            text("SELECT id, state, seconds FROM reservations WHERE quota_key = :key ORDER BY id"), {"key": label}
+        )]
 
 
 # -- migration --------------------------------------------------------------
@@ -249,8 +250,8 @@ def test_describe_tokens_shows_todays_use(store: TokenStore):
     assert (info.daily_limit, info.daily_seconds) == (4, 30.0)
 
 
-def test_reconcile_refunds_only_pending_reservations(tmp_path: Path, clock: FakeClock):
-    db_path = tmp_path / "access.sqlite3"
+def test_reconcile_refunds_only_pending_reservations(database, clock: FakeClock):
+    db_path = database()
     before_crash = TokenStore(db_path, clock=clock)
     before_crash.issue("crash", daily_limit=4)
     done = before_crash.reserve("crash", 1.0)
@@ -273,8 +274,8 @@ def test_reconcile_refunds_only_pending_reservations(tmp_path: Path, clock: Fake
 
 # -- races ------------------------------------------------------------------
 
-def test_threads_racing_for_the_last_clip_get_exactly_one(tmp_path: Path):
-    store = TokenStore(tmp_path / "access.sqlite3")
+def test_threads_racing_for_the_last_clip_get_exactly_one(database):
+    store = TokenStore(database())
     barrier = threading.Barrier(RACE_WORKERS)
     per_trial = []
     with ThreadPoolExecutor(max_workers=RACE_WORKERS) as pool:
@@ -295,8 +296,8 @@ def test_threads_racing_for_the_last_clip_get_exactly_one(tmp_path: Path):
     assert per_trial == [1] * RACE_TRIALS
 
 
-def test_threads_reserving_committing_and_refunding_never_overspend(tmp_path: Path):
-    store = TokenStore(tmp_path / "access.sqlite3")
+def test_threads_reserving_committing_and_refunding_never_overspend(database):
+    store = TokenStore(database())
     store.issue("shared", daily_limit=3)
     barrier = threading.Barrier(RACE_WORKERS)
 
@@ -323,8 +324,8 @@ def test_threads_reserving_committing_and_refunding_never_overspend(tmp_path: Pa
     assert sum(r for _, r in results) > 0
 
 
-def _process_worker(db_path: str, labels: list[str], barrier, results) -> None:
-    store = TokenStore(Path(db_path))  # each process opens the file itself
+def _process_worker(location: str, labels: list[str], barrier, results) -> None:
+    store = TokenStore(location)  # each process opens the database itself, as a second server would
     for label in labels:
         barrier.wait(timeout=60)
         try:
@@ -333,8 +334,8 @@ def _process_worker(db_path: str, labels: list[str], barrier, results) -> None:
             results.put((label, None))
 
 
-def test_processes_racing_on_one_file_get_exactly_one(tmp_path: Path):
-    db_path = tmp_path / "access.sqlite3"
+def test_processes_racing_on_one_database_get_exactly_one(database):
+    db_path = database()
     store = TokenStore(db_path)
     labels = [f"p{trial}" for trial in range(RACE_TRIALS)]
     for label in labels:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 
 from access import INVALID_TOKEN_MESSAGE, AccessDenied, AuditLog, Gate, Lockout, TokenStore
 from access.refusals import RefusalWriter
@@ -65,7 +66,7 @@ def test_a_failed_write_is_logged_and_later_rows_are_still_written(tmp_path: Pat
         def record_refusals(self, refusals):
             if not FailsOnce.failed:
                 FailsOnce.failed = True
-                raise sqlite3.OperationalError("disk I/O error")
+                raise sqlalchemy.exc.OperationalError("INSERT INTO audit", {}, sqlite3.OperationalError("disk I/O error"))
             super().record_refusals(refusals)
 
     gate = deferred_gate(tmp_path, audit_class=FailsOnce)

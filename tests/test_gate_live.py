@@ -3,9 +3,9 @@ restarts and a full disk. Each scenario that changes server-wide state gets a se
 this process, except where the scenario is about the process (a SIGTERM) or needs a temp dir of its own (the
 full disk)."""
 
+import functools
 import signal
 import subprocess
-import threading
 import time
 
 import pytest
@@ -14,7 +14,7 @@ from gradio_client.utils import Status
 
 from access import INVALID_TOKEN_MESSAGE
 from bench.live_server import start_server
-from conftest import clip_folder_broken, running_process, running_server, used_today, wait_for
+from conftest import clip_folder_broken, race, running_process, running_server, used_today, wait_for
 from in_process import start_in_process
 
 pytestmark = pytest.mark.live
@@ -84,22 +84,7 @@ def test_concurrent_calls_on_a_one_clip_token_spend_exactly_one(race_server):
     for trial in range(RACE_TRIALS):
         label = f"race-{trial}"
         token = race_server.issue_token(label, "--daily-limit", "1")
-        outcomes = [None] * RACE_CALLERS
-        start = threading.Barrier(RACE_CALLERS)
-
-        def call(index):
-            start.wait()
-            try:
-                quick(clients[index], token, seed=index)
-                outcomes[index] = "ok"
-            except (AppError, ValidationError) as refused:
-                outcomes[index] = str(refused)
-
-        threads = [threading.Thread(target=call, args=(i,)) for i in range(RACE_CALLERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        outcomes = race([functools.partial(quick, clients[index], token, seed=index) for index in range(RACE_CALLERS)])
         assert outcomes.count("ok") == 1, f"trial {trial}: {outcomes}"
         refusals = [outcome for outcome in outcomes if outcome != "ok"]
         assert all("used its 1 clip for today" in refusal for refusal in refusals), refusals

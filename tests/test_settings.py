@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from settings import DECLARED, KINDS, Setting, SettingError, declared, default_of, read_setting, read_settings
-from settings.setting import CHOICE, EXACT_TEXT, FLAG, LIST, NUMBER, PATH, TEXT, WHOLE
+from settings.setting import CHOICE, DATABASE_URL, EXACT_TEXT, FLAG, LIST, NUMBER, PATH, TEXT, WHOLE
 from settings.table import CONFIGURATION_DOC, UPDATE_COMMAND, markdown_table, with_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,13 +83,22 @@ def test_each_kind_reads_as_the_docs_say():
         "REEL_QUEUE_SIZE": " 32 ", "REEL_UPLOAD_WINDOW_SECONDS": "1.5e2", "REEL_ZEROGPU_XLARGE": "TRUE",
         "REEL_AUDIT_PROMPTS": "No", "REEL_MODEL": " tiny-wan ", "REEL_TOKEN_PEPPER": " spicy ",
         "REEL_DATA_DIR": " /srv/reel ", "REEL_ALLOWED_USERS": " ada, ,bob,ada ", "REEL_BENCH_BASELINE": "off",
+        "REEL_DATABASE_URL": " postgresql://reel:pw@db.example/reel ",
     })
     assert read["REEL_QUEUE_SIZE"] == 32 and read["REEL_UPLOAD_WINDOW_SECONDS"] == 150.0
     assert read["REEL_ZEROGPU_XLARGE"] is True and read["REEL_AUDIT_PROMPTS"] is False
     assert read["REEL_MODEL"] == "tiny-wan" and read["REEL_TOKEN_PEPPER"] == " spicy "
     assert read["REEL_DATA_DIR"] == Path("/srv/reel") and read["REEL_ALLOWED_USERS"] == ("ada", "bob", "ada")
     assert read["REEL_BENCH_BASELINE"] == "off" and read["REEL_GPU_CONCURRENCY"] is None
-    assert {TEXT, EXACT_TEXT, PATH, LIST} | {WHOLE, NUMBER, FLAG, CHOICE} == set(KINDS)
+    assert read["REEL_DATABASE_URL"] == "postgresql://reel:pw@db.example/reel"
+    assert {TEXT, EXACT_TEXT, PATH, LIST} | {WHOLE, NUMBER, FLAG, CHOICE, DATABASE_URL} == set(KINDS)
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_without_showing_it():
+    with pytest.raises(SettingError) as refused:
+        read_settings({"REEL_DATABASE_URL": "mysql://reel:hunter2@db.example/reel"})
+    assert str(refused.value) == ("REEL_DATABASE_URL must be a PostgreSQL URL, "
+                                  "postgresql://user:password@host:port/database")
 
 
 def test_the_first_bad_value_in_declared_order_is_the_one_named():

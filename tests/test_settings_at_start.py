@@ -11,7 +11,7 @@ import pytest
 from bench.live_server import REPO_ROOT
 from model import KINDS, GpuPolicy
 from settings import DECLARED, SettingError, declared, read_settings
-from settings.setting import CHOICE, FLAG, NUMBER, WHOLE
+from settings.setting import CHOICE, DATABASE_URL, FLAG, NUMBER, WHOLE
 
 BARE_ENV = {
     "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "REEL_MODEL": "tiny-ltx", "GRADIO_ANALYTICS_ENABLED": "False",
@@ -90,6 +90,8 @@ def bad_values(setting) -> list[str]:
         return ["ture", "2", "on"]
     if setting.kind == CHOICE:
         return ["no-such-choice", setting.choices[0].upper()]
+    if setting.kind == DATABASE_URL:
+        return ["sqlite:///data/access.sqlite3", "mysql://reel:hunter2@db/reel", "db.example:5432"]
     return []
 
 
@@ -106,7 +108,7 @@ def test_every_declared_setting_refuses_a_bad_value_in_one_line_naming_itself(se
 
 
 def test_every_kind_with_a_rule_has_a_declared_setting_tested_above():
-    assert {setting.kind for setting, _ in REFUSED} == {WHOLE, NUMBER, FLAG, CHOICE}
+    assert {setting.kind for setting, _ in REFUSED} == {WHOLE, NUMBER, FLAG, CHOICE, DATABASE_URL}
 
 
 def test_the_zerogpu_time_settings_read_as_they_say():

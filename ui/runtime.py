@@ -20,11 +20,13 @@ import torch
 from access import (
     AccessDenied,
     AllowList,
+    DatabaseError,
     Gate,
     Grant,
     JobSlots,
     client_id,
     check_export_from_env,
+    database_problem,
     default_data_dir,
     token_from_authorization,
     trusted_proxy_hops_from_env,
@@ -143,8 +145,16 @@ class Runtime:
             uploads = UploadLimits.from_env()  # ValueError: the REEL_UPLOAD_* limits do not fit together
             slots = JobSlots.from_env()
             serving = ServingSettings.from_env()
+            gate = Gate.from_env(data_dir)
+            gate.open()  # the database reachable and its schema current before minutes of loading
         except (ProvenanceError, ValueError) as cannot:
             raise SystemExit(f"Reel cannot start: {cannot}") from None
+        except DatabaseError as unreachable:
+            raise SystemExit(
+                f"Reel cannot start: cannot use the token store at {gate.store.where}: {database_problem(unreachable)}"
+            ) from None
+        except RuntimeError as newer:  # a schema newer than this code
+            raise SystemExit(f"Reel cannot start: {newer}") from None
         try:
             kind = detect_gpu_kind(on_zerogpu(), torch.cuda.is_available())  # UnknownGpuKind: REEL_GPU_KIND
             gpu_concurrency = gpu_concurrency_from_env(kind)
@@ -165,7 +175,6 @@ class Runtime:
         for key, engine in engines.items():
             logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
         gpu.serve(engines)
-        gate = Gate.from_env(data_dir)
         return cls(
             engines=engines,
             policy=policy,
