@@ -99,7 +99,8 @@ def launch_options(runtime: Runtime) -> dict:
         app_kwargs=server_hooks(runtime),  # upload budget and pruning, the MCP tool table (ui/server_hooks.py)
         num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
-        blocked_paths=[str(runtime.data_dir.resolve())],
+        # No file route reaches the data dir or the history folder (REEL_HISTORY_DIR may be outside the data dir).
+        blocked_paths=[str(runtime.data_dir.resolve()), str(runtime.history.files_dir.resolve())],
         theme=reel_theme(),  # Reel's colours, system fonts (ui/page.py)
         css=PAGE_CSS,
         mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)
