@@ -155,6 +155,14 @@ class Gate:
             raise
         return Grant(record.label)
 
+    def refuse(self, token: object, client: str) -> None:
+        """Answer ``token`` exactly as ``admit`` answers a wrong one (the lockout first, then a counted failure and
+        the missing or invalid token message): for a door, like the admin actions, that must not show it exists."""
+        self.lockout.check(client)
+        self._refused(client)
+        missing = token is None or (isinstance(token, str) and not token.strip())
+        raise AccessDenied(MISSING_TOKEN_MESSAGE if missing else INVALID_TOKEN_MESSAGE)
+
     def admit_hf(
         self,
         hf_token: str | None,
@@ -247,10 +255,12 @@ class Gate:
         grant: Grant | None = None,
         seconds: float | None = None,
         prompt: object = None,
+        subject: str | None = None,
     ) -> None:
-        """Audit an outcome decided by the app, e.g. "invalid_input" before reserving."""
+        """Audit an outcome decided by the app, e.g. "invalid_input" before reserving; ``subject`` names who or what
+        it concerns when there is no grant (an admin's action: the label acted on)."""
         digest, text = self.audit.describe_prompt(prompt)
-        self._audit(outcome, client, grant.quota_key if grant else None, seconds, digest, text)
+        self._audit(outcome, client, grant.quota_key if grant else subject, seconds, digest, text)
 
     # -- plumbing -------------------------------------------------------
 

@@ -119,6 +119,18 @@ DECLARED: tuple[Setting, ...] = (
         read_by="access/hf.py", default_text="unset",
     ),
     Setting(
+        "REEL_ADMINS", LIST, (), "Hugging Face accounts that run the gate",
+        "Hugging Face accounts (any case) that, signed in on the Space, see the Admin tab and may call `/admin_*`; "
+        "the Space's owner always may",
+        read_by="access/admin.py", default_text="unset (the Space's owner only)",
+    ),
+    Setting(
+        "REEL_ADMIN_TOKEN", TEXT, None, "the admin token",
+        "a secret of 32 characters or more for the `/admin_*` endpoints from a script, and for the Admin tab when "
+        "pasted into the page's token box",
+        read_by="access/admin.py", default_text="unset (no admin token)", secret=True,
+    ),
+    Setting(
         "REEL_ALLOWED_ORGS", LIST, (), "Hugging Face organisations whose members may generate",
         "Hugging Face organisations whose members may generate without a token (any case)",
         read_by="access/hf.py", default_text="unset",
