@@ -118,10 +118,12 @@ def _revoke(store: TokenStore, label: str) -> int:
 
 
 def _history_store(data_dir: Path) -> HistoryStore | None:
-    """The history in the data folder, or None when none has been kept yet (reading never creates it)."""
-    if not (data_dir / HISTORY_DB_FILENAME).exists():
+    """The history the app keeps (its index in REEL_DATABASE_URL's database, or the SQLite file in the data
+    folder), or None when no SQLite index has been made yet (reading never creates it)."""
+    history = HistoryStore.from_env(data_dir)
+    if not history.is_shared and not (data_dir / HISTORY_DB_FILENAME).exists():
         return None
-    return HistoryStore(data_dir)
+    return history
 
 
 def _usage(store: TokenStore, days: int | None, data_dir: Path) -> int:

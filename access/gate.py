@@ -23,8 +23,12 @@ import contextlib
 import dataclasses
 import datetime
 import logging
+import os
+import socket
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
+
+from settings import read_setting
 
 from .audit import AuditLog
 from .common import (
@@ -52,8 +56,22 @@ __all__ = [
 # A clip's reservation is pending from the start of its render to its delivery: minutes at most (the GPU duration
 # cap is 120 s on ZeroGPU by default; encoding and signing take seconds). An hour-old one is a crash's leftover.
 SHARED_LEFTOVER_AGE = datetime.timedelta(hours=1)
+SERVER_NAME_ENV = "REEL_SERVER_NAME"
+DEFAULT_PORT = "7860"  # Gradio's, when GRADIO_SERVER_PORT is unset
 
 logger = logging.getLogger("reel.access")
+
+
+def server_name_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """This server's name on a shared database: REEL_SERVER_NAME; else the Space's id (the same across its
+    restarts, and different for each Space); else this machine's name and the port it serves on."""
+    environ = os.environ if environ is None else environ
+    named = read_setting(SERVER_NAME_ENV, environ)
+    if named:
+        return named
+    if environ.get("SPACE_ID"):
+        return f"space:{environ['SPACE_ID']}"
+    return f"{socket.gethostname()}:{environ.get('GRADIO_SERVER_PORT') or DEFAULT_PORT}"
 FAILURE_OUTCOMES = frozenset({"failed", "invalid_input", "cancelled"})
 
 
@@ -87,8 +105,10 @@ class Gate:
         lockout: Lockout | None = None,
         audit: AuditLog | None = None,
         refusals: RefusalWriter | None = None,
+        server_name: str | None = None,
     ) -> None:
         self.store = store
+        self.server_name = server_name  # names this server's reservations (see startup)
         self.lockout = lockout if lockout is not None else Lockout()
         self.audit = audit if audit is not None else AuditLog(store)
         self.refusals = refusals  # None: refusal rows are written before ``admit`` raises
@@ -99,7 +119,7 @@ class Gate:
         behind the answer."""
         store = default_store(data_dir)
         audit = AuditLog(store)
-        return cls(store, audit=audit, refusals=RefusalWriter(audit))
+        return cls(store, audit=audit, refusals=RefusalWriter(audit), server_name=server_name_from_env())
 
     def open(self) -> None:
         """Reach the database and bring its schema up to date now, so an unreachable server or a schema newer
@@ -110,12 +130,15 @@ class Gate:
         """Run once before serving: merge $REEL_TOKENS, refund crash leftovers.
 
         On a database server other Reel servers may share, a pending reservation can be another server's clip in
-        flight, so only those older than any clip takes (SHARED_LEFTOVER_AGE) are refunded. A malformed
-        REEL_TOKENS raises ValueError (without echoing it).
+        flight, so only this server's own (its last run's, by ``server_name``) and those older than any clip takes
+        (SHARED_LEFTOVER_AGE) are refunded. A malformed REEL_TOKENS raises ValueError (without echoing it).
         """
         merged = merge_export_from_env(self.store, environ)
-        older_than = SHARED_LEFTOVER_AGE if self.store.is_server else None
-        return StartupReport(self.store.reconcile_reservations(older_than), merged)
+        if self.store.is_server:
+            refunded = self.store.reconcile_reservations(SHARED_LEFTOVER_AGE, server=self.server_name)
+        else:
+            refunded = self.store.reconcile_reservations()
+        return StartupReport(refunded, merged)
 
     # -- admission ------------------------------------------------------
 
@@ -131,6 +154,14 @@ class Gate:
             self._refused(client)
             raise
         return Grant(record.label)
+
+    def refuse(self, token: object, client: str) -> None:
+        """Answer ``token`` exactly as ``admit`` answers a wrong one (the lockout first, then a counted failure and
+        the missing or invalid token message): for a door, like the admin actions, that must not show it exists."""
+        self.lockout.check(client)
+        self._refused(client)
+        missing = token is None or (isinstance(token, str) and not token.strip())
+        raise AccessDenied(MISSING_TOKEN_MESSAGE if missing else INVALID_TOKEN_MESSAGE)
 
     def admit_hf(
         self,
@@ -182,9 +213,10 @@ class Gate:
                         seconds,
                         daily_limit=grant.daily_limit,
                         daily_seconds=grant.daily_seconds,
+                        server=self.server_name,
                     )
                 else:
-                    reservation = self.store.reserve(grant.label, seconds)
+                    reservation = self.store.reserve(grant.label, seconds, server=self.server_name)
         except GateUnavailable:
             raise  # nothing reserved; the audit log is in the same database, so there is nowhere to write a row
         except AccessDenied as denied:
@@ -223,10 +255,12 @@ class Gate:
         grant: Grant | None = None,
         seconds: float | None = None,
         prompt: object = None,
+        subject: str | None = None,
     ) -> None:
-        """Audit an outcome decided by the app, e.g. "invalid_input" before reserving."""
+        """Audit an outcome decided by the app, e.g. "invalid_input" before reserving; ``subject`` names who or what
+        it concerns when there is no grant (an admin's action: the label acted on)."""
         digest, text = self.audit.describe_prompt(prompt)
-        self._audit(outcome, client, grant.quota_key if grant else None, seconds, digest, text)
+        self._audit(outcome, client, grant.quota_key if grant else subject, seconds, digest, text)
 
     # -- plumbing -------------------------------------------------------
 

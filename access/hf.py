@@ -230,6 +230,14 @@ def oauth_profile_allowed(
     return allow_list.allows(username, orgs)
 
 
+def signed_in_username(profile: Any, running_on_spaces: bool) -> str | None:
+    """The username of a real Hugging Face sign-in (on Spaces, not Gradio's mock), else None."""
+    if profile is None or not running_on_spaces or looks_mocked(profile):
+        return None
+    username = _field(profile, "username", "preferred_username")
+    return username if isinstance(username, str) and username else None
+
+
 def grant_for_profile(
     profile: Any, allow_list: AllowList, running_on_spaces: bool, shared: bool
 ) -> Grant:

@@ -75,8 +75,8 @@ class QuotaMixin:
 
     # -- reserving ------------------------------------------------------
 
-    def reserve(self, label: str, seconds: float) -> Reservation:
-        """Reserve one clip of ``seconds`` for the active token ``label``.
+    def reserve(self, label: str, seconds: float, server: str | None = None) -> Reservation:
+        """Reserve one clip of ``seconds`` for the active token ``label``, in the name of ``server``.
 
         Raises QuotaExceeded when it would pass the token's daily limits, and
         AccessDenied(INVALID_TOKEN_MESSAGE) when the token was revoked or
@@ -85,7 +85,7 @@ class QuotaMixin:
         seconds = _check_seconds(seconds)
         with self._write() as conn:
             limits = self._token_limits(conn, label)
-            return self._reserve_in(conn, label, seconds, *limits, who="This token")
+            return self._reserve_in(conn, label, seconds, *limits, who="This token", server=server)
 
     def reserve_for(
         self,
@@ -95,6 +95,7 @@ class QuotaMixin:
         daily_limit: int | None = None,
         daily_seconds: float | None = None,
         who: str = "Your account",
+        server: str | None = None,
     ) -> Reservation:
         """Reserve under explicit limits, for grants with no token row (HF sign-in)."""
         seconds = _check_seconds(seconds)
@@ -102,7 +103,7 @@ class QuotaMixin:
             raise ValueError("quota_key must be a non-empty string")
         with self._write() as conn:
             return self._reserve_in(
-                conn, quota_key, seconds, daily_limit, daily_seconds, who=who
+                conn, quota_key, seconds, daily_limit, daily_seconds, who=who, server=server
             )
 
     def check_quota(self, label: str, seconds: float, clips: int = 1) -> None:
@@ -158,19 +159,20 @@ class QuotaMixin:
             return result.rowcount == 1
 
     def reconcile_reservations(
-        self, older_than: datetime.timedelta | None = None
+        self, older_than: datetime.timedelta | None = None, server: str | None = None
     ) -> int:
         """Refund reservations a crash or SIGTERM left pending; return how many.
 
         Call once at app start, before serving.  With several app processes on
-        one file, pass ``older_than`` (longer than any render) so another
-        process's clip in flight is not refunded.
+        one database, pass ``older_than`` (longer than any render) so another
+        process's clip in flight is not refunded, and this server's name: its
+        own reservations are leftovers of its last run whatever their age.
         """
         query = "DELETE FROM reservations WHERE state = 'pending'"
         params: dict = {}
         if older_than is not None:
-            query += " AND created_at < :before"
-            params = {"before": to_iso(self._now() - older_than)}
+            query += " AND (created_at < :before OR server = :server)"
+            params = {"before": to_iso(self._now() - older_than), "server": server}
         with self._write() as conn:
             return conn.execute(text(query), params).rowcount
 
@@ -251,11 +253,12 @@ class QuotaMixin:
         daily_limit: int | None,
         daily_seconds: float | None,
         who: str,
+        server: str | None = None,
     ) -> Reservation:
         day = self._check_in(conn, key, seconds, daily_limit, daily_seconds, who)
         reservation_id = conn.execute(
-            text("INSERT INTO reservations (quota_key, day, seconds, state, created_at)"
-                 " VALUES (:key, :day, :seconds, 'pending', :now) RETURNING id"),
-            {"key": key, "day": day, "seconds": seconds, "now": to_iso(self._now())},
+            text("INSERT INTO reservations (quota_key, day, seconds, state, created_at, server)"
+                 " VALUES (:key, :day, :seconds, 'pending', :now, :server) RETURNING id"),
+            {"key": key, "day": day, "seconds": seconds, "now": to_iso(self._now()), "server": server},
         ).scalar_one()
         return Reservation(id=reservation_id, label=key, seconds=seconds)

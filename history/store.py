@@ -1,18 +1,18 @@
-"""Each holder's private history of finished videos: an SQLite index plus one MP4 per item.
+"""Each holder's private history of finished videos: an index in the database plus one MP4 per item.
 
-The index is ``<data dir>/history.sqlite3``, beside the token store; files are
-``<data dir>/history/<holder dir>/<id>.mp4``, where the holder dir is a hash of
-the holder key (a token label or ``hf:<user>``), so a key never becomes a path.
-A file is copied into place (temporary file in the same folder, fsync, rename)
-before its row is inserted, so an item is listed only once it is complete; a
-crash in between leaves a stray file for ``recover`` to remove.  Rows are
-deleted before their files for the same reason.  Every call opens its own
-connection (WAL, busy timeout) so Gradio's worker threads can share one store.
+The index is the ``items`` table in PostgreSQL when REEL_DATABASE_URL is set (beside the gate's tables), else
+``<data dir>/history.sqlite3``; ``database/`` opens either. Files are ``<history folder>/<holder dir>/<id>.mp4``:
+the folder is REEL_HISTORY_DIR (on a Space, a mounted Storage Bucket, so histories survive restarts) or
+``<data dir>/history``, and the holder dir is a hash of the holder key (a token label or ``hf:<user>``), so a key
+never becomes a path. A file is written once, completely (temporary file in the same folder, fsync, rename), before
+its row is inserted, and never rewritten, so an item is listed only once it is whole and object storage never sees
+a file change; a crash in between leaves a stray file for ``recover`` to remove. Rows are deleted before their
+files for the same reason. A row whose file has gone (a bucket that lost it, a data dir wiped without a
+REEL_HISTORY_DIR) stays listed, marked missing: its manifest still makes the video again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -21,23 +21,28 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import threading
+import time
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from database import Database
 from settings import default_of, read_settings
 
 DB_FILENAME = "history.sqlite3"
 FILES_DIRNAME = "history"
 MAX_ITEMS_ENV = "REEL_HISTORY_MAX"
 MAX_BYTES_ENV = "REEL_HISTORY_MAX_BYTES"
+FILES_DIR_ENV = "REEL_HISTORY_DIR"
+DATABASE_URL_ENV = "REEL_DATABASE_URL"
 DEFAULT_MAX_ITEMS = default_of(MAX_ITEMS_ENV)  # 200
 DEFAULT_MAX_BYTES = default_of(MAX_BYTES_ENV)  # 20 GB
 MAX_PAGE = 100
 KINDS = ("clip", "storyboard", "extended")
 MAX_HOLDER_LENGTH = 200
-BUSY_TIMEOUT_SECONDS = 10.0
 HISTORY_FULL_MESSAGE = (
     "Your video was made but not kept in your history: the Space's history storage is full."
 )
@@ -50,31 +55,19 @@ _SUFFIX = ".mp4"
 _TEMP_PREFIX = ".incoming-"
 _TEMP_SUFFIX = ".tmp"
 _COLUMNS = "id, holder, created_at, kind, model, prompt, seed, seconds, bytes, manifest, file"
+_ALL_ROWS = 2**62  # LIMIT for "no limit" with an OFFSET: both databases take a number, neither takes SQLite's -1
+# With an index other servers share, a row-less file may be another server's add in flight: only one older than
+# any copy takes is a leftover.
+SHARED_LEFTOVER_SECONDS = 3600
 
-# Migration N (1-based) brings the schema from user_version N-1 to N; never edit a shipped one.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        # seq orders items (created_at has whole seconds, so it ties); id is what visitors see.
-        """
-        CREATE TABLE items (
-            seq         INTEGER PRIMARY KEY,
-            id          TEXT NOT NULL UNIQUE CHECK (length(id) = 32),
-            holder      TEXT NOT NULL CHECK (length(holder) >= 1),
-            created_at  TEXT NOT NULL,
-            kind        TEXT NOT NULL CHECK (kind IN ('clip', 'storyboard', 'extended')),
-            model       TEXT,
-            prompt      TEXT,
-            seed        INTEGER,
-            seconds     REAL NOT NULL CHECK (seconds >= 0),
-            bytes       INTEGER NOT NULL CHECK (bytes >= 0),
-            manifest    TEXT NOT NULL,
-            file        TEXT NOT NULL UNIQUE
-        )
-        """,
-        "CREATE INDEX items_by_holder ON items (holder, seq)",
-    ),
-)
-SCHEMA_VERSION = len(_MIGRATIONS)
+
+class HistoryDatabase(Database):
+    """The history's table, in its own Alembic version table so it can share a PostgreSQL database with the gate."""
+
+    migrations_dir = Path(__file__).with_name("migrations")
+    version_table = "history_version"
+
+SCHEMA_VERSION = HistoryDatabase.code_schema_version()
 
 
 class HistoryFull(Exception):
@@ -108,11 +101,13 @@ class HistoryItem:
     bytes: int
     manifest: dict
     path: Path
+    missing: bool = False  # its file is gone (a bucket lost it, a wiped disk): listed, but nothing to download
 
 
 @dataclasses.dataclass(frozen=True)
 class Recovery:
-    """What ``recover`` removed: leftovers of interrupted writes and rows that lost their file."""
+    """What ``recover`` found: leftovers of interrupted writes (removed) and rows whose file is gone (kept, shown
+    as missing)."""
 
     temp_files: int
     stray_files: int
@@ -185,30 +180,41 @@ class HistoryStore:
         max_items_per_holder: int = DEFAULT_MAX_ITEMS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], str] | None = None,
+        *,
+        files_dir: Path | None = None,
+        database: Path | str | None = None,
     ) -> None:
+        """``files_dir``: the history folder (default ``<data dir>/history``); ``database``: an SQLite path or a
+        PostgreSQL URL for the index (default ``<data dir>/history.sqlite3``)."""
         for name, value in (("max_items_per_holder", max_items_per_holder), ("max_bytes", max_bytes)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number, 1 or more")
         self.data_dir = Path(data_dir).absolute()
-        self.db_path = self.data_dir / DB_FILENAME
-        self.files_dir = self.data_dir / FILES_DIRNAME
+        self.files_dir = Path(files_dir).absolute() if files_dir is not None else self.data_dir / FILES_DIRNAME
+        self._db = HistoryDatabase(database if database is not None else self.data_dir / DB_FILENAME)
+        self.db_path = self._db.db_path  # the SQLite file; None when the index is on a database server
         self.max_items_per_holder = max_items_per_holder
         self.max_bytes = max_bytes
         self._clock = clock or _utc_now_iso
-        self._init_lock = threading.Lock()
-        self._ready = False
         self._in_flight: set[Path] = set()  # files being written by add(): recover() leaves them alone
         self._in_flight_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> HistoryStore:
-        """The app's store: limits from REEL_HISTORY_MAX and REEL_HISTORY_MAX_BYTES when set (SettingError, a
-        ValueError naming the setting, when not a whole number of 1 or more)."""
-        settings = read_settings(environ, (MAX_ITEMS_ENV, MAX_BYTES_ENV))
-        return cls(data_dir, max_items_per_holder=settings[MAX_ITEMS_ENV], max_bytes=settings[MAX_BYTES_ENV])
+        """The app's store: limits from REEL_HISTORY_MAX and REEL_HISTORY_MAX_BYTES, the folder from
+        REEL_HISTORY_DIR and the index in REEL_DATABASE_URL's database, when set (SettingError, a ValueError naming
+        the setting, for a bad value)."""
+        settings = read_settings(environ, (MAX_ITEMS_ENV, MAX_BYTES_ENV, FILES_DIR_ENV, DATABASE_URL_ENV))
+        return cls(data_dir, max_items_per_holder=settings[MAX_ITEMS_ENV], max_bytes=settings[MAX_BYTES_ENV],
+                   files_dir=settings[FILES_DIR_ENV], database=settings[DATABASE_URL_ENV])
 
     def __repr__(self) -> str:
-        return f"HistoryStore({str(self.data_dir)!r})"
+        return f"HistoryStore({str(self.files_dir)!r}, index={self._db.where!r})"
+
+    @property
+    def is_shared(self) -> bool:
+        """The index is on a database server, which other Reel servers may share (with the history folder)."""
+        return self._db.is_server
 
     # -- public API -----------------------------------------------------
 
@@ -226,12 +232,12 @@ class HistoryStore:
         seconds = _seconds(manifest)
         manifest_json = json.dumps(manifest, ensure_ascii=False, allow_nan=False)
         size = Path(source).stat().st_size
-        with self._connect() as conn:
+        with self._db._read() as conn:
             if self._over_cap(conn, holder, size):  # before copying gigabytes for nothing
                 raise HistoryFull()
         item_id = secrets.token_hex(16)
-        relative = f"{FILES_DIRNAME}/{holder_dirname(holder)}/{item_id}{_SUFFIX}"
-        target = self.data_dir / relative
+        relative = f"{holder_dirname(holder)}/{item_id}{_SUFFIX}"
+        target = self.files_dir / relative
         temporary = target.with_name(f"{_TEMP_PREFIX}{item_id}{_TEMP_SUFFIX}")
         with self._in_flight_lock:  # registered before either file exists, so recover() never races us
             self._in_flight.update((target, temporary))
@@ -259,29 +265,31 @@ class HistoryStore:
         _check_holder(holder)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be a whole number from 1 to {MAX_PAGE}")
-        with self._connect() as conn:
+        with self._db._read() as conn:
             if before is None:
                 rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM items WHERE holder = ? ORDER BY seq DESC LIMIT ?", (holder, limit)
+                    text(f"SELECT {_COLUMNS} FROM items WHERE holder = :holder ORDER BY seq DESC LIMIT :limit"),
+                    {"holder": holder, "limit": limit},
                 ).fetchall()
             else:
                 start = conn.execute(
-                    "SELECT seq FROM items WHERE id = ? AND holder = ?", (before, holder)
+                    text("SELECT seq FROM items WHERE id = :id AND holder = :holder"), {"id": before, "holder": holder}
                 ).fetchone() if _is_id(before) else None
                 if start is None:
                     raise InvalidPage()
                 rows = conn.execute(
-                    f"SELECT {_COLUMNS} FROM items WHERE holder = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-                    (holder, start[0], limit),
+                    text(f"SELECT {_COLUMNS} FROM items WHERE holder = :holder AND seq < :seq"
+                         " ORDER BY seq DESC LIMIT :limit"),
+                    {"holder": holder, "seq": start[0], "limit": limit},
                 ).fetchall()
         return [self._item(row) for row in rows]
 
     def items_of(self, holder: str) -> list[HistoryItem]:
         """Every item of ``holder``, newest first (for the operator CLI)."""
         _check_holder(holder)
-        with self._connect() as conn:
+        with self._db._read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM items WHERE holder = ? ORDER BY seq DESC", (holder,)
+                text(f"SELECT {_COLUMNS} FROM items WHERE holder = :holder ORDER BY seq DESC"), {"holder": holder}
             ).fetchall()
         return [self._item(row) for row in rows]
 
@@ -290,32 +298,37 @@ class HistoryStore:
         _check_holder(holder)
         if not _is_id(item_id):
             return None
-        with self._connect() as conn:
+        with self._db._read() as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM items WHERE id = ? AND holder = ?", (item_id, holder)
+                text(f"SELECT {_COLUMNS} FROM items WHERE id = :id AND holder = :holder"),
+                {"id": item_id, "holder": holder},
             ).fetchone()
         return None if row is None else self._item(row)
 
     def path(self, holder: str, item_id: str) -> Path | None:
-        """The item's file, or None as for ``get``."""
+        """The item's file, or None as for ``get`` (and when its file is missing)."""
         item = self.get(holder, item_id)
-        return None if item is None else item.path
+        return None if item is None or item.missing else item.path
 
     def delete(self, holder: str, item_id: str) -> bool:
         """Remove the item's row, then its file; False when unknown or another holder's."""
         _check_holder(holder)
         if not _is_id(item_id):
             return False
-        with self._connect() as conn, _write_transaction(conn):
-            row = conn.execute("SELECT file FROM items WHERE id = ? AND holder = ?", (item_id, holder)).fetchone()
+        with self._db._write() as conn:
+            row = conn.execute(
+                text("SELECT file FROM items WHERE id = :id AND holder = :holder"), {"id": item_id, "holder": holder}
+            ).fetchone()
             if row is None:
                 return False
-            conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
-        _remove(self.data_dir / row[0])
+            conn.execute(text("DELETE FROM items WHERE id = :id"), {"id": item_id})
+        _remove(self.files_dir / row[0])
         return True
 
     def recover(self) -> Recovery:
-        """Run at start: remove temporary and row-less files, and rows whose file is gone."""
+        """Run at start: remove temporary and row-less files, and count the rows whose file is gone (they stay,
+        shown as missing). With a shared index, only leftovers older than SHARED_LEFTOVER_SECONDS go: a younger
+        one may be another server's add in flight."""
         # Files are listed first, then the in-flight set is read, then the rows: a file that is no longer
         # in flight by then has its row committed (or was removed by its failed add).
         temps, finals = [], []
@@ -330,43 +343,46 @@ class HistoryStore:
                         finals.append(path)
         with self._in_flight_lock:
             in_flight = set(self._in_flight)
-        with self._connect() as conn:
-            rows = conn.execute("SELECT id, file FROM items").fetchall()
-        known = {self.data_dir / file for _, file in rows}
-        removed_temps = sum(_remove(path) for path in temps if path not in in_flight)
-        stray = sum(_remove(path) for path in finals if path not in known and path not in in_flight)
-        missing = [item_id for item_id, file in rows if not (self.data_dir / file).is_file()]
-        if missing:
-            with self._connect() as conn, _write_transaction(conn):
-                conn.executemany("DELETE FROM items WHERE id = ?", [(item_id,) for item_id in missing])
-        return Recovery(temp_files=removed_temps, stray_files=stray, missing_files=len(missing))
+        with self._db._read() as conn:
+            rows = conn.execute(text("SELECT id, file FROM items")).fetchall()
+        known = {self.files_dir / file for _, file in rows}
+        young = time.time() - SHARED_LEFTOVER_SECONDS if self.is_shared else None
+
+        def leftover(path: Path) -> bool:
+            return path not in in_flight and (young is None or _modified_before(path, young))
+
+        removed_temps = sum(_remove(path) for path in temps if leftover(path))
+        stray = sum(_remove(path) for path in finals if path not in known and leftover(path))
+        missing = sum(not (self.files_dir / file).is_file() for _, file in rows)
+        return Recovery(temp_files=removed_temps, stray_files=stray, missing_files=missing)
 
     def usage(self) -> list[dict]:
         """Per holder: items kept, seconds of video, bytes and when the last one was made."""
-        with self._connect() as conn:
+        with self._db._read() as conn:
             rows = conn.execute(
-                "SELECT holder, count(*), total(seconds), total(bytes), max(created_at)"
-                " FROM items GROUP BY holder ORDER BY holder"
+                text("SELECT holder, count(*), COALESCE(SUM(seconds), 0), COALESCE(SUM(bytes), 0), max(created_at)"
+                     " FROM items GROUP BY holder ORDER BY holder")
             ).fetchall()
         return [
-            {"holder": holder, "items": items, "seconds": seconds, "bytes": int(size), "last_made": last}
+            {"holder": holder, "items": int(items), "seconds": float(seconds), "bytes": int(size), "last_made": last}
             for holder, items, seconds, size, last in rows
         ]
 
     def total_bytes(self) -> int:
-        with self._connect() as conn:
-            return int(conn.execute("SELECT total(bytes) FROM items").fetchone()[0])
+        with self._db._read() as conn:
+            return int(conn.execute(text("SELECT COALESCE(SUM(bytes), 0) FROM items")).scalar_one())
 
     # -- plumbing -------------------------------------------------------
 
-    def _over_cap(self, conn: sqlite3.Connection, holder: str, size: int) -> bool:
+    def _over_cap(self, conn: Connection, holder: str, size: int) -> bool:
         """Would ``size`` more bytes exceed max_bytes, counting what retention would drop for ``holder``?"""
-        total = conn.execute("SELECT total(bytes) FROM items").fetchone()[0]
+        total = conn.execute(text("SELECT COALESCE(SUM(bytes), 0) FROM items")).scalar_one()
         freed = conn.execute(
-            "SELECT total(bytes) FROM (SELECT bytes FROM items WHERE holder = ? ORDER BY seq DESC LIMIT -1 OFFSET ?)",
-            (holder, self.max_items_per_holder - 1),
-        ).fetchone()[0]
-        return total - freed + size > self.max_bytes
+            text("SELECT COALESCE(SUM(bytes), 0) FROM (SELECT bytes FROM items WHERE holder = :holder"
+                 " ORDER BY seq DESC LIMIT :all OFFSET :kept) AS dropped"),
+            {"holder": holder, "all": _ALL_ROWS, "kept": self.max_items_per_holder - 1},
+        ).scalar_one()
+        return int(total) - int(freed) + size > self.max_bytes
 
     def _insert(
         self, holder: str, item_id: str, kind: str, manifest: dict, manifest_json: str,
@@ -377,20 +393,23 @@ class HistoryStore:
         Returns the row's created_at and the dropped items' files, for the caller to remove.
         """
         created_at = self._clock()
-        with self._connect() as conn, _write_transaction(conn):
+        with self._db._write() as conn:
             if self._over_cap(conn, holder, size):
                 raise HistoryFull()
             conn.execute(
-                f"INSERT INTO items ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (item_id, holder, created_at, kind, _model(manifest), _prompt(manifest), _seed(manifest),
-                 seconds, size, manifest_json, relative),
+                text(f"INSERT INTO items ({_COLUMNS}) VALUES (:id, :holder, :created_at, :kind, :model, :prompt,"
+                     " :seed, :seconds, :bytes, :manifest, :file)"),
+                {"id": item_id, "holder": holder, "created_at": created_at, "kind": kind, "model": _model(manifest),
+                 "prompt": _prompt(manifest), "seed": _seed(manifest), "seconds": seconds, "bytes": size,
+                 "manifest": manifest_json, "file": relative},
             )
             old = conn.execute(
-                "SELECT id, file FROM items WHERE holder = ? ORDER BY seq DESC LIMIT -1 OFFSET ?",
-                (holder, self.max_items_per_holder),
+                text("SELECT id, file FROM items WHERE holder = :holder ORDER BY seq DESC LIMIT :all OFFSET :kept"),
+                {"holder": holder, "all": _ALL_ROWS, "kept": self.max_items_per_holder},
             ).fetchall()
-            conn.executemany("DELETE FROM items WHERE id = ?", [(old_id,) for old_id, _ in old])
-        return created_at, [self.data_dir / file for _, file in old]
+            if old:
+                conn.execute(text("DELETE FROM items WHERE id = :id"), [{"id": old_id} for old_id, _ in old])
+        return created_at, [self.files_dir / file for _, file in old]
 
     def _copy_into_place(self, source: Path, temporary: Path, target: Path) -> int:
         """Copy to ``temporary`` (beside ``target``), fsync, rename: ``target`` is whole or absent."""
@@ -418,64 +437,18 @@ class HistoryStore:
 
     def _item(self, row: tuple) -> HistoryItem:
         item_id, holder, created_at, kind, model, prompt, seed, seconds, size, manifest, file = row
+        path = self.files_dir / file
         return HistoryItem(
             id=item_id, holder=holder, created_at=created_at, kind=kind, model=model, prompt=prompt,
-            seed=seed, seconds=seconds, bytes=size, manifest=json.loads(manifest), path=self.data_dir / file,
+            seed=seed, seconds=seconds, bytes=size, manifest=json.loads(manifest), path=path,
+            missing=not path.is_file(),
         )
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection for this call, closed afterwards."""
-        self._ensure_ready()
-        conn = self._open()
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _open(self) -> sqlite3.Connection:
-        # isolation_level=None: transactions are BEGIN/COMMIT written out, as in access/db.py.
-        return sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-
-    def _ensure_ready(self) -> None:
-        """Create the folder and file, switch to WAL and run pending migrations, once."""
-        if self._ready:
-            return
-        with self._init_lock:
-            if self._ready:
-                return
-            self._make_dir(self.data_dir)
-            if not self.db_path.exists():
-                os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600))  # owner-only, like access
-            conn = self._open()
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                with _write_transaction(conn):
-                    version = conn.execute("PRAGMA user_version").fetchone()[0]
-                    if version > SCHEMA_VERSION:
-                        raise RuntimeError(
-                            f"{self.db_path} has schema version {version}, newer than this code "
-                            f"understands ({SCHEMA_VERSION}); upgrade the app"
-                        )
-                    for number in range(version + 1, SCHEMA_VERSION + 1):
-                        for statement in _MIGRATIONS[number - 1]:
-                            conn.execute(statement)
-                        conn.execute(f"PRAGMA user_version = {number}")
-            finally:
-                conn.close()
-            self._ready = True
-
-
-@contextlib.contextmanager
-def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE so check-then-write steps (the byte cap, retention) cannot race another writer."""
-    conn.execute("BEGIN IMMEDIATE")
+def _modified_before(path: Path, moment: float) -> bool:
     try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        return path.stat().st_mtime < moment
+    except FileNotFoundError:
+        return False
 
 
 def _remove(path: Path) -> bool:

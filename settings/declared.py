@@ -92,10 +92,16 @@ DECLARED: tuple[Setting, ...] = (
     ),
     Setting(
         "REEL_DATABASE_URL", DATABASE_URL, None, "where the gate keeps tokens, quotas and the audit log",
-        "a PostgreSQL server for tokens, limits, quotas and the audit log, so they survive a restart and several "
-        "servers share them; unset, an SQLite file under `REEL_DATA_DIR` (lost with the disk on a Space). Never "
-        "shown: it can hold a password",
-        read_by="access/store.py", default_text="unset (SQLite)", secret=True,
+        "a PostgreSQL server for tokens, limits, quotas, the audit log and the histories' index, so they survive a "
+        "restart and several servers share them; unset, SQLite files under `REEL_DATA_DIR` (lost with the disk on a "
+        "Space). Never shown: it can hold a password",
+        read_by="access/store.py, history/store.py", default_text="unset (SQLite)", secret=True,
+    ),
+    Setting(
+        "REEL_SERVER_NAME", TEXT, None, "this server's name on a shared database",
+        "names this server's clip reservations on a database several servers share, so a restart refunds its own "
+        "crash leftovers at once and never another server's clip in flight; give each server its own",
+        read_by="access/gate.py", default_text="the Space's id (`SPACE_ID`), else host name and port",
     ),
     Setting(
         "REEL_TOKEN_PEPPER", EXACT_TEXT, None, "the key of stored token and prompt hashes",
@@ -111,6 +117,18 @@ DECLARED: tuple[Setting, ...] = (
         "REEL_ALLOWED_USERS", LIST, (), "Hugging Face accounts that may generate",
         "Hugging Face accounts that may generate without a token (any case)",
         read_by="access/hf.py", default_text="unset",
+    ),
+    Setting(
+        "REEL_ADMINS", LIST, (), "Hugging Face accounts that run the gate",
+        "Hugging Face accounts (any case) that, signed in on the Space, see the Admin tab and may call `/admin_*`; "
+        "the Space's owner always may",
+        read_by="access/admin.py", default_text="unset (the Space's owner only)",
+    ),
+    Setting(
+        "REEL_ADMIN_TOKEN", TEXT, None, "the admin token",
+        "a secret of 32 characters or more for the `/admin_*` endpoints from a script, and for the Admin tab when "
+        "pasted into the page's token box",
+        read_by="access/admin.py", default_text="unset (no admin token)", secret=True,
     ),
     Setting(
         "REEL_ALLOWED_ORGS", LIST, (), "Hugging Face organisations whose members may generate",
@@ -179,6 +197,12 @@ DECLARED: tuple[Setting, ...] = (
         "REEL_HISTORY_MAX_BYTES", WHOLE, 20 * GB, "bytes of history in total",
         "disk for all histories; a video that would pass it is delivered but not kept",
         read_by="history/store.py", least=1, default_text="`21474836480` (20 GB)",
+    ),
+    Setting(
+        "REEL_HISTORY_DIR", PATH, None, "where kept videos are written",
+        "the folder every holder's kept videos go to: on a Space, a mounted Storage Bucket, so histories survive "
+        "restarts (with `REEL_DATABASE_URL` for their index). Each file is written once, whole, and never changed",
+        read_by="history/store.py", default_text="`REEL_DATA_DIR/history`",
     ),
     Setting(
         "REEL_C2PA_CERT", TEXT, None, "the C2PA signing certificate chain",

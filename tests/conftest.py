@@ -11,6 +11,7 @@ test that starts an app or Chromium without its marker, so that quick run never 
 import contextlib
 import itertools
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -155,11 +156,17 @@ def live_server(tmp_path_factory):
         yield server
 
 
+# The default server's REEL_ADMIN_TOKEN, which the docs' admin example is given in place of its placeholder.
+DOCS_ADMIN_TOKEN = secrets.token_urlsafe(32)
+
+
 @pytest.fixture(scope="session")
 def default_server(tmp_path_factory):
     """The app as `make run` starts it on a machine without a GPU: no model named, so the CPU default (the tiny
     LTX-2 preview, with sound and adapters)."""
-    with running_server(tmp_path_factory.mktemp("default-server"), {"REEL_MODEL": "", "REEL_MODELS": ""}) as server:
+    settings = {"REEL_MODEL": "", "REEL_MODELS": "", "REEL_ADMIN_TOKEN": DOCS_ADMIN_TOKEN}
+    with running_server(tmp_path_factory.mktemp("default-server"), settings) as server:
+        server.issued_tokens.append(DOCS_ADMIN_TOKEN)
         yield server
 
 

@@ -4,6 +4,7 @@ import datetime
 import math
 import multiprocessing
 import random
+import socket
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from access import (
     INVALID_TOKEN_MESSAGE, AccessDenied, LabelInUse, QuotaExceeded, TokenStore, check_access,
     hash_token, new_token,
 )
+from access.gate import server_name_from_env
 
 UTC = datetime.timezone.utc
 RACE_TRIALS = 50
@@ -80,7 +82,7 @@ def test_v1_database_upgrades_in_place(tmp_path: Path):
     store = TokenStore(db_path)
     assert store.verify(live).label == "old"
     assert store.verify(revoked) is None
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
     with sqlite3.connect(db_path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -92,7 +94,7 @@ def test_v1_database_upgrades_in_place(tmp_path: Path):
     assert gone.status == "revoked"
     for _ in range(10):  # a v1 token has no limits
         store.commit(store.reserve("old", 5.0).id, 5.0)
-    assert TokenStore(db_path).schema_version() == 2  # opening again is a no-op
+    assert TokenStore(db_path).schema_version() == 3  # opening again is a no-op
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path):
@@ -359,3 +361,23 @@ def test_processes_racing_on_one_database_get_exactly_one(database):
         ids = [i for lab, i in outcomes if lab == label and i is not None]
         assert len(ids) == 1, (label, ids)
         assert [row[0] for row in _rows(store, label)] == ids
+
+
+def test_a_restarted_server_refunds_its_own_leftovers_but_not_another_servers_clip_in_flight(database, clock):
+    store = TokenStore(database(), clock=clock)
+    store.issue("shared", daily_limit=10)
+    mine = store.reserve("shared", 1.0, server="space:studio/reel")  # this server's, before its crash
+    theirs = store.reserve("shared", 1.0, server="space:studio/reel-gpu")  # rendering on the other server now
+    assert store.reconcile_reservations(datetime.timedelta(hours=1), server="space:studio/reel") == 1
+    assert store.commit(mine.id, 1.0) is False and store.commit(theirs.id, 1.0) is True
+    abandoned = store.reserve("shared", 1.0, server="laptop:7860")  # a server that never came back
+    clock.advance(hours=1, seconds=1)
+    assert store.reconcile_reservations(datetime.timedelta(hours=1), server="space:studio/reel") == 1
+    assert store.commit(abandoned.id, 1.0) is False
+
+
+def test_a_servers_name_is_its_setting_else_its_space_else_its_host_and_port():
+    assert server_name_from_env({"REEL_SERVER_NAME": "gpu-1", "SPACE_ID": "studio/reel"}) == "gpu-1"
+    assert server_name_from_env({"SPACE_ID": "studio/reel"}) == "space:studio/reel"
+    assert server_name_from_env({"GRADIO_SERVER_PORT": "7861"}) == f"{socket.gethostname()}:7861"
+    assert server_name_from_env({}) == f"{socket.gethostname()}:7860"

@@ -8,6 +8,7 @@ import pytest
 from gradio_client.exceptions import ValidationError
 from gradio_client.utils import sanitize_parameter_names
 
+from ui.studio.admin import AdminActions
 from ui.studio.clips import Clips
 from ui.studio.history_actions import HistoryActions
 from ui.studio.reproductions import Reproductions
@@ -50,7 +51,16 @@ EXPECTED = {
     "/history_video": ([TOKEN, ("id", "str", True)], ["video"]),
     "/history_delete": ([TOKEN, ("id", "str", True)], ["deleted"]),
 }
-OUTPUT_TYPES = {"video": FILE, "manifest": OBJECT, "history": OBJECT, "deleted": OBJECT}
+ADMIN_TOKEN = ("admin_token", "str", False)
+ADMIN_EXPECTED = {
+    "/admin_issue": ([("label", "str", True), ("daily_limit", "int", False), ("daily_seconds", "float", False),
+                      ("expires_in", "str", False), ADMIN_TOKEN], ["answer"]),
+    "/admin_tokens": ([ADMIN_TOKEN], ["answer"]),
+    "/admin_revoke": ([("label", "str", True), ADMIN_TOKEN], ["answer"]),
+    "/admin_usage": ([("days", "int", False), ADMIN_TOKEN], ["answer"]),
+    "/admin_audit": ([("limit", "int", False), ADMIN_TOKEN], ["answer"]),
+}
+OUTPUT_TYPES = {"video": FILE, "manifest": OBJECT, "history": OBJECT, "deleted": OBJECT, "answer": OBJECT}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +69,8 @@ def api(live_server):
 
 
 def test_every_endpoint_states_its_parameters_types_and_plain_output_names(api):
-    assert set(api) == set(EXPECTED)
-    for endpoint, (parameters, outputs) in EXPECTED.items():
+    assert set(api) == set(EXPECTED) | set(ADMIN_EXPECTED)
+    for endpoint, (parameters, outputs) in {**EXPECTED, **ADMIN_EXPECTED}.items():
         shown = [
             (item["parameter_name"], item["python_type"]["type"], not item["parameter_has_default"])
             for item in api[endpoint]["parameters"]
@@ -83,7 +93,9 @@ def test_the_token_says_it_is_needed_and_pictures_say_web_addresses_are_refused(
 @pytest.mark.parametrize(
     "handler",
     [Clips.generate, Storyboards.storyboard, Reproductions.reproduce, Reproductions.extend,
-     HistoryActions.history, HistoryActions.history_video, HistoryActions.history_delete],
+     HistoryActions.history, HistoryActions.history_video, HistoryActions.history_delete,
+     AdminActions.admin_issue, AdminActions.admin_tokens, AdminActions.admin_revoke, AdminActions.admin_usage,
+     AdminActions.admin_audit],
 )
 def test_every_endpoint_has_a_docstring_for_each_parameter_on_one_line(handler, api):
     """gradio reads an Args entry's first line only: each parameter's whole description is on it."""

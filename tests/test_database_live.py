@@ -2,15 +2,19 @@
 goes away and comes back while a server runs, and one that cannot be reached at start."""
 
 import functools
+import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from gradio_client.exceptions import ValidationError
+from gradio_client.exceptions import AppError, ValidationError
 
 from access import DATABASE_UNAVAILABLE_MESSAGE, INVALID_TOKEN_MESSAGE
-from bench.live_server import REPO_ROOT
-from conftest import race, running_process, running_server, used_today
+from bench.live_server import REPO_ROOT, start_server
+from ui.studio.history_actions import MISSING_FILE_MESSAGE
+from conftest import audit_outcomes, race, running_process, running_server, used_today, wait_for
 from postgres import ThrowawayPostgres, server_binaries
 
 pytestmark = pytest.mark.live
@@ -84,3 +88,55 @@ def test_an_unreachable_database_stops_the_start_in_one_line_before_any_model_lo
     )
     assert "s3cret-pw" not in result.stdout + result.stderr and str(tmp_path) not in result.stdout + result.stderr
     assert "Memory plan" not in result.stdout + result.stderr and not (tmp_path / "data" / "models").exists()
+
+
+@pytest.mark.process
+def test_kill_9_mid_clip_then_a_restart_on_a_wiped_disk_refunds_it_once_and_keeps_everything_else(postgres, tmp_path):
+    """A Space's restart: the database and the history folder (a bucket on a Space) outlive the disk."""
+    env = {"REEL_DATABASE_URL": postgres.new_database(), "REEL_HISTORY_DIR": str(tmp_path / "bucket"),
+           "REEL_SERVER_NAME": "space:studio/reel"}
+    first = start_server(tmp_path / "space", env)
+    try:
+        token = first.issue_token("artist", "--daily-limit", "5")
+        client = first.client()
+        kept_path, kept_manifest = quick(client, token, seed=7)
+        client.submit(prompt="a long pan over the harbour", seconds=5.0, steps=50, access_token=token,
+                      api_name="/generate")
+        wait_for(lambda: first.generation_count() >= 2 and used_today(first, "artist")[2] == 1)
+    finally:
+        first.process.kill()  # kill -9 with the second clip reserved and rendering
+        first.process.wait()
+    shutil.rmtree(first.data_dir)
+
+    with running_process(tmp_path / "space", env) as second:
+        second.issued_tokens.append(token)
+        assert "1 clip reservation(s) left by a restart refunded" in second.log_text()
+        clips, seconds, pending = used_today(second, "artist")
+        assert (clips, pending) == (1, 0) and seconds == pytest.approx(kept_manifest["num_frames"] / 24)
+        client = second.client()
+        [item] = client.predict(access_token=token, limit=10, api_name="/history")["items"]
+        assert (item["seed"], item["missing"]) == (7, False)
+        downloaded = client.predict(access_token=token, id=item["id"], api_name="/history_video")
+        assert Path(downloaded).read_bytes() == Path(kept_path).read_bytes()
+        assert audit_outcomes(second, "artist") == ["ok"]
+        quick(client, token, seed=8)  # the token issued before the restart is still admitted
+        assert used_today(second, "artist")[::2] == (2, 0)
+    with running_process(tmp_path / "space", env) as third:  # a restart with nothing in flight refunds nothing
+        assert "0 clip reservation(s) left by a restart refunded" in third.log_text()
+
+
+def test_a_kept_video_whose_file_is_gone_is_listed_as_missing_and_answered_with_reels_message(postgres, tmp_path):
+    """A history index that outlived its files (a data dir wiped without REEL_HISTORY_DIR, a lost object)."""
+    with running_server(tmp_path / "app", {"REEL_DATABASE_URL": postgres.new_database()}) as server:
+        token = server.issue_token("forgetful")
+        client = server.client()
+        _, manifest = quick(client, token, seed=21)
+        for kept in (server.data_dir / "history").rglob("*.mp4"):
+            kept.unlink()
+        [item] = client.predict(access_token=token, limit=10, api_name="/history")["items"]
+        assert (item["missing"], item["seed"], item["manifest"]) == (True, 21, manifest)
+        with pytest.raises(AppError) as refused:
+            client.predict(access_token=token, id=item["id"], api_name="/history_video")
+        assert str(refused.value) == MISSING_FILE_MESSAGE
+        remade, _ = client.predict(manifest=json.dumps(item["manifest"]), access_token=token, api_name="/reproduce")
+        assert Path(remade).is_file(), "its manifest still makes the video again"

@@ -88,6 +88,23 @@ def test_no_file_route_reaches_the_history(server, alice, route):
             assert response.status_code in (400, 403, 404), f"{route}{target} -> {response.status_code}"
 
 
+def test_a_history_folder_outside_the_data_dir_is_closed_to_every_file_route_too(tmp_path):
+    """REEL_HISTORY_DIR (a bucket's mount on a Space) holds every holder's videos: no route may serve it."""
+    bucket = tmp_path / "bucket"
+    with running_server(tmp_path / "app", {"REEL_HISTORY_DIR": str(bucket)}) as server:
+        token = server.issue_token("bucketed")
+        make_clip(server.client(), token)
+        [kept] = bucket.rglob("*.mp4")
+        assert not stored_files(server), "kept in the bucket, not under the data dir"
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            for route in ("gradio_api/file=", "gradio_api/file/", "file="):
+                for target in (kept, bucket):
+                    response = http.get(route + str(target))
+                    assert response.status_code in (400, 403, 404), f"{route}{target} -> {response.status_code}"
+        [item] = history(server.client(), token)["items"]
+        assert server.client().predict(access_token=token, id=item["id"], api_name="/history_video")
+
+
 def test_a_wrong_token_sees_nothing(server):
     with pytest.raises(AppError, match="access token"):
         history(server.client(), "reel_not_a_real_token")

@@ -3,12 +3,16 @@
 The store never decodes its files, so a few bytes stand in for each MP4.
 """
 
+import dataclasses
+import json
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +46,14 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_history(request, data_dir: Path):
+    """Opens the history in `data_dir` with its index on each database Reel runs on: the SQLite file in the data
+    dir, or a PostgreSQL database of this test's own (the same one each time it is called)."""
+    index = request.getfixturevalue("postgres").new_database() if request.param == "postgresql" else None
+    return lambda **options: HistoryStore(data_dir, database=index, **options)
+
+
 def mp4_files(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "history").rglob("*.mp4"))
 
@@ -50,8 +62,8 @@ def all_files(data_dir: Path) -> list[Path]:
     return sorted(path for path in (data_dir / "history").rglob("*") if path.is_file())
 
 
-def test_add_keeps_a_private_copy_with_its_facts(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_add_keeps_a_private_copy_with_its_facts(data_dir: Path, video, open_history):
+    store = open_history()
     source = video(1234)
     item = store.add("alice", source, manifest(), "clip")
     assert len(item.id) == 32 and int(item.id, 16) >= 0
@@ -61,21 +73,21 @@ def test_add_keeps_a_private_copy_with_its_facts(data_dir: Path, video):
     assert item.created_at.endswith("+00:00")
     assert item.path.is_absolute() and item.path.read_bytes() == source.read_bytes()
     assert item.path == data_dir.absolute() / "history" / holder_dirname("alice") / f"{item.id}.mp4"
-    assert (data_dir / "history.sqlite3").is_file() and source.exists()  # the caller's file stays
+    assert (store.is_shared or (data_dir / "history.sqlite3").is_file()) and source.exists()  # the caller's file stays
     assert item.path.stat().st_mode & 0o077 == 0  # owner-only
     assert store.get("alice", item.id) == item and store.path("alice", item.id) == item.path
     assert store.list("alice") == [item]
 
 
-def test_storyboard_prompt_and_seconds_come_from_its_manifest(data_dir: Path, video):
+def test_storyboard_prompt_and_seconds_come_from_its_manifest(data_dir: Path, video, open_history):
     board = {"kind": "storyboard", "model": "tiny-ltx2", "seed": 7, "fps": 24, "num_frames": 96,
              "shots": [{"prompt": "a fox wakes"}, {"prompt": "it runs"}]}
-    item = HistoryStore(data_dir).add("hf:bob", video(), board, "storyboard")
+    item = open_history().add("hf:bob", video(), board, "storyboard")
     assert (item.kind, item.prompt, item.seed, item.seconds) == ("storyboard", "a fox wakes | it runs", 7, 4.0)
 
 
-def test_holder_keys_never_become_paths(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_holder_keys_never_become_paths(data_dir: Path, video, open_history):
+    store = open_history()
     for holder in ("hf:bob", "../../etc", "a/b"):
         path = store.add(holder, video(), manifest(), "clip").path
         assert path.parent.parent == data_dir.absolute() / "history"
@@ -83,8 +95,8 @@ def test_holder_keys_never_become_paths(data_dir: Path, video):
     assert holder_dirname("alice") != holder_dirname("hf:alice")
 
 
-def test_two_holders_never_see_each_others_items(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_two_holders_never_see_each_others_items(data_dir: Path, video, open_history):
+    store = open_history()
     alice = [store.add("alice", video(), manifest(f"alice {n}"), "clip") for n in range(3)]
     bob = store.add("hf:bob", video(), manifest("bob"), "clip")
     assert [item.prompt for item in store.list("alice")] == ["alice 2", "alice 1", "alice 0"]
@@ -102,8 +114,8 @@ def test_two_holders_never_see_each_others_items(data_dir: Path, video):
     assert all(item.path.exists() for item in alice) and len(store.list("alice")) == 3
 
 
-def test_retention_drops_the_oldest_of_that_holder_only(data_dir: Path, video):
-    store = HistoryStore(data_dir, max_items_per_holder=3)
+def test_retention_drops_the_oldest_of_that_holder_only(data_dir: Path, video, open_history):
+    store = open_history(max_items_per_holder=3)
     bob = store.add("bob", video(), manifest("bob"), "clip")
     items = [store.add("alice", video(), manifest(f"alice {n}"), "clip") for n in range(5)]
     assert [item.id for item in store.list("alice")] == [item.id for item in reversed(items[2:])]
@@ -112,8 +124,8 @@ def test_retention_drops_the_oldest_of_that_holder_only(data_dir: Path, video):
     assert len(mp4_files(data_dir)) == 4
 
 
-def test_disk_cap_raises_history_full_and_keeps_nothing(data_dir: Path, video):
-    store = HistoryStore(data_dir, max_bytes=250)
+def test_disk_cap_raises_history_full_and_keeps_nothing(data_dir: Path, video, open_history):
+    store = open_history(max_bytes=250)
     kept = [store.add("alice", video(100), manifest(), "clip") for _ in range(2)]
     before = all_files(data_dir)
     with pytest.raises(HistoryFull) as full:
@@ -130,9 +142,9 @@ def test_disk_cap_raises_history_full_and_keeps_nothing(data_dir: Path, video):
     assert store.add("bob", video(100), manifest(), "clip").path.exists()
 
 
-def test_the_cap_is_checked_again_inside_the_insert(data_dir: Path, video, monkeypatch):
+def test_the_cap_is_checked_again_inside_the_insert(data_dir: Path, video, monkeypatch, open_history):
     """Another thread may fill the store between the early check and the insert: the copy is then removed."""
-    store = HistoryStore(data_dir, max_bytes=10**6)
+    store = open_history(max_bytes=10**6)
     answers = iter([False, True])
     monkeypatch.setattr(store, "_over_cap", lambda conn, holder, size: next(answers))
     with pytest.raises(HistoryFull):
@@ -140,8 +152,8 @@ def test_the_cap_is_checked_again_inside_the_insert(data_dir: Path, video, monke
     assert store.list("alice") == [] and all_files(data_dir) == []
 
 
-def test_a_holder_at_the_item_limit_counts_the_item_it_will_drop(data_dir: Path, video):
-    store = HistoryStore(data_dir, max_items_per_holder=2, max_bytes=200)
+def test_a_holder_at_the_item_limit_counts_the_item_it_will_drop(data_dir: Path, video, open_history):
+    store = open_history(max_items_per_holder=2, max_bytes=200)
     store.add("alice", video(100), manifest(), "clip")
     second = store.add("alice", video(100), manifest(), "clip")
     third = store.add("alice", video(100), manifest(), "clip")  # the first one goes, so it fits
@@ -167,8 +179,8 @@ def test_bad_input_is_refused_and_keeps_nothing(data_dir: Path, video):
             HistoryStore(data_dir, **wrong)
 
 
-def test_delete_removes_row_and_file(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_delete_removes_row_and_file(data_dir: Path, video, open_history):
+    store = open_history()
     item = store.add("alice", video(), manifest(), "clip")
     other = store.add("alice", video(), manifest(), "clip")
     assert store.delete("alice", item.id) is True
@@ -177,17 +189,17 @@ def test_delete_removes_row_and_file(data_dir: Path, video):
     assert store.list("alice") == [other] and other.path.exists() and store.total_bytes() == other.bytes
 
 
-def test_a_restart_keeps_every_complete_item(data_dir: Path, video):
-    first = HistoryStore(data_dir)
+def test_a_restart_keeps_every_complete_item(data_dir: Path, video, open_history):
+    first = open_history()
     items = [first.add(holder, video(), manifest(holder), "extended") for holder in ("alice", "hf:bob", "alice")]
-    again = HistoryStore(data_dir)
+    again = open_history()
     assert again.recover() == Recovery(temp_files=0, stray_files=0, missing_files=0)
     assert again.list("alice") == [items[2], items[0]] and again.list("hf:bob") == [items[1]]
     assert again.path("hf:bob", items[1].id).read_bytes() == items[1].path.read_bytes()
 
 
-def test_recover_removes_half_written_leftovers(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_recover_removes_half_written_leftovers(data_dir: Path, video, open_history):
+    store = open_history()
     kept = store.add("alice", video(), manifest("kept"), "clip")
     lost = store.add("alice", video(), manifest("lost"), "clip")
     folder = kept.path.parent
@@ -202,15 +214,22 @@ def test_recover_removes_half_written_leftovers(data_dir: Path, video):
     unrelated = folder / "notes.txt"
     unrelated.write_text("not ours to remove")
 
-    restarted = HistoryStore(data_dir)
+    restarted = open_history()
+    if restarted.is_shared:  # another server's add may be in flight: a young leftover is left alone
+        assert restarted.recover() == Recovery(temp_files=0, stray_files=0, missing_files=1) and temp.exists()
+        two_hours_ago = time.time() - 7200
+        for path in all_files(data_dir):
+            os.utime(path, (two_hours_ago, two_hours_ago))
     assert restarted.recover() == Recovery(temp_files=1, stray_files=2, missing_files=1)
     assert not temp.exists() and not stray.exists() and unrelated.exists()
-    assert restarted.list("alice") == [kept] and kept.path.exists() and restarted.get("alice", lost.id) is None
-    assert restarted.recover() == Recovery(0, 0, 0)
+    # The row whose file is gone stays, marked missing: its manifest can still make the video again.
+    assert restarted.list("alice") == [dataclasses.replace(lost, missing=True), kept] and kept.path.exists()
+    assert restarted.get("alice", lost.id).missing and restarted.path("alice", lost.id) is None
+    assert restarted.recover() == Recovery(0, 0, 1)
 
 
-def test_recover_leaves_an_add_in_progress_alone(data_dir: Path, video, monkeypatch):
-    store = HistoryStore(data_dir)
+def test_recover_leaves_an_add_in_progress_alone(data_dir: Path, video, monkeypatch, open_history):
+    store = open_history()
     seen = {}
     insert = store._insert
 
@@ -223,8 +242,8 @@ def test_recover_leaves_an_add_in_progress_alone(data_dir: Path, video, monkeypa
     assert seen["recovery"] == Recovery(0, 0, 0) and item.path.exists() and store.list("alice") == [item]
 
 
-def test_paging_newest_first_with_before(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_paging_newest_first_with_before(data_dir: Path, video, open_history):
+    store = open_history()
     made = [store.add("alice", video(), manifest(f"n{n}"), "clip").id for n in range(7)]
     newest_first = list(reversed(made))
     page = store.list("alice", limit=3)
@@ -246,8 +265,8 @@ def test_paging_newest_first_with_before(data_dir: Path, video):
         store.list("alice", before=made[3])
 
 
-def test_threads_adding_for_two_holders_keep_exact_counts(data_dir: Path, video):
-    store = HistoryStore(data_dir)
+def test_threads_adding_for_two_holders_keep_exact_counts(data_dir: Path, video, open_history):
+    store = open_history()
     sources = [video(50 + n) for n in range(8)]
     errors: list[BaseException] = []
     per_thread = 6
@@ -275,8 +294,8 @@ def test_threads_adding_for_two_holders_keep_exact_counts(data_dir: Path, video)
     assert store.total_bytes() == sum(path.stat().st_size for path in mp4_files(data_dir))
 
 
-def test_threads_with_retention_keep_exactly_the_limit(data_dir: Path, video):
-    store = HistoryStore(data_dir, max_items_per_holder=4)
+def test_threads_with_retention_keep_exactly_the_limit(data_dir: Path, video, open_history):
+    store = open_history(max_items_per_holder=4)
     source = video()
     threads = [threading.Thread(target=lambda holder=holder: [store.add(holder, source, manifest(), "clip")
                                                              for _ in range(5)])
@@ -289,8 +308,8 @@ def test_threads_with_retention_keep_exactly_the_limit(data_dir: Path, video):
     assert len(mp4_files(data_dir)) == 8 and store.recover() == Recovery(0, 0, 0)
 
 
-def test_usage_per_holder(data_dir: Path, video):
-    store = HistoryStore(data_dir, clock=lambda: "2026-05-09T07:35:25+00:00")
+def test_usage_per_holder(data_dir: Path, video, open_history):
+    store = open_history(clock=lambda: "2026-05-09T07:35:25+00:00")
     assert store.usage() == []
     store.add("alice", video(10), manifest(num_frames=48), "clip")
     store.add("alice", video(20), manifest(num_frames=24), "clip")
@@ -332,9 +351,8 @@ def test_bad_environment_values_are_named_in_the_error(data_dir: Path, monkeypat
 
 def test_a_newer_schema_is_refused(data_dir: Path, video):
     HistoryStore(data_dir).add("alice", video(), manifest(), "clip")
-    conn = sqlite3.connect(data_dir / "history.sqlite3")
-    conn.execute(f"PRAGMA user_version = {history_store.SCHEMA_VERSION + 1}")
-    conn.close()
+    with sqlite3.connect(data_dir / "history.sqlite3") as conn:  # as a newer Reel would have left it
+        conn.execute("UPDATE history_version SET version_num = ?", (f"{history_store.SCHEMA_VERSION + 1:04d}",))
     with pytest.raises(RuntimeError, match="newer than this code"):
         HistoryStore(data_dir).list("alice")
 
@@ -346,3 +364,46 @@ def test_history_and_the_cli_import_neither_torch_nor_gradio():
                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+V1_HISTORY_SCHEMA = """
+CREATE TABLE items (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE CHECK (length(id) = 32),
+    holder TEXT NOT NULL CHECK (length(holder) >= 1), created_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('clip', 'storyboard', 'extended')), model TEXT, prompt TEXT, seed INTEGER,
+    seconds REAL NOT NULL CHECK (seconds >= 0), bytes INTEGER NOT NULL CHECK (bytes >= 0), manifest TEXT NOT NULL,
+    file TEXT NOT NULL UNIQUE
+)
+"""
+
+
+def test_a_history_kept_before_the_history_folder_could_move_opens_with_every_item(data_dir: Path, video):
+    """The first release named files relative to the data dir ("history/<holder>/<id>.mp4") and counted its
+    schema in PRAGMA user_version; such a history opens as it was."""
+    item_id = secrets.token_hex(16)
+    relative = f"{holder_dirname('alice')}/{item_id}.mp4"
+    (data_dir / "history" / holder_dirname("alice")).mkdir(parents=True)
+    shutil.copyfile(video(321), data_dir / "history" / relative)
+    with sqlite3.connect(data_dir / "history.sqlite3") as conn:  # exactly what the first release wrote
+        conn.execute(V1_HISTORY_SCHEMA)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO items (id, holder, created_at, kind, model, prompt, seed, seconds, bytes, manifest, file)"
+            " VALUES (?, 'alice', '2026-05-01T10:00:00+00:00', 'clip', 'tiny-ltx2', 'old', 3, 1.0, 321, ?, ?)",
+            (item_id, json.dumps(manifest("old", seed=3)), f"history/{relative}"),
+        )
+    store = HistoryStore(data_dir)
+    [item] = store.list("alice")
+    assert (item.id, item.seed, item.bytes, item.missing) == (item_id, 3, 321, False)
+    assert store.path("alice", item_id) == data_dir.absolute() / "history" / relative
+    assert store.recover() == Recovery(0, 0, 0)
+
+
+def test_the_history_folder_can_live_outside_the_data_dir(data_dir: Path, tmp_path: Path, video):
+    """REEL_HISTORY_DIR: on a Space, a mounted Storage Bucket that outlives the disk."""
+    bucket = tmp_path / "bucket"
+    store = HistoryStore.from_env(data_dir, {"REEL_HISTORY_DIR": str(bucket)})
+    item = store.add("alice", video(), manifest(), "clip")
+    assert item.path == bucket.absolute() / holder_dirname("alice") / f"{item.id}.mp4" and item.path.is_file()
+    assert not (data_dir / "history").exists()
+    assert [path.name for path in bucket.rglob("*") if path.is_file()] == [f"{item.id}.mp4"]  # no temporary left

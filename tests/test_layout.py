@@ -25,7 +25,7 @@ from ui.studio.storyboards import Storyboards
 
 ROOT = Path(__file__).resolve().parent.parent
 UI = ROOT / "ui"
-TAB_MODULES = {"ui.generate", "ui.storyboard", "ui.reproduce", "ui.history"}
+TAB_MODULES = {"ui.generate", "ui.storyboard", "ui.reproduce", "ui.history", "ui.admin"}
 # Filled in by Gradio, not inputs of the event.
 INJECTED = {"self", "request", "profile", "progress"}
 

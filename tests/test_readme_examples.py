@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conftest import DOCS_ADMIN_TOKEN
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,6 +45,7 @@ def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
     for path, example in python_examples():
         assert "reel_..." in example or "Client(" not in example
         code = example.replace('"http://127.0.0.1:7860/', '"' + default_server.url).replace('"reel_..."', repr(token))
+        code = code.replace('"the REEL_ADMIN_TOKEN secret"', repr(DOCS_ADMIN_TOKEN))
         exec(compile(code, str(path.relative_to(ROOT)), "exec"), namespace)  # noqa: S102 - the docs' own examples
         ran.append(path.relative_to(ROOT).as_posix())
     assert ran[0] == "README.md" and "docs/api.md" in ran
@@ -52,3 +55,4 @@ def test_the_examples_run_as_written(default_server, tmp_path, monkeypatch):
     assert namespace["longer_manifest"]["num_frames"] > namespace["manifest"]["num_frames"]
     assert pytest.approx(namespace["longer_manifest"]["num_frames"] / 24, abs=0.5) == 8
     assert not namespace["answer"].isError and ".mp4" in namespace["answer"].content[0].text  # the MCP example
+    assert namespace["issued"]["token"].startswith("reel_") and namespace["audit"][0]["outcome"] == "admin_usage"

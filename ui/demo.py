@@ -9,6 +9,7 @@ import gradio as gr
 
 from model import plan_request
 
+from .admin import AdminTab
 from .components import access_token_box, preview_banner
 from .generate import GenerateTab
 from .history import HistoryTab
@@ -57,6 +58,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
     storyboard_tab = StoryboardTab(studio)
     reproduce_tab = ReproduceTab(studio)
     history_tab = HistoryTab(studio)
+    admin_tab = AdminTab(studio)
 
     with gr.Blocks(title="Reel", delete_cache=(3600, runtime.clip_lifetime_seconds)) as demo:
         gr.Markdown(
@@ -81,7 +83,13 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                 reproduce_tab.build(access_token)
             with gr.Tab("History", id="history-tab"):
                 history_tab.build(access_token, tabs, start_image)
+            # Hidden until the token box holds the admin token or an admin has signed in on the Space.
+            with gr.Tab("Admin", id="admin-tab", visible=False) as admin:
+                admin_tab.build(access_token)
         gr.Markdown(status_footer(runtime), elem_id="status-footer")
+        reveal = dict(inputs=access_token, outputs=admin, api_visibility="private", queue=False)
+        access_token.change(studio.admin.reveal, **reveal)
+        demo.load(studio.admin.reveal, **reveal)
 
     demo.queue(max_size=runtime.queue_size, default_concurrency_limit=runtime.gpu_concurrency)
     runtime.job_control.watch(demo)  # each holder's job slots follow this queue's jobs
@@ -99,7 +107,8 @@ def launch_options(runtime: Runtime) -> dict:
         app_kwargs=server_hooks(runtime),  # upload budget and pruning, the MCP tool table (ui/server_hooks.py)
         num_workers=0,  # uploads stay in this process, behind the guard, even if GRADIO_NUM_WORKERS is set
         allowed_paths=[],
-        blocked_paths=[str(runtime.data_dir.resolve())],
+        # No file route reaches the data dir or the history folder (REEL_HISTORY_DIR may be outside the data dir).
+        blocked_paths=[str(runtime.data_dir.resolve()), str(runtime.history.files_dir.resolve())],
         theme=reel_theme(),  # Reel's colours, system fonts (ui/page.py)
         css=PAGE_CSS,
         mcp_server=True,  # agents' tools at /gradio_api/mcp/, three of them (ui/mcp.py)

@@ -31,6 +31,7 @@ from access import (
     token_from_authorization,
     trusted_proxy_hops_from_env,
 )
+from access.admin import Admins
 from access.gate import StartupReport
 from access.hf import grant_for_profile, is_shared, running_on_spaces
 from access.uploads import UploadLimits
@@ -115,7 +116,7 @@ class Runtime:
     uploads: UploadLimits  # the upload budget and the upload folder's size (REEL_UPLOAD_*)
     clip_lifetime_seconds: int
     shot_cache: ShotCache  # under the data dir, which no file route reaches
-    history: HistoryStore  # each holder's finished videos, under the data dir
+    history: HistoryStore  # each holder's finished videos (REEL_HISTORY_DIR, else under the data dir)
     signer: C2paSigner | None  # None: outputs are not C2PA-signed (no certificate set)
     storyboard_max_seconds: float
     queue_size: int
@@ -124,6 +125,7 @@ class Runtime:
     on_spaces: bool
     trusted_proxy_hops: int  # proxies in front that append to X-Forwarded-For (REEL_TRUSTED_PROXY_HOPS)
     shared: bool
+    admins: Admins  # who may run the gate from the page or a script (REEL_ADMINS, REEL_ADMIN_TOKEN)
 
     @classmethod
     def from_env(cls) -> "Runtime":
@@ -145,6 +147,7 @@ class Runtime:
             uploads = UploadLimits.from_env()  # ValueError: the REEL_UPLOAD_* limits do not fit together
             slots = JobSlots.from_env()
             serving = ServingSettings.from_env()
+            admins = Admins.from_env()  # ValueError: an admin token too short to be safe
             gate = Gate.from_env(data_dir)
             gate.open()  # the database reachable and its schema current before minutes of loading
         except (ProvenanceError, ValueError) as cannot:
@@ -197,6 +200,7 @@ class Runtime:
             on_spaces=running_on_spaces(),
             trusted_proxy_hops=trusted_proxy_hops,
             shared=is_shared(os.environ.get("GRADIO_SERVER_NAME"), os.environ.get("GRADIO_SHARE", "").lower() == "true"),
+            admins=admins,
         )
 
     @property

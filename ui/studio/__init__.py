@@ -4,7 +4,8 @@ tabs only lay out controls and wire their events to it.
 
 Its parts, one per kind of work, share the runtime: `clips` (`/generate`), `storyboards` (`/storyboard`),
 `reproductions` (`/reproduce`, `/extend` and the same two under a result) and `history` (`/history`,
-`/history_video`, `/history_delete` and the History tab's actions). Each public handler keeps its explicit
+`/history_video`, `/history_delete` and the History tab's actions) and `admin` (the `/admin_*` endpoints and the
+Admin tab's actions). Each public handler keeps its explicit
 signature and docstring (the API page and the MCP tools read them) and hands its inputs on as one frozen form
 (`forms.py`); `planning.py` checks a form before anything runs, `delivery.py` runs what surrounds the GPU.
 """
@@ -12,6 +13,7 @@ signature and docstring (the API page and the MCP tools read them) and hands its
 from __future__ import annotations
 
 from ..runtime import Runtime
+from .admin import AdminActions
 from .clips import Clips
 from .forms import (
     ClipForm,
@@ -38,6 +40,7 @@ class Studio:
         self.storyboards = Storyboards(runtime)
         self.reproductions = Reproductions(runtime, self.storyboards)
         self.history = HistoryActions(runtime, self.reproductions)
+        self.admin = AdminActions(runtime)
 
     def gpu_queue(self) -> dict:
         """What every GPU event passes to Gradio: the calls at once that the GPU takes, in one shared queue."""

@@ -29,6 +29,10 @@ from .reproductions import Reproductions
 logger = logging.getLogger("reel.app")
 
 NOT_FOUND_MESSAGE = "There is no video with that id in your history."
+MISSING_FILE_MESSAGE = (
+    "This video's file is missing from the Space's storage. Its details and manifest are still in your history: "
+    "Reproduce makes it again."
+)
 PAGE_SIZE = 12
 MAX_API_LIMIT = 100
 
@@ -49,7 +53,7 @@ def details(item: HistoryItem) -> str:
 def api_entry(item: HistoryItem) -> dict:
     return {
         "id": item.id, "created_at": item.created_at, "kind": item.kind, "model": item.model, "prompt": item.prompt,
-        "seed": item.seed, "seconds": item.seconds, "manifest": item.manifest,
+        "seed": item.seed, "seconds": item.seconds, "manifest": item.manifest, "missing": item.missing,
     }
 
 
@@ -75,10 +79,14 @@ class HistoryActions:
         return item
 
     def served_copy(self, item: HistoryItem) -> str:
-        """A copy of the item's file in the clips folder, for Gradio to cache and serve (pruned like any clip)."""
+        """A copy of the item's file in the clips folder, for Gradio to cache and serve (pruned like any clip); a
+        missing file is Reel's message, not an error page."""
         self.runtime.output_dir.mkdir(parents=True, exist_ok=True)
         copy = self.runtime.output_dir / f"reel-history-{uuid.uuid4().hex}.mp4"
-        shutil.copyfile(item.path, copy)
+        try:
+            shutil.copyfile(item.path, copy)
+        except FileNotFoundError:
+            raise gr.Error(MISSING_FILE_MESSAGE, print_exception=False) from None
         return str(copy)
 
     # -- the API -----------------------------------------------------------------------------------------------
@@ -90,7 +98,9 @@ class HistoryActions:
         """List the videos made with this access token (clips, storyboards and extensions), newest first, each with
         its id, time, kind, model, prompt, seed, length in seconds and whole manifest; nobody else's are shown.
         Fast, and uses no quota. Returns {"items": [{"id", "created_at", "kind", "model", "prompt", "seed",
-        "seconds", "manifest"}], "next_before": an id or null}; pass `next_before` as `before` for the next page.
+        "seconds", "manifest", "missing"}], "next_before": an id or null}; pass `next_before` as `before` for the
+        next page. "missing" is true when the video's file is gone from the Space's storage: it cannot be
+        downloaded, but /reproduce makes it again from its manifest.
 
         Args:
             access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".
@@ -150,9 +160,13 @@ class HistoryActions:
         """The newest videos of whoever the token box (or the sign-in) says, as a gallery; nothing selected."""
         grant = self.holder(access_token, profile, request)
         items = self.runtime.history.list(grant.quota_key, limit=PAGE_SIZE)
-        gallery = [(self.served_copy(item), describe(item)) for item in items]
+        present = [item for item in items if not item.missing]
+        gallery = [(self.served_copy(item), describe(item)) for item in present]
         note = "" if items else "Nothing here yet: the videos you make appear here."
-        return gallery, [item.id for item in items], None, "", note, None
+        if len(present) < len(items):
+            note = (f"{len(items) - len(present)} of your newest videos are missing from the Space's storage; "
+                    "/history still lists them with the manifests that make them again.")
+        return gallery, [item.id for item in present], None, "", note, None
 
     def select(self, shown: list[str], access_token, evt: gr.SelectData, request: gr.Request,
                profile: gr.OAuthProfile | None):
@@ -171,6 +185,8 @@ class HistoryActions:
         """The selected video's last frame, as a picture to start a new clip from."""
         grant = self.holder(access_token, profile, request)
         item = self.item(grant, selected)
+        if item.missing:
+            raise gr.Error(MISSING_FILE_MESSAGE, print_exception=False)
         return Image.fromarray(last_frame(Path(item.path)))
 
     # The two GPU actions: each a job like any other (a slot among the holder's jobs, a Stop button).
