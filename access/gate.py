@@ -134,6 +134,9 @@ class Gate:
         (SHARED_LEFTOVER_AGE) are refunded. A malformed REEL_TOKENS raises ValueError (without echoing it).
         """
         merged = merge_export_from_env(self.store, environ)
+        now = self.store._now()
+        for client, until in self.store.current_locks():  # locked before the restart: still locked
+            self.lockout.restore(client, (until - now).total_seconds())
         if self.store.is_server:
             refunded = self.store.reconcile_reservations(SHARED_LEFTOVER_AGE, server=self.server_name)
         else:
@@ -264,6 +267,14 @@ class Gate:
 
     # -- plumbing -------------------------------------------------------
 
+    def _remember_lock(self, client: str) -> None:
+        """Write the new lock down so a restart keeps it; a failing write is logged, the lock holds in memory."""
+        until = self.store._now() + datetime.timedelta(seconds=self.lockout.seconds_locked(client))
+        try:
+            self.store.remember_lock(client, until)
+        except (DatabaseError, OSError) as failure:
+            logger.warning("Could not keep a lockout across restarts: %s", type(failure).__name__)
+
     @contextlib.contextmanager
     def _database_needed(self) -> Iterator[None]:
         """A database failure becomes GateUnavailable (Reel's message, nothing charged); the log says what kind of
@@ -276,6 +287,8 @@ class Gate:
 
     def _refused(self, client: str) -> None:
         locked_now = self.lockout.record_failure(client)
+        if locked_now:
+            self._remember_lock(client)
         for outcome in ("denied", "locked") if locked_now else ("denied",):
             if self.refusals is not None:
                 self.refusals.record(self.store._now(), outcome, client)
