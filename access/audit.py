@@ -33,7 +33,7 @@ from .tokens import is_well_formed
 OUTCOMES = frozenset(
     {"ok", "denied", "locked", "quota", "failed", "invalid_input", "cancelled"}
     # what an admin did (access/admin.py); the subject is the token label acted on, or the admin for a read
-    | {"admin_issue", "admin_revoke", "admin_tokens", "admin_usage", "admin_audit"}
+    | {"admin_issue", "admin_limits", "admin_revoke", "admin_tokens", "admin_usage", "admin_audit", "admin_export"}
 )
 AUDIT_PROMPTS_ENV = "REEL_AUDIT_PROMPTS"
 MAX_STORED_PROMPT_CHARS = 2000

@@ -119,7 +119,8 @@ class Gate:
         behind the answer."""
         store = default_store(data_dir)
         audit = AuditLog(store)
-        return cls(store, audit=audit, refusals=RefusalWriter(audit), server_name=server_name_from_env())
+        refusals = RefusalWriter(audit, remember_lock=store.remember_lock)
+        return cls(store, audit=audit, refusals=refusals, server_name=server_name_from_env())
 
     def open(self) -> None:
         """Reach the database and bring its schema up to date now, so an unreachable server or a schema newer
@@ -134,6 +135,9 @@ class Gate:
         (SHARED_LEFTOVER_AGE) are refunded. A malformed REEL_TOKENS raises ValueError (without echoing it).
         """
         merged = merge_export_from_env(self.store, environ)
+        now = self.store._now()
+        for client, until in self.store.current_locks():  # locked before the restart: still locked
+            self.lockout.restore(client, (until - now).total_seconds())
         if self.store.is_server:
             refunded = self.store.reconcile_reservations(SHARED_LEFTOVER_AGE, server=self.server_name)
         else:
@@ -264,6 +268,13 @@ class Gate:
 
     # -- plumbing -------------------------------------------------------
 
+    def _remember_lock(self, client: str, until: datetime.datetime) -> None:
+        """Write the new lock down so a restart keeps it; a failing write is logged, the lock holds in memory."""
+        try:
+            self.store.remember_lock(client, until)
+        except (DatabaseError, OSError) as failure:
+            logger.warning("Could not keep a lockout across restarts: %s", type(failure).__name__)
+
     @contextlib.contextmanager
     def _database_needed(self) -> Iterator[None]:
         """A database failure becomes GateUnavailable (Reel's message, nothing charged); the log says what kind of
@@ -275,12 +286,18 @@ class Gate:
             raise GateUnavailable() from None
 
     def _refused(self, client: str) -> None:
+        """A failed attempt: counted, audited, and a lockout it causes written down (behind the answer, with the
+        refusal rows, when there is a writer) so a restart keeps it."""
         locked_now = self.lockout.record_failure(client)
+        now = self.store._now()
+        until = now + datetime.timedelta(seconds=self.lockout.seconds_locked(client)) if locked_now else None
         for outcome in ("denied", "locked") if locked_now else ("denied",):
             if self.refusals is not None:
-                self.refusals.record(self.store._now(), outcome, client)
+                self.refusals.record(now, outcome, client, locked_until=until if outcome == "locked" else None)
             else:
                 self._audit(outcome, client)
+        if until is not None and self.refusals is None:
+            self._remember_lock(client, until)
 
     def _audit(
         self,

@@ -87,6 +87,16 @@ class Lockout:
                 self._prune(now)
             return self._left(client, now) > 0
 
+    def restore(self, client: str, seconds_left: float) -> None:
+        """Lock ``client`` for ``seconds_left`` more seconds, as a lock remembered across a restart is."""
+        if seconds_left <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            first = now - self.window_seconds + min(seconds_left, self.window_seconds)
+            self._failures[client] = collections.deque([first] * self.max_failures, maxlen=self.max_failures)
+            self._failures.move_to_end(client)
+
     def tracked_clients(self) -> int:
         with self._lock:
             return len(self._failures)

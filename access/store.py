@@ -22,7 +22,7 @@ from .common import LABEL_PATTERN, LABEL_RULES, InvalidLabel, validate_label
 from .db import SCHEMA_VERSION, Database
 from .export import PEPPER_ENV, ExportMixin
 from .quota import QuotaMixin
-from .timeutil import Clock, is_expired, to_iso
+from .timeutil import Clock, from_iso, is_expired, to_iso
 from .tokens import hash_token, is_well_formed, new_token
 
 DATA_DIR_ENV = "REEL_DATA_DIR"
@@ -162,6 +162,52 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         if row[3] is not None or is_expired(row[4], self._now()):
             return None
         return TokenRecord(label=row[0], created_at=row[2], revoked_at=None)
+
+    def set_limits(
+        self,
+        label: str,
+        *,
+        daily_limit: int | None = None,
+        daily_seconds: float | None = None,
+        expires_in: datetime.timedelta | None = None,
+    ) -> bool:
+        """Replace the limits and expiry of the active token ``label`` (None: no limit, never expires); False when
+        no active token has that label. Takes effect at the holder's next clip: limits are read on every
+        reservation."""
+        _check_limits(daily_limit, daily_seconds)
+        if expires_in is not None and expires_in <= datetime.timedelta(0):
+            raise ValueError("expires_in must be longer than zero")
+        now = self._now()
+        with self._write() as conn:
+            row = conn.execute(
+                text("SELECT revoked_at, expires_at FROM tokens WHERE label = :label"), {"label": label}
+            ).fetchone()
+            if row is None or row[0] is not None or is_expired(row[1], now):
+                return False
+            conn.execute(
+                text("UPDATE tokens SET daily_limit = :daily_limit, daily_seconds = :daily_seconds,"
+                     " expires_at = :expires_at WHERE label = :label"),
+                {"daily_limit": daily_limit, "daily_seconds": None if daily_seconds is None else float(daily_seconds),
+                 "expires_at": to_iso(now + expires_in) if expires_in is not None else None, "label": label},
+            )
+        return True
+
+    def remember_lock(self, client: str, until: datetime.datetime) -> None:
+        """Keep a client's lockout across restarts (Gate locks it again at start); the latest lock wins."""
+        with self._write() as conn:
+            conn.execute(text("DELETE FROM locked_clients WHERE client = :client OR locked_until < :now"),
+                         {"client": client, "now": to_iso(self._now())})
+            conn.execute(text("INSERT INTO locked_clients (client, locked_until) VALUES (:client, :until)"),
+                         {"client": client, "until": to_iso(until)})
+
+    def current_locks(self) -> list[tuple[str, datetime.datetime]]:
+        """Clients still locked out, with until when."""
+        with self._read() as conn:
+            rows = conn.execute(
+                text("SELECT client, locked_until FROM locked_clients WHERE locked_until > :now"),
+                {"now": to_iso(self._now())},
+            ).fetchall()
+        return [(client, from_iso(until)) for client, until in rows]
 
     def revoke(self, label: str) -> bool:
         """Revoke the token with ``label``; False if there is none or it is already revoked."""

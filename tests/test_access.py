@@ -177,7 +177,7 @@ def test_schema_version_and_private_directory(tmp_path: Path):
     db_path = tmp_path / "new" / "access.sqlite3"
     store = TokenStore(db_path)
     store.list_tokens()
-    assert store.schema_version() == 3  # v2: limits, expiry, quotas, audit; v3: reservations name their server
+    assert store.schema_version() == 4  # v2: limits, expiry, quotas, audit; v3: servers; v4: locked clients
     assert (db_path.parent.stat().st_mode & 0o777) == 0o700
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

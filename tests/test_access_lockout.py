@@ -243,3 +243,23 @@ def test_trusted_proxy_hops_from_env(environ, expected):
 def test_a_bad_trusted_proxy_hops_is_refused_with_the_setting_named(text):
     with pytest.raises(ValueError, match="REEL_TRUSTED_PROXY_HOPS must be a whole number, 0 or more"):
         trusted_proxy_hops_from_env({"REEL_TRUSTED_PROXY_HOPS": text})
+
+
+def test_a_locked_out_client_stays_locked_out_after_a_restart_and_only_until_its_lock_ends(database):
+    location = database()
+    now = [datetime.datetime(2026, 5, 9, 12, tzinfo=UTC)]
+    before = Gate(TokenStore(location, clock=lambda: now[0]), lockout=Lockout(max_failures=2))
+    good = before.store.issue("patient")
+    for _ in range(2):
+        _refusal(before, "reel_" + "1" * 49, client="198.51.100.9")
+    assert before.lockout.seconds_locked("198.51.100.9") > 0
+
+    restarted = Gate(TokenStore(location, clock=lambda: now[0]), lockout=Lockout(max_failures=2))
+    restarted.startup({})
+    assert _refusal(restarted, good, client="198.51.100.9").startswith("Too many failed attempts")
+    assert restarted.admit(good, "198.51.100.10").label == "patient", "only that client"
+
+    now[0] += datetime.timedelta(minutes=11)  # past the ten-minute window
+    later = Gate(TokenStore(location, clock=lambda: now[0]), lockout=Lockout(max_failures=2))
+    later.startup({})
+    assert later.admit(good, "198.51.100.9").label == "patient"

@@ -82,7 +82,7 @@ def test_v1_database_upgrades_in_place(tmp_path: Path):
     store = TokenStore(db_path)
     assert store.verify(live).label == "old"
     assert store.verify(revoked) is None
-    assert store.schema_version() == 3
+    assert store.schema_version() == 4
     with sqlite3.connect(db_path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -94,7 +94,7 @@ def test_v1_database_upgrades_in_place(tmp_path: Path):
     assert gone.status == "revoked"
     for _ in range(10):  # a v1 token has no limits
         store.commit(store.reserve("old", 5.0).id, 5.0)
-    assert TokenStore(db_path).schema_version() == 3  # opening again is a no-op
+    assert TokenStore(db_path).schema_version() == 4  # opening again is a no-op
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path):
@@ -381,3 +381,24 @@ def test_a_servers_name_is_its_setting_else_its_space_else_its_host_and_port():
     assert server_name_from_env({"SPACE_ID": "studio/reel"}) == "space:studio/reel"
     assert server_name_from_env({"GRADIO_SERVER_PORT": "7861"}) == f"{socket.gethostname()}:7861"
     assert server_name_from_env({}) == f"{socket.gethostname()}:7860"
+
+
+def test_new_limits_and_expiry_apply_from_the_next_clip_and_only_to_an_active_token(store: TokenStore, clock):
+    token = store.issue("pupil", daily_limit=1)
+    store.commit(store.reserve("pupil", 1.0).id, 1.0)
+    with pytest.raises(QuotaExceeded):
+        store.reserve("pupil", 1.0)
+    assert store.set_limits("pupil", daily_limit=3, daily_seconds=2.5, expires_in=datetime.timedelta(hours=1))
+    [info] = store.describe_tokens()
+    assert (info.daily_limit, info.daily_seconds, info.expires_at) == (3, 2.5, "2026-05-09T13:00:00+00:00")
+    store.commit(store.reserve("pupil", 1.5).id, 1.5)  # today's first clip still counts: 2.5 s in all
+    with pytest.raises(QuotaExceeded):
+        store.reserve("pupil", 0.5)
+    assert store.set_limits("pupil")  # no limits, never expires
+    store.reserve("pupil", 5.0)
+    clock.advance(hours=2)
+    assert store.verify(token) is not None, "no longer expires"
+    store.revoke("pupil")
+    assert not store.set_limits("pupil", daily_limit=9) and not store.set_limits("nobody")
+    with pytest.raises(ValueError):
+        store.set_limits("pupil", daily_limit=0)

@@ -86,3 +86,18 @@ def test_the_apps_gate_writes_refusals_behind_the_answer(tmp_path: Path):
         refuse(gate, f"198.51.100.{index + 1}")
     assert gate.refusals.flush(timeout=30)
     assert sorted(row.client for row in gate.audit.recent()) == [f"198.51.100.{i + 1}" for i in range(5)]
+
+
+def test_a_lockout_written_behind_the_answer_survives_a_restart(database):
+    """As the app's gate does it (Gate.from_env): the lock goes to the database from the writer's thread."""
+    location = database()
+    store = TokenStore(location)
+    audit = AuditLog(store)
+    gate = Gate(store, lockout=Lockout(max_failures=2), audit=audit,
+                refusals=RefusalWriter(audit, remember_lock=store.remember_lock))
+    refuse(gate, "192.0.2.44")
+    assert refuse(gate, "192.0.2.44") == INVALID_TOKEN_MESSAGE  # this one locks
+    assert gate.refusals.flush(timeout=30)
+    restarted = Gate(TokenStore(location), lockout=Lockout(max_failures=2))
+    restarted.startup({})
+    assert refuse(restarted, "192.0.2.44").startswith("Too many failed attempts")

@@ -43,6 +43,11 @@ def test_an_admin_script_issues_a_token_that_generates_then_lists_counts_audits_
     assert token not in str(listed)
     usage = client.predict(days=1, admin_token=ADMIN_TOKEN, api_name="/admin_usage")["usage"]
     assert [(entry["label"], entry["clips"]) for entry in usage if entry["label"] == "class-7a"] == [("class-7a", 1)]
+    limited = client.predict(label="class-7a", daily_limit=1, daily_seconds=0, expires_in="", admin_token=ADMIN_TOKEN,
+                             api_name="/admin_limits")
+    assert (limited["daily_limit"], limited["expires_at"]) == (1, None)
+    with pytest.raises(ValidationError, match="used its 1 clip"):
+        quick(client, token)  # the new limit applies at once, and today's clip counts
 
     assert client.predict(label="class-7a", admin_token=ADMIN_TOKEN, api_name="/admin_revoke") == {
         "revoked": "class-7a"}
@@ -54,9 +59,9 @@ def test_an_admin_script_issues_a_token_that_generates_then_lists_counts_audits_
 
     entries = client.predict(limit=20, admin_token=ADMIN_TOKEN, api_name="/admin_audit")["entries"]
     mine = [(entry["outcome"], entry["subject"]) for entry in entries
-            if entry["subject"] in ("class-7a", "admin")][:5]
-    assert mine == [("admin_revoke", "class-7a"), ("admin_usage", "admin"), ("admin_tokens", "admin"),
-                    ("ok", "class-7a"), ("admin_issue", "class-7a")]
+            if entry["subject"] in ("class-7a", "admin")]
+    assert mine[:6] == [("admin_revoke", "class-7a"), ("admin_limits", "class-7a"), ("admin_usage", "admin"),
+                        ("admin_tokens", "admin"), ("ok", "class-7a"), ("admin_issue", "class-7a")]
     assert token not in admin_server.log_text() and ADMIN_TOKEN not in admin_server.log_text()
 
 
@@ -76,6 +81,7 @@ def test_a_bad_issue_is_refused_with_a_clear_message_and_issues_nothing(admin_se
 
 ENDPOINTS = [
     ("/admin_issue", {"label": "intruder", "daily_limit": 0, "daily_seconds": 0, "expires_in": ""}),
+    ("/admin_limits", {"label": "just-a-holder", "daily_limit": 99, "daily_seconds": 0, "expires_in": ""}),
     ("/admin_tokens", {}),
     ("/admin_revoke", {"label": "class-7a"}),
     ("/admin_usage", {"days": 1}),
@@ -96,11 +102,12 @@ def test_anyone_else_gets_the_wrong_token_answer_from_every_admin_endpoint(tmp_p
             answers[bool(wrong_token)] = str(wrong.value)
         assert answers == {False: MISSING_TOKEN_MESSAGE, True: INVALID_TOKEN_MESSAGE}
         for presented in ("", holder, ADMIN_TOKEN[:-1]):  # nothing, a holder's own token, nearly the admin token
-            for api_name, arguments in ENDPOINTS[: 2 if presented else 5]:
+            for api_name, arguments in ENDPOINTS[: 2 if presented else 6]:
                 with pytest.raises(AppError) as refused:
                     client.predict(**arguments, admin_token=presented, api_name=api_name)
                 assert str(refused.value) == answers[bool(presented)], api_name
-        assert "intruder" not in str(client.predict(admin_token=ADMIN_TOKEN, api_name="/admin_tokens"))
+        listed = client.predict(admin_token=ADMIN_TOKEN, api_name="/admin_tokens")["tokens"]
+        assert [(row["label"], row["daily_limit"]) for row in listed] == [("just-a-holder", None)], "nothing changed"
 
 
 @pytest.mark.browser
@@ -118,6 +125,11 @@ def test_the_admin_tab_appears_for_the_admin_token_issues_a_token_that_generates
         admin_server.issued_tokens.append(token)
         shows = "([text]) => document.querySelector('#admin-tokens')?.innerText.includes(text)"
         page.wait_for_function(shows, arg=["phone-issued"], timeout=30_000)
+        page.get_by_text("Export the tokens").click()
+        page.click("#admin-export")
+        page.wait_for_function("() => document.querySelector('#admin-exported textarea, #admin-exported input')"
+                               "?.value.startsWith('reel-tokens-v1:')", timeout=30_000)
+        assert token not in page.input_value("#admin-exported textarea, #admin-exported input")
 
         page.get_by_role("tab", name="Generate").click()
         fill_and_generate(page, token)  # the new token in the token box: the Admin tab hides again

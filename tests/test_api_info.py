@@ -55,6 +55,8 @@ ADMIN_TOKEN = ("admin_token", "str", False)
 ADMIN_EXPECTED = {
     "/admin_issue": ([("label", "str", True), ("daily_limit", "int", False), ("daily_seconds", "float", False),
                       ("expires_in", "str", False), ADMIN_TOKEN], ["answer"]),
+    "/admin_limits": ([("label", "str", True), ("daily_limit", "int", False), ("daily_seconds", "float", False),
+                       ("expires_in", "str", False), ADMIN_TOKEN], ["answer"]),
     "/admin_tokens": ([ADMIN_TOKEN], ["answer"]),
     "/admin_revoke": ([("label", "str", True), ADMIN_TOKEN], ["answer"]),
     "/admin_usage": ([("days", "int", False), ADMIN_TOKEN], ["answer"]),
@@ -94,7 +96,7 @@ def test_the_token_says_it_is_needed_and_pictures_say_web_addresses_are_refused(
     "handler",
     [Clips.generate, Storyboards.storyboard, Reproductions.reproduce, Reproductions.extend,
      HistoryActions.history, HistoryActions.history_video, HistoryActions.history_delete,
-     AdminActions.admin_issue, AdminActions.admin_tokens, AdminActions.admin_revoke, AdminActions.admin_usage,
+     AdminActions.admin_issue, AdminActions.admin_limits, AdminActions.admin_tokens, AdminActions.admin_revoke, AdminActions.admin_usage,
      AdminActions.admin_audit],
 )
 def test_every_endpoint_has_a_docstring_for_each_parameter_on_one_line(handler, api):

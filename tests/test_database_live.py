@@ -3,6 +3,7 @@ goes away and comes back while a server runs, and one that cannot be reached at 
 
 import functools
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -93,12 +94,15 @@ def test_an_unreachable_database_stops_the_start_in_one_line_before_any_model_lo
 @pytest.mark.process
 def test_kill_9_mid_clip_then_a_restart_on_a_wiped_disk_refunds_it_once_and_keeps_everything_else(postgres, tmp_path):
     """A Space's restart: the database and the history folder (a bucket on a Space) outlive the disk."""
+    admin_token = secrets.token_urlsafe(32)
     env = {"REEL_DATABASE_URL": postgres.new_database(), "REEL_HISTORY_DIR": str(tmp_path / "bucket"),
-           "REEL_SERVER_NAME": "space:studio/reel"}
+           "REEL_SERVER_NAME": "space:studio/reel", "REEL_ADMIN_TOKEN": admin_token}
     first = start_server(tmp_path / "space", env)
     try:
-        token = first.issue_token("artist", "--daily-limit", "5")
         client = first.client()
+        token = client.predict(label="artist", daily_limit=5, daily_seconds=0, expires_in="", admin_token=admin_token,
+                               api_name="/admin_issue")["token"]  # issued from the page's API, no shell
+        first.issued_tokens += [token, admin_token]
         kept_path, kept_manifest = quick(client, token, seed=7)
         client.submit(prompt="a long pan over the harbour", seconds=5.0, steps=50, access_token=token,
                       api_name="/generate")
@@ -109,7 +113,7 @@ def test_kill_9_mid_clip_then_a_restart_on_a_wiped_disk_refunds_it_once_and_keep
     shutil.rmtree(first.data_dir)
 
     with running_process(tmp_path / "space", env) as second:
-        second.issued_tokens.append(token)
+        second.issued_tokens += [token, admin_token]
         assert "1 clip reservation(s) left by a restart refunded" in second.log_text()
         clips, seconds, pending = used_today(second, "artist")
         assert (clips, pending) == (1, 0) and seconds == pytest.approx(kept_manifest["num_frames"] / 24)
@@ -118,7 +122,7 @@ def test_kill_9_mid_clip_then_a_restart_on_a_wiped_disk_refunds_it_once_and_keep
         assert (item["seed"], item["missing"]) == (7, False)
         downloaded = client.predict(access_token=token, id=item["id"], api_name="/history_video")
         assert Path(downloaded).read_bytes() == Path(kept_path).read_bytes()
-        assert audit_outcomes(second, "artist") == ["ok"]
+        assert audit_outcomes(second, "artist") == ["admin_issue", "ok"]
         quick(client, token, seed=8)  # the token issued before the restart is still admitted
         assert used_today(second, "artist")[::2] == (2, 0)
     with running_process(tmp_path / "space", env) as third:  # a restart with nothing in flight refunds nothing

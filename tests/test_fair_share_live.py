@@ -7,12 +7,14 @@ Long jobs (121 frames, 50 steps) keep the GPU slot busy; every test stops its lo
 
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from gradio_client.exceptions import ValidationError
 from gradio_client.utils import Status
 
+from bench.throwaway_ca import ThrowawayCA
 from conftest import audit_outcomes, running_process, running_server, used_today, wait_for
 from test_browser import opened_page, set_slider
 
@@ -163,6 +165,8 @@ def test_stop_in_the_page_ends_the_running_job_and_refunds_it(browser, fair_serv
         start_long_job_in_page(page, token)
         wait_for(lambda: started(fair_server, label) == 1)
         page.click("#stop")
+        page.get_by_text("A video that had not reached you yet is not charged and not kept").first.wait_for(
+            timeout=30_000)  # the toast says what a Stop costs
         wait_for(lambda: ended(fair_server, "stopped") == stops_before + 1)
     assert audit_outcomes(fair_server, label) == ["cancelled"]
     assert used_today(fair_server, label) == (0, 0.0, 0)
@@ -188,3 +192,44 @@ def test_closing_the_page_ends_its_job_and_frees_its_slot(browser, fair_server):
     assert Path(latest.result(timeout=120)[0]).exists()
     assert used_today(fair_server, label) == (1, pytest.approx(SHORT_SECONDS), 0)
     assert sorted(audit_outcomes(fair_server, label)) == ["cancelled", "cancelled", "ok"]
+
+
+LATE_STOPS = 3
+
+
+def reached(job, phase: str) -> bool:
+    """Whether the job's progress, as its client sees it, has shown `phase` (a progress text's start)."""
+    return any((unit.desc or "").startswith(phase) for unit in job.status().progress_data or [])
+
+
+def test_a_stop_after_the_render_leaves_the_holder_and_the_server_agreeing(tmp_path, monkeypatch):
+    """A Stop sent as the client sees encoding end lands while the clip is signed (C2PA) and kept: the history is
+    made slow here (as a bucket mount can be), so it lands there every time. The client is told it stopped, and
+    the quota and the history agree: not charged, not kept. Such Stops once left the clip charged and kept."""
+    signing = ThrowawayCA.create().issue().environ()
+    with running_server(tmp_path, signing) as server:
+        history = server.runtime.history
+        keep = history.add
+
+        def slow_keep(*args, **kwargs):
+            time.sleep(1.5)
+            return keep(*args, **kwargs)
+
+        token = server.issue_token("late-stopper")
+        client = server.client()
+        client.predict(access_token=token, api_name="/generate", **SHORT)  # one delivered clip to count beside
+        monkeypatch.setattr(history, "add", slow_keep)
+        for _ in range(LATE_STOPS):
+            job = submit(server, token, SHORT)
+            wait_for(lambda: reached(job, "Done"), every=0.005)
+            job.cancel()
+            wait_for(job.done)
+            with pytest.raises(Exception):  # told it stopped (gradio_client raises its own exception for that)
+                job.result(timeout=30)
+            wait_for(lambda: used_today(server, "late-stopper")[2] == 0)
+            kept = client.predict(access_token=token, limit=100, api_name="/history")["items"]
+            assert (used_today(server, "late-stopper")[0], len(kept)) == (1, 1), "charged and kept: the first only"
+        monkeypatch.undo()
+        client.predict(access_token=token, api_name="/generate", **SHORT)
+        assert used_today(server, "late-stopper")[0] == 2, "a clip nobody stopped is still delivered and charged"
+        assert audit_outcomes(server, "late-stopper") == ["ok"] + ["cancelled"] * LATE_STOPS + ["ok"]

@@ -30,6 +30,7 @@ from provenance import (
     reel_manifest,
     validation_codes,
 )
+from ui.job_control import Job
 from ui.studio import delivery
 
 SMALL = {"seconds": 0.5, "steps": 2, "resolution": "square"}
@@ -128,7 +129,7 @@ def test_a_signing_failure_still_delivers_the_clip_unsigned_and_keeps_it(tmp_pat
     before = path.read_bytes()
     runtime = SimpleNamespace(signer=FailingSigner(), history=HistoryStore(tmp_path / "data"))
     with pytest.warns(UserWarning, match="unsigned this time"):
-        delivered = delivery.deliver(runtime, Grant("holder"), path, manifest, "clip", "Tiny LTX-2")
+        delivered = delivery.deliver(runtime, Grant("holder"), path, manifest, "clip", "Tiny LTX-2", Job())
     assert delivered == str(path) and path.read_bytes() == before  # the clip as encoded, not lost or cut
     assert "the signing service is down" in caplog.text  # the operator's log says why
     assert [item.prompt for item in runtime.history.list("holder")] == ["a kept clip"]

@@ -193,6 +193,6 @@ class GenerateTab:
             **self.studio.gpu_queue(),
         )
         generating.success(None, js=page_js.SHOW_RESULT, **page)
-        stop_button.click(None, cancels=[generating, *result_jobs])
+        stop_button.click(**self.studio.stop_event(), cancels=[generating, *result_jobs])
         return image
 

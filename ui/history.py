@@ -63,7 +63,7 @@ class HistoryTab:
             inputs=KeptExtendForm.inputs(selected=selected, prompt=prompt, seconds=seconds, access_token=access_token),
             outputs=[player, manifest], validator=actions.validate_extend_selected, **gpu,
         )
-        stop.click(None, cancels=[reproducing, extending])
+        stop.click(**self.studio.stop_event(), cancels=[reproducing, extending])
 
         # The API: no page controls, so hidden inputs carry the parameters (history is cheap: never behind a GPU job).
         with gr.Row(visible=False):

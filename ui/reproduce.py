@@ -69,5 +69,5 @@ class ReproduceTab:
             outputs=[result, result_manifest], api_name="extend", validator=reproductions.validate_extend,
             show_progress_on=[result], **gpu,
         )
-        stop_reproducing.click(None, cancels=[reproducing])
-        stop_extending.click(None, cancels=[extending])
+        stop_reproducing.click(**self.studio.stop_event(), cancels=[reproducing])
+        stop_extending.click(**self.studio.stop_event(), cancels=[extending])

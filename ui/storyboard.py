@@ -132,4 +132,4 @@ class StoryboardTab:
             api_visibility="private", queue=False,
         ).success(storyboards.storyboard, api_visibility="private", **event)
         remaking.then(shots_table, inputs=manifest, outputs=table, api_visibility="private", queue=False)
-        stop.click(None, cancels=[making, remaking])
+        stop.click(**self.studio.stop_event(), cancels=[making, remaking])

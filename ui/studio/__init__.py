@@ -12,9 +12,12 @@ signature and docstring (the API page and the MCP tools read them) and hands its
 
 from __future__ import annotations
 
+import gradio as gr
+
 from ..runtime import Runtime
 from .admin import AdminActions
 from .clips import Clips
+from .delivery import STOPPED_TOAST
 from .forms import (
     ClipForm,
     ExtendForm,
@@ -41,6 +44,16 @@ class Studio:
         self.reproductions = Reproductions(runtime, self.storyboards)
         self.history = HistoryActions(runtime, self.reproductions)
         self.admin = AdminActions(runtime)
+
+    @staticmethod
+    def stopped() -> None:
+        """What every Stop button says as it cancels its jobs (a toast): what a Stop costs, whenever it lands."""
+        gr.Info(STOPPED_TOAST)
+
+    def stop_event(self) -> dict:
+        """What every Stop button's click passes besides `cancels=`: the toast, queued (a toast needs the queue)
+        but never behind the GPU jobs it stops."""
+        return dict(fn=self.stopped, api_visibility="private", concurrency_limit=None)
 
     def gpu_queue(self) -> dict:
         """What every GPU event passes to Gradio: the calls at once that the GPU takes, in one shared queue."""

@@ -1,5 +1,5 @@
-"""`/admin_issue`, `/admin_tokens`, `/admin_revoke`, `/admin_usage`, `/admin_audit`, and the Admin tab's actions:
-the operator runs the gate without a shell.
+"""`/admin_issue`, `/admin_limits`, `/admin_tokens`, `/admin_revoke`, `/admin_usage`, `/admin_audit`, and the
+Admin tab's actions: the operator runs the gate without a shell.
 
 Every action first asks who is calling (access/admin.py): an admin signed in with Hugging Face on the Space, or
 the admin token (from a script, or pasted into the page's token box). Anyone else gets exactly the answer a wrong
@@ -87,6 +87,34 @@ class AdminActions:
         self.audited("admin_issue", request, label)
         [info] = [info for info in self.runtime.gate.store.describe_tokens() if info.label == label]
         return {"label": label, "token": token, "daily_limit": info.daily_limit, "daily_seconds": info.daily_seconds,
+                "expires_at": info.expires_at}
+
+    def admin_limits(
+        self, label: str = "", daily_limit: float = 0, daily_seconds: float = 0, expires_in: str = "",
+        admin_token: str = "", request: gr.Request = None, profile: gr.OAuthProfile | None = None,
+    ) -> dict:
+        """Admins only: replace the limits and expiry of the active token labelled `label`; they apply from its
+        holder's next clip, today's use still counts. Returns {"label", "daily_limit", "daily_seconds",
+        "expires_at"}.
+
+        Args:
+            label: the token's label, as /admin_tokens lists it.
+            daily_limit: clips per UTC day, 0 for no limit.
+            daily_seconds: seconds of video per UTC day, 0 for no limit.
+            expires_in: how long from now it works, such as 30d, 12h or 90m; empty for never.
+            admin_token: the Space's REEL_ADMIN_TOKEN (not needed when signed in as an admin on the Space).
+        """
+        self.admin(admin_token, profile, request)
+        clips = _whole_or_none(daily_limit, "daily_limit")
+        seconds = _positive_or_none(daily_seconds, "daily_seconds")
+        lifetime = _duration_or_none(expires_in)
+        store = self.runtime.gate.store
+        if not isinstance(label, str) or not store.set_limits(label, daily_limit=clips, daily_seconds=seconds,
+                                                              expires_in=lifetime):
+            raise gr.Error("No active token has that label; nothing was changed.", print_exception=False)
+        self.audited("admin_limits", request, label)
+        [info] = [info for info in store.describe_tokens() if info.label == label]
+        return {"label": label, "daily_limit": info.daily_limit, "daily_seconds": info.daily_seconds,
                 "expires_at": info.expires_at}
 
     def admin_tokens(self, admin_token: str = "", request: gr.Request = None,
@@ -177,10 +205,24 @@ class AdminActions:
         gr.Info(f"Token issued for {issued['label']}: copy it now, it is shown only this once.")
         return issued["token"], self.token_rows(access_token, request, profile)
 
+    def limits_in_page(self, label, daily_limit, daily_seconds, expires_in, access_token, request: gr.Request,
+                       profile: gr.OAuthProfile | None):
+        changed = self.admin_limits(label, daily_limit or 0, daily_seconds or 0, expires_in, access_token, request,
+                                    profile)
+        gr.Info(f"New limits and expiry for {changed['label']}.")
+        return self.token_rows(access_token, request, profile)
+
     def revoke_in_page(self, label, access_token, request: gr.Request, profile: gr.OAuthProfile | None):
         self.admin_revoke(label, access_token, request, profile)
         gr.Info(f"Revoked the token of {label}.")
         return self.token_rows(access_token, request, profile)
+
+    def export_in_page(self, access_token, request: gr.Request, profile: gr.OAuthProfile | None) -> str:
+        """The token table as one line (hashes, labels, limits; never a token), for the REEL_TOKENS secret of a
+        Space without a database, or to move tokens to another server."""
+        who = self.admin(access_token, profile, request)
+        self.audited("admin_export", request, who)
+        return self.runtime.gate.store.export_line()
 
     def token_rows(self, access_token, request: gr.Request, profile: gr.OAuthProfile | None) -> list[list]:
         listed = self.admin_tokens(access_token, request, profile)["tokens"]

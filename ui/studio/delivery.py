@@ -1,9 +1,12 @@
 """What runs around the GPU for every endpoint: the quota reservation, the GPU call, the MP4 (one encoding path for
 clips, storyboards and extensions), signing and keeping it, and the words a person sees when something stops.
 
-A clip is reserved against the holder's quota before its GPU call and committed when it is ready; any failure or
-cancellation refunds it. A storyboard does the same shot by shot, and checks access again before each shot, so a
-token revoked mid-storyboard stops it at the next shot. A stopped job (ui/job_control.py) ends at its next progress
+A clip is reserved against the holder's quota before its GPU call and committed as the very last step, once it is
+encoded, signed and kept; any failure or cancellation before then refunds it. A Stop that arrives after the render,
+while the video is encoded, signed or kept, is honoured like any other: the video is taken out of the history and
+the clip refunded, so the holder who was told "stopped" is neither charged nor shown it (a storyboard's finished
+shots stay charged and cached, as when it is stopped between shots). A storyboard reserves shot by shot, and
+checks access again before each shot, so a token revoked mid-storyboard stops it at the next shot. A stopped job (ui/job_control.py) ends at its next progress
 report: the clip or shot being made is refunded as "cancelled", shots already made stay made (and cached).
 ZeroGPU's own refusals are `gr.Error`s written for the visitor and pass through unchanged; any other internal error
 is logged and answered with a generic message.
@@ -51,6 +54,10 @@ UNSIGNED_MESSAGE = (
     "manifest; the Space's operator can see why in the log."
 )
 NOT_KEPT_MESSAGE = "Your video is ready but could not be kept in your history this time."
+STOPPED_TOAST = (
+    "Stopped. A video that had not reached you yet is not charged and not kept; a storyboard's finished shots stay "
+    "charged and cached, so trying again remakes only the rest."
+)
 # Where encoding starts on the progress bar: the GPU work (a clip's phases, a storyboard's shots) fills the bar up
 # to here.
 ENCODING_STARTS = 0.95
@@ -129,24 +136,33 @@ def encode_video(
     return path
 
 
-def deliver(runtime: Runtime, grant: Grant, path, manifest: dict, kind: str, model_label: str) -> str:
+def deliver(runtime: Runtime, grant: Grant, path, manifest: dict, kind: str, model_label: str, job: Job) -> str:
     """The last steps of every output, after it is encoded: sign it (C2PA, when the operator set a certificate)
     as the very file the holder downloads, then keep a copy in the holder's history. Neither step can lose the
-    video: a failure is logged for the operator and told to the holder as a warning, and the video is delivered."""
+    video: a failure is logged for the operator and told to the holder as a warning, and the video is delivered.
+    A job stopped by the end is undone instead (JobCancelled, the copy taken out of the history, the file gone):
+    its holder was told it stopped."""
     if runtime.signer is not None:
         try:
             runtime.signer.sign_mp4(path, path, manifest, model_label, APP_VERSION)
         except SigningFailed as failed:
             logger.warning("C2PA signing failed; delivering unsigned: %s", failed.reason)
             gr.Warning(UNSIGNED_MESSAGE)
+    kept = None
     try:
-        runtime.history.add(grant.quota_key, path, manifest, kind)
+        kept = runtime.history.add(grant.quota_key, path, manifest, kind)
     except HistoryFull as full:
         logger.warning("History storage is full; a %s for %r was delivered but not kept", kind, grant.quota_key)
         gr.Warning(full.message)
     except Exception:  # a history that cannot take the file costs the copy, never the video
         logger.exception("Could not keep a %s in the history of %r", kind, grant.quota_key)
         gr.Warning(NOT_KEPT_MESSAGE)
+    if job.stopped:
+        if kept is not None:
+            runtime.history.delete(grant.quota_key, kept.id)
+        Path(path).unlink(missing_ok=True)
+        logger.info("A %s for %r was stopped after its render; not delivered, not kept", kind, grant.quota_key)
+        job.check()  # JobCancelled: the reservation around it is refunded as "cancelled"
     return str(path)
 
 
@@ -171,10 +187,11 @@ def render_clip(
             manifest = engine.manifest(request, datetime.now(timezone.utc))
             path = encode_video(runtime, engine, "clip", [made.frames], request.fps, manifest, made.sound,
                                 request.seed, report)
+            delivered = deliver(runtime, grant, path, manifest, "clip", engine.spec.label, job)  # then committed
     except Exception as error:
         raise server_failure(error) from None
     runtime.prune_old_clips()
-    return deliver(runtime, grant, path, manifest, "clip", engine.spec.label), manifest
+    return delivered, manifest
 
 
 class ShotRunner:

@@ -202,7 +202,7 @@ class Reproductions:
         except Exception as error:
             raise server_failure(error) from None
         self.runtime.prune_old_clips()
-        delivered = deliver(self.runtime, grant, clip, result.manifest, "extended", engine.spec.label)
+        delivered = deliver(self.runtime, grant, clip, result.manifest, "extended", engine.spec.label, job)
         logger.info("Extension ready in %.3f s", time.perf_counter() - started)
         return delivered, result.manifest
 

@@ -168,5 +168,5 @@ class Storyboards:
         except Exception as error:
             raise server_failure(error) from None
         self.runtime.prune_old_clips()
-        delivered = deliver(self.runtime, grant, path, result.manifest, "storyboard", engine.spec.label)
+        delivered = deliver(self.runtime, grant, path, result.manifest, "storyboard", engine.spec.label, job)
         return delivered, result.manifest
