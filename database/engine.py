@@ -112,6 +112,8 @@ class Database:
             if not self._ready:
                 if self._engine is None:
                     self._engine = self._create_engine()
+                if not self.is_server:
+                    self._use_wal()
                 self._migrate()
                 self._ready = True
         return self._engine  # type: ignore[return-value]
@@ -142,6 +144,14 @@ class Database:
         if not self.db_path.exists():  # type: ignore[union-attr]
             # Pre-create owner-only; SQLite gives -wal/-shm the same mode.
             os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600))  # type: ignore[arg-type]
+
+    def _use_wal(self) -> None:
+        """Readers and a writer side by side: set once, outside any transaction, and kept in the file."""
+        raw = self._engine.raw_connection()  # type: ignore[union-attr]
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
 
     def _migrate(self) -> None:
         """Bring the schema to this code's version, under the write lock so two servers starting together take
@@ -187,7 +197,6 @@ def _transaction(engine: Engine, write: bool) -> Iterator[Connection]:
 def _sqlite_connected(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling would BEGIN (deferred) behind our back; we BEGIN ourselves instead.
     dbapi_connection.isolation_level = None
-    dbapi_connection.execute("PRAGMA journal_mode = WAL")  # readers and a writer side by side; kept in the file
 
 
 def _sqlite_begin(conn: Connection) -> None:
