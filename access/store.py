@@ -84,6 +84,11 @@ def _check_limits(daily_limit: object, daily_seconds: object) -> None:
         raise ValueError("daily_seconds must be a number of seconds above zero")
 
 
+def _check_lifetime(expires_in: datetime.timedelta | None) -> None:
+    if expires_in is not None and expires_in <= datetime.timedelta(0):
+        raise ValueError("expires_in must be longer than zero")
+
+
 class TokenStore(QuotaMixin, ExportMixin, Database):
     """Issue, verify, revoke and list access tokens kept in one database (an SQLite file path or a PostgreSQL
     URL).
@@ -118,8 +123,7 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         """
         validate_label(label)
         _check_limits(daily_limit, daily_seconds)
-        if expires_in is not None and expires_in <= datetime.timedelta(0):
-            raise ValueError("expires_in must be longer than zero")
+        _check_lifetime(expires_in)
         token = new_token()
         now = self._now()
         expires_at = to_iso(now + expires_in) if expires_in is not None else None
@@ -175,8 +179,7 @@ class TokenStore(QuotaMixin, ExportMixin, Database):
         no active token has that label. Takes effect at the holder's next clip: limits are read on every
         reservation."""
         _check_limits(daily_limit, daily_seconds)
-        if expires_in is not None and expires_in <= datetime.timedelta(0):
-            raise ValueError("expires_in must be longer than zero")
+        _check_lifetime(expires_in)
         now = self._now()
         with self._write() as conn:
             row = conn.execute(
