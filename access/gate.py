@@ -75,16 +75,18 @@ def server_name_from_env(environ: Mapping[str, str] | None = None) -> str:
 FAILURE_OUTCOMES = frozenset({"failed", "invalid_input", "cancelled"})
 
 
+def is_missing(token: object) -> bool:
+    """No token given: None, or only spaces. Anything else that is not a live token is a wrong one."""
+    return token is None or (isinstance(token, str) and not token.strip())
+
+
 def check_access(store: TokenStore, token: str | None) -> TokenRecord:
     """Return the token's record, or raise AccessDenied with a fixed message."""
-    if token is None:
+    if is_missing(token):
         raise AccessDenied(MISSING_TOKEN_MESSAGE)
     if not isinstance(token, str):
         raise AccessDenied(INVALID_TOKEN_MESSAGE)
-    token = token.strip()
-    if not token:
-        raise AccessDenied(MISSING_TOKEN_MESSAGE)
-    record = store.verify(token)
+    record = store.verify(token.strip())
     if record is None:
         raise AccessDenied(INVALID_TOKEN_MESSAGE)
     return record
@@ -164,8 +166,7 @@ class Gate:
         the missing or invalid token message): for a door, like the admin actions, that must not show it exists."""
         self.lockout.check(client)
         self._refused(client)
-        missing = token is None or (isinstance(token, str) and not token.strip())
-        raise AccessDenied(MISSING_TOKEN_MESSAGE if missing else INVALID_TOKEN_MESSAGE)
+        raise AccessDenied(MISSING_TOKEN_MESSAGE if is_missing(token) else INVALID_TOKEN_MESSAGE)
 
     def admit_hf(
         self,
