@@ -14,9 +14,11 @@ from .acceleration import FastPathReport, apply_fast_path, on_zerogpu, plan_fast
 from .catalog import (
     CATALOG,
     LORA_SCALE_RANGE,
+    QUALITIES,
     RESOLUTION_NAMES,
     AudioSpec,
     GpuCost,
+    HdSpec,
     LoraSpec,
     ModelSpec,
     SpeedOptions,
@@ -57,7 +59,7 @@ from .loading import (
     plan_served_memory,
     resolve_model_choice,
 )
-from .memory import MemoryPlan, MemoryPlanError, check_memory, plan_memory
+from .memory import MemoryPlan, MemoryPlanError, check_memory, hd_sizes, plan_memory
 from .precision import Precision, choose_precision, resident_weight_bytes
 from .reproduce import (
     MAX_MANIFEST_BYTES,
@@ -97,6 +99,7 @@ __all__ = [
     "CATALOG",
     "KINDS",
     "LORA_SCALE_RANGE",
+    "QUALITIES",
     "MAX_MANIFEST_BYTES",
     "MAX_PROMPT_CHARS",
     "MAX_SEED",
@@ -116,6 +119,7 @@ __all__ = [
     "GpuPolicy",
     "ImageProblem",
     "InvalidRequest",
+    "HdSpec",
     "LoraSpec",
     "MemoryPlan",
     "MemoryPlanError",
@@ -168,6 +172,7 @@ __all__ = [
     "pixel_sha256",
     "plan_fast_path",
     "plan_from_manifest",
+    "hd_sizes",
     "plan_memory",
     "plan_request",
     "plan_storyboard",

@@ -34,8 +34,10 @@ from .spec import (  # noqa: F401 (the entry types, re-exported: callers import 
     RESOLUTION_NAMES,
     LORA_SCALE_RANGE,
     NO_SPEEDUPS,
+    QUALITIES,
     AudioSpec,
     GpuCost,
+    HdSpec,
     LoraSpec,
     ModelSpec,
     SpeedOptions,
@@ -72,6 +74,11 @@ def _entries() -> tuple[ModelSpec, ...]:
     # LTX2Pipeline docstring ("should be 24000"); stereo (the vocoder's out channels).
     ltx2_audio = AudioSpec(sample_rate=24000, channels=2)
     ltx2_presets = {"landscape": (768, 512), "portrait": (512, 768), "square": (640, 640)}
+    # Two-stage HD as diffusers' ltx2.md "Distilled checkpoint generation" runs it on rootonchair/LTX-2-19b-distilled:
+    # the preset's size, then LTX2LatentUpsamplePipeline with the repo's `latent_upsampler` (x2 in width and height),
+    # then 3 refine steps on STAGE_2_DISTILLED_SIGMA_VALUES (pipelines/ltx2/utils.py), re-noised to the first.
+    ltx2_refine_sigmas = (0.909375, 0.725, 0.421875)
+    ltx2_hd_source = "diffusers docs/source/en/api/pipelines/ltx2.md, Distilled checkpoint generation"
     # Camera-control LoRAs Lightricks publishes for LTX-2 19B (Lightricks/LTX-2 README, "LoRAs"; each card loads
     # its file with scale 1.0 and names no trigger words). The cards show them on the dev pipeline; on the distilled
     # checkpoint they are not documented either way.
@@ -147,6 +154,17 @@ def _entries() -> tuple[ModelSpec, ...]:
             loras=ltx2_camera_loras,
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
+            hd=HdSpec(
+                upsampler_subfolder="latent_upsampler",
+                refine_sigmas=ltx2_refine_sigmas,
+                # LTX2LatentUpsamplerModel(in_channels=128, mid_channels=1024, num_blocks_per_stage=4, dims=3),
+                # the spatial x2 upsampler's dimensions, counted on the meta device.
+                upsampler_parameters=497_867_904,
+                # Not measured: the standard clip's measured 4.2 GB of activations (above) scaled by the refine's
+                # four times as many latent tokens (1536x1024x121), plus 20%. The decode is tiled at that size.
+                activation_bytes=20 * gb,
+                source=ltx2_hd_source,
+            ),
         ),
         ModelSpec(
             key="wan2.2-ti2v-5b",
@@ -308,6 +326,12 @@ def _entries() -> tuple[ModelSpec, ...]:
             ),
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
+            # A tiny random upsampler built by code beside the pipeline (model/tiny_ltx2.py), so HD runs its real
+            # two stages on CPU.
+            hd=HdSpec(
+                upsampler_subfolder="latent_upsampler", refine_sigmas=ltx2_refine_sigmas, upsampler_parameters=0,
+                activation_bytes=0, source=ltx2_hd_source,
+            ),
         ),
         ModelSpec(
             key="tiny-ltx",

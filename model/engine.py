@@ -43,7 +43,7 @@ _ENCODE_PHASE_START = 0.95
 
 MANIFEST_REQUEST_FIELDS = (
     "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "num_frames", "fps", "resolution",
-    "mode", "input_image", "audio",
+    "mode", "input_image", "audio", "quality",
 )
 
 
@@ -116,6 +116,24 @@ def _frame_condition(family: str, picture, is_video: bool, index: int):
     )
 
 
+def _stage_fraction(done: int, total: int) -> float:
+    return _TEXT_PHASE_END + (_DENOISE_PHASE_END - _TEXT_PHASE_END) * done / total
+
+
+def _step_reporter(on_progress: ProgressCallback, first_step: int, total_steps: int):
+    """The pipeline's step callback: progress over every denoising step of the request, `first_step` of them
+    already done (HD's refine follows its first stage on one bar)."""
+
+    def report_step(pipeline, step_index, timestep, callback_kwargs):
+        done = first_step + step_index + 1
+        on_progress(_stage_fraction(done, total_steps), f"Denoising step {done}/{total_steps}")
+        if done == total_steps:
+            on_progress(_DENOISE_PHASE_END, "Decoding frames")
+        return callback_kwargs
+
+    return report_step
+
+
 class VideoEngine:
     """Owns one diffusers pipeline (plus its image-to-video twin sharing the same modules) and the spec that
     says how to drive it.
@@ -125,7 +143,8 @@ class VideoEngine:
     """
 
     def __init__(
-        self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None, adapters: AdapterSet | None = None
+        self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None, adapters: AdapterSet | None = None,
+        upsampler=None,
     ):
         self.spec = spec
         self.pipeline = pipeline
@@ -140,6 +159,8 @@ class VideoEngine:
         self._lock = threading.Lock()
         pipeline.set_progress_bar_config(disable=True)
         self.image_pipeline = build_image_pipeline(spec, pipeline)
+        # HD's latent upsampler (model/loading.py), kept in CPU memory between HD calls.
+        self.upsampler = upsampler
         vocoder = getattr(pipeline, "vocoder", None)
         # The rate the loaded vocoder really produces (the catalog's figure is for the full-size model).
         self.sample_rate = getattr(getattr(vocoder, "config", None), "output_sampling_rate", None) or (
@@ -151,6 +172,10 @@ class VideoEngine:
         return self.image_pipeline is not None
 
     @property
+    def supports_hd(self) -> bool:
+        return self.upsampler is not None
+
+    @property
     def served_loras(self) -> dict:
         """Adapters loaded and offered per request, by name (LoraSpec)."""
         return {name: adapter.spec for name, adapter in self.adapters.adapters.items()}
@@ -159,7 +184,7 @@ class VideoEngine:
         """Validate one request; `image` (PIL image or None) makes it image-to-video."""
         return plan_request(
             self.spec, image=image, image_alternatives=self.image_alternatives, served_loras=self.served_loras,
-            audio_alternatives=self.audio_alternatives, **kwargs,
+            audio_alternatives=self.audio_alternatives, hd_available=self.supports_hd, **kwargs,
         )
 
     def prompt_for(self, request: GenerationRequest) -> str:
@@ -178,14 +203,6 @@ class VideoEngine:
         start_frames=None,
         end_image=None,
     ) -> dict:
-        def report_step(pipeline, step_index, timestep, callback_kwargs):
-            done = step_index + 1
-            span = _DENOISE_PHASE_END - _TEXT_PHASE_END
-            on_progress(_TEXT_PHASE_END + span * done / request.steps, f"Denoising step {done}/{request.steps}")
-            if done == request.steps:
-                on_progress(_DENOISE_PHASE_END, "Decoding frames")
-            return callback_kwargs
-
         kwargs = dict(
             prompt=self.prompt_for(request),
             negative_prompt=request.negative_prompt or None,
@@ -196,7 +213,7 @@ class VideoEngine:
             guidance_scale=request.guidance,
             generator=torch.Generator(device="cpu").manual_seed(request.seed),
             output_type="pt",  # converted to uint8 where it lives: see video_tensor_to_uint8
-            callback_on_step_end=report_step,
+            callback_on_step_end=_step_reporter(on_progress, 0, request.total_steps),
         )
         if self.spec.family in ("ltx", "ltx2"):
             kwargs["frame_rate"] = request.fps
@@ -274,13 +291,43 @@ class VideoEngine:
             )
             self.adapters.select(request.lora, request.lora_scale)
             self._set_vae_tiling(request)
-            output = pipeline(**self._call_kwargs(request, on_progress, start_image, start_frames, end_image))
+            kwargs = self._call_kwargs(request, on_progress, start_image, start_frames, end_image)
+            if request.quality == "hd":
+                output = self._two_stage_hd(pipeline, request, kwargs, on_progress)
+            else:
+                output = pipeline(**kwargs)
             frames = video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
             audio = getattr(output, "audio", None)
             sound = None
             if request.audio and audio is not None:
                 sound = audio_tensor_to_track(audio, self.sample_rate).fitted(len(frames) / request.fps)
         return GeneratedClip(frames=frames, sound=sound)
+
+    def _two_stage_hd(self, pipeline, request: GenerationRequest, kwargs: dict, on_progress: ProgressCallback):
+        """Lightricks' HD recipe (model/spec.py HdSpec): the request's steps at half its width and height, the
+        latents doubled by the upsampler, then the short refine at full size with the sound's latents carried
+        through. The generator runs on from one stage to the next, so the same request gives the same frames."""
+        hd = self.spec.hd
+        first = dict(kwargs, width=request.width // hd.scale, height=request.height // hd.scale, output_type="latent",
+                     return_dict=False)
+        video_latents, audio_latents = pipeline(**first)
+        on_progress(_stage_fraction(request.steps, request.total_steps), "Upsampling to HD")
+        upsampler = self.upsampler.to(self.device)
+        try:
+            from diffusers import LTX2LatentUpsamplePipeline
+
+            upsample = LTX2LatentUpsamplePipeline(vae=pipeline.vae, latent_upsampler=upsampler)
+            upsample.set_progress_bar_config(disable=True)
+            video_latents = upsample(latents=video_latents, output_type="latent", return_dict=False)[0]
+        finally:
+            self.upsampler = upsampler.to("cpu")  # out of GPU memory until the next HD call
+        refine = list(hd.refine_sigmas)
+        second = dict(
+            kwargs, latents=video_latents, audio_latents=audio_latents, sigmas=refine, num_inference_steps=len(refine),
+            noise_scale=refine[0], callback_on_step_end=_step_reporter(on_progress, request.steps, request.total_steps),
+        )
+        second.pop("timesteps", None)
+        return pipeline(**second)
 
     def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress, **conditioning):
         """Only the frames of `generate` (uint8 (F, H, W, 3))."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from settings import default_of, read_settings
 
@@ -45,8 +45,12 @@ def estimate_gpu_seconds(
     """
     megapixel_frames = request.width * request.height * request.num_frames / 1e6
     cost = spec.gpu_cost
+    # HD (model/spec.py HdSpec): the request's steps run at the first stage's size, a quarter of the pixels, and
+    # the refine's steps and the decode at the full size. The upsampler itself is one small pass, left out.
+    first_stage_share = 1 / spec.hd.scale**2 if request.quality == "hd" and spec.hd else 1
+    step_megapixel_frames = (request.steps * first_stage_share + request.refine_steps) * megapixel_frames
     work = (
-        request.steps * megapixel_frames * cost.seconds_per_step_per_megapixel_frame
+        step_megapixel_frames * cost.seconds_per_step_per_megapixel_frame
         + megapixel_frames * cost.seconds_per_megapixel_frame
     )
     move = resident_weight_bytes / kind.weight_move_bytes_per_second if kind.weight_move_bytes_per_second else 0.0
@@ -95,6 +99,8 @@ class GpuPolicy:
     cap_seconds: int = DEFAULT_DURATION_CAP_SECONDS
     allow_xlarge: bool = False
     resident_weight_bytes: int = 0
+    # Model key -> where its HD calls fit (model/memory.py hd_sizes): "planned", "xlarge" or "none".
+    hd_sizes: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, kind: GpuKind, environ=None) -> "GpuPolicy":
@@ -127,6 +133,8 @@ class GpuPolicy:
 
         Off ZeroGPU nothing stops a long call, so every request gets its estimate and nothing is refused."""
         needed = self.needs(spec, request)
+        if request.quality == "hd" and self.hd_sizes.get(spec.key, "planned") != "planned":
+            return self._hd_on_xlarge(spec, request)
         if not self.kind.zerogpu:
             seconds = max(1, math.ceil(needed))
             return GpuBudget(seconds=seconds, scheduled_seconds=seconds, quota_seconds=0)
@@ -139,6 +147,26 @@ class GpuPolicy:
             if on_xlarge.scheduled_seconds <= self.cap_seconds:
                 return on_xlarge
         raise InvalidRequest(self.too_long_message(spec, request, budget), "steps")
+
+    def _hd_on_xlarge(self, spec: ModelSpec, request: GenerationRequest) -> GpuBudget:
+        """An HD call whose refine needs more memory than the planned size: on ZeroGPU's xlarge where the operator
+        allows it and the model fits there, refused otherwise with what to do instead."""
+        where = self.hd_sizes[spec.key]
+        if where == "xlarge" and self.allow_xlarge:
+            xlarge = gpu_kind(self.kind.xlarge)
+            budget = self._budget_on(xlarge, self.needs(spec, request, xlarge))
+            if budget.scheduled_seconds <= self.cap_seconds:
+                return budget
+            raise InvalidRequest(self.too_long_message(spec, request, budget), "quality")
+        if where == "xlarge":
+            raise InvalidRequest(
+                f"HD with {spec.label} needs more GPU memory than {self.kind.label} has, and this Space does not use "
+                f"ZeroGPU's xlarge size (its operator can allow it with REEL_ZEROGPU_XLARGE=1, at twice the quota). "
+                f"Choose quality \"standard\".", "quality",
+            )
+        raise InvalidRequest(
+            f"HD with {spec.label} needs more GPU memory than this GPU has. Choose quality \"standard\".", "quality"
+        )
 
     def quota_note(self, spec: ModelSpec, request: GenerationRequest, subject: str = "this clip") -> str:
         """What `request` (`subject` on the page) costs a visitor: "" off ZeroGPU."""
@@ -179,8 +207,16 @@ def what_fits(policy: GpuPolicy, spec: ModelSpec, request: GenerationRequest) ->
     shorter = _longest_fitting_frames(policy, spec, request)
     if shorter is not None:
         options.append(f"{shorter / request.fps:.1f} s of video")
+    scale = spec.hd.scale if request.quality == "hd" and spec.hd else 1
+    if scale > 1:
+        standard = dataclasses.replace(
+            request, quality="standard", refine_steps=0, width=request.width // scale, height=request.height // scale
+        )
+        if policy.fits(spec, standard):
+            options.append("standard quality")
     if request.image is None:
         for name, (width, height) in spec.presets.items():
+            width, height = width * scale, height * scale
             smaller = dataclasses.replace(request, width=width, height=height, resolution=name)
             if width * height < request.width * request.height and policy.fits(spec, smaller):
                 options.append(f"the {name} size ({width}×{height})")

@@ -158,6 +158,7 @@ def load_engine(
         raise ModelUnavailable(_load_failure_message(spec.key if spec else Path(source).name, source, error)) from error
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
+    upsampler = _load_upsampler(spec, source, dtype)
     adapters = load_adapters(pipeline, spec, data_dir)  # outside inference mode, before the weights move
     zerogpu = on_zerogpu()
     precision, precision_failures = choose_precision(spec, kind), {}
@@ -180,8 +181,27 @@ def load_engine(
     )
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
     return VideoEngine(
-        spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path, adapters=adapters
+        spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path, adapters=adapters,
+        upsampler=upsampler,
     )
+
+
+def _load_upsampler(spec: ModelSpec, source, dtype):
+    """The HD latent upsampler from its subfolder beside the pipeline, or None for a model without HD. It stays in
+    CPU memory: the engine moves it to the GPU for an HD call only, so a standard clip's memory plan is unchanged."""
+    if spec.hd is None:
+        return None
+    if Path(source).is_dir() and not (Path(source) / spec.hd.upsampler_subfolder).is_dir():
+        logger.info("%s has no %s folder: standard quality only", source, spec.hd.upsampler_subfolder)
+        return None
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+    try:
+        return LTX2LatentUpsamplerModel.from_pretrained(source, subfolder=spec.hd.upsampler_subfolder, dtype=dtype)
+    except Exception as error:  # like the pipeline's own load: one message, not a stack of internals
+        raise ModelUnavailable(
+            _load_failure_message(f"{spec.key}'s HD upsampler", source, error)
+        ) from error
 
 
 def plan_served_memory(choices, kind: GpuKind | None = None) -> MemoryPlan:

@@ -124,3 +124,29 @@ def check_memory(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
         f"together, more than the {largest.usable_bytes / GB:.1f} GB Reel plans to use on {where} "
         f"({largest.describe()}).{advice}"
     )
+
+
+def hd_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
+    """GPU memory one HD call of `spec` needs: every served weight, the upsampler (moved in for the call only), the
+    full-size refine's activations and the runtime."""
+    hd = spec.hd
+    return plan.weight_bytes + 2 * hd.upsampler_parameters + hd.activation_bytes + plan.reserve_bytes
+
+
+def hd_sizes(plan: MemoryPlan, specs: list[ModelSpec]) -> dict[str, str]:
+    """Where each served model's HD calls can run: "planned" (the plan's own GPU or size), "xlarge" (on ZeroGPU,
+    a whole card for those calls only, at twice the quota) or "none" (more memory than any size has). Standard
+    clips are not affected: the upsampler and the refine's activations count only in HD calls."""
+    sizes = {}
+    for spec in specs:
+        if spec.hd is None:
+            continue
+        needed = hd_call_bytes(plan, spec)
+        if plan.usable_bytes is None or needed <= plan.usable_bytes:
+            sizes[spec.key] = "planned"
+            continue
+        kind = plan.kind
+        xlarge = gpu_kind(kind.xlarge) if kind.zerogpu and kind.xlarge else None
+        fits_xlarge = xlarge is not None and needed <= int(xlarge.memory_bytes * USABLE_SHARE)
+        sizes[spec.key] = "xlarge" if fits_xlarge else "none"
+    return sizes

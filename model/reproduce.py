@@ -97,11 +97,16 @@ def request_from_entry(
         raise InvalidRequest(f"{where}the manifest is for model {model[:60]!r}; this one is {spec.key!r}.", "manifest")
     seed = _whole(entry, "seed", where, 0, MAX_SEED)
     fps = _whole(entry, "fps", where, spec.fps, spec.fps)
-    largest_side = max(max(size) for size in spec.presets.values()) * 2
+    quality = entry.get("quality")  # absent in manifests from before HD: standard
+    if quality is not None and not isinstance(quality, str):
+        raise InvalidRequest(f"{where}the manifest's 'quality' has the wrong type.", "manifest")
+    scale = spec.hd.scale if quality == "hd" and spec.hd else 1
+    largest_side = max(max(size) for size in spec.presets.values()) * 2 * scale
     width = _whole(entry, "width", where, spec.size_multiple, largest_side)
     height = _whole(entry, "height", where, spec.size_multiple, largest_side)
-    largest_area = max(w * h for w, h in spec.presets.values()) * _AREA_SLACK
-    if width % spec.size_multiple or height % spec.size_multiple or width * height > largest_area:
+    largest_area = max(w * h for w, h in spec.presets.values()) * _AREA_SLACK * scale * scale
+    multiple = spec.size_multiple * scale  # HD's first stage renders at half the size, on the model's own grid
+    if width % multiple or height % multiple or width * height > largest_area:
         raise InvalidRequest(f"{where}the manifest's size {width}x{height} is not one this model makes.", "manifest")
     num_frames = _whole(entry, "num_frames", where, spec.frame_step + 1, spec.max_frames)
     if (num_frames - 1) % spec.frame_step:
@@ -118,7 +123,7 @@ def request_from_entry(
             spec, prompt=_get(entry, "prompt", str, where), negative_prompt=_get(entry, "negative_prompt", str, where),
             seed=seed, resolution=_get(entry, "resolution", str, where), steps=_get(entry, "steps", int, where),
             guidance=_get(entry, "guidance", (int, float), where), image=image if input_image is not None else None,
-            audio=audio, lora=lora_name, lora_scale=lora_scale,
+            audio=audio, lora=lora_name, lora_scale=lora_scale, quality=quality,
         )
     except InvalidRequest as error:
         raise InvalidRequest(f"{where}{error.message}", "manifest") from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from .catalog import LORA_SCALE_RANGE, LoraSpec, ModelSpec
+from .catalog import LORA_SCALE_RANGE, QUALITIES, LoraSpec, ModelSpec
 from .images import ImageProblem, prepare_image
 
 MAX_PROMPT_CHARS = 1000
@@ -51,10 +51,18 @@ class GenerationRequest:
     # A per-request adapter the model serves, by name, and its scale; None: the base model.
     lora: str | None = None
     lora_scale: float = 0.0
+    # "hd": width and height are twice the preset's, made in two stages (model/spec.py HdSpec).
+    quality: str = "standard"
+    # The HD refine's steps, run after `steps` (0 for standard quality).
+    refine_steps: int = 0
 
     @property
     def seconds(self) -> float:
         return self.num_frames / self.fps
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps + self.refine_steps
 
     @property
     def mode(self) -> str:
@@ -116,13 +124,17 @@ def plan_request(
     lora_scale=None,
     served_loras: dict[str, LoraSpec] | None = None,
     audio_alternatives=(),
+    quality=None,
+    hd_available: bool | None = None,
 ) -> GenerationRequest:
     """Validate and snap one request for `spec`. None means "the model's default".
 
     `image` (a PIL image or None) makes it image-to-video: the size then follows the image's shape at about
     the preset's pixel area. `image_alternatives` are labels of other models on offer that can animate an
     image, named in the refusal when this one cannot; `audio_alternatives` likewise for sound. `served_loras`
-    are the adapters actually loaded (by name); None means the ones the catalog lists.
+    are the adapters actually loaded (by name); None means the ones the catalog lists. `quality` "hd" doubles the
+    width and height (two stages); `hd_available` says whether the loaded model has its upsampler (None: the
+    catalog's word).
     """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
@@ -160,6 +172,9 @@ def plan_request(
 
     audio = _audio(spec, audio, audio_alternatives)
     lora, lora_scale = check_lora_choice(spec, served_loras, lora, lora_scale)
+    quality = check_quality(spec, quality, spec.hd is not None if hd_available is None else hd_available)
+    if quality == "hd":
+        width, height = width * spec.hd.scale, height * spec.hd.scale
 
     return GenerationRequest(
         prompt=prompt,
@@ -177,7 +192,22 @@ def plan_request(
         audio=audio,
         lora=lora,
         lora_scale=lora_scale,
+        quality=quality,
+        refine_steps=spec.hd.refine_steps if quality == "hd" else 0,
     )
+
+
+def check_quality(spec: ModelSpec, quality, hd_available: bool) -> str:
+    """"standard" or "hd"; None or "" means standard. HD from a model without its upsampler is refused, never
+    quietly made at the standard size."""
+    if quality is None or (isinstance(quality, str) and not quality.strip()):
+        return "standard"
+    if not isinstance(quality, str) or quality.strip().lower() not in QUALITIES:
+        raise InvalidRequest(f"Unknown quality {str(quality)[:40]!r}; choose one of: {', '.join(QUALITIES)}.", "quality")
+    quality = quality.strip().lower()
+    if quality == "hd" and not hd_available:
+        raise InvalidRequest(f"{spec.label} has no HD upscaler here; choose quality \"standard\".", "quality")
+    return quality
 
 
 def _audio(spec: ModelSpec, audio, audio_alternatives) -> bool:

@@ -112,6 +112,32 @@ class WeightSizes:
 
 _BYTES_PER_PARAMETER = {"bfloat16": 2, "float16": 2, "float32": 4, "float8_e4m3fn": 1}
 
+QUALITIES = ("standard", "hd")
+
+
+@dataclass(frozen=True)
+class HdSpec:
+    """How a model makes HD (`quality="hd"`): Lightricks' own two-stage recipe. The clip is rendered at the preset's
+    size, its latents are doubled in width and height by a latent upsampler, and a short refine at the full size
+    (`refine_sigmas`, re-noised to the first of them) puts the detail back; the sound's latents are carried through
+    and refined with it. Most steps run on a quarter of the final pixels, which is why HD costs far less than
+    rendering the large size directly."""
+
+    # Where the upsampler lives, beside the pipeline's own components (loaded with from_pretrained(subfolder=...)).
+    upsampler_subfolder: str
+    refine_sigmas: tuple[float, ...]
+    # Parameters of the upsampler, for the memory plan (0 for the tiny previews).
+    upsampler_parameters: int
+    # Activations of the full-size refine and its decode, the largest preset and longest clip, in bytes (see the
+    # entry for where its figure comes from).
+    activation_bytes: int
+    source: str = ""
+    scale: int = 2
+
+    @property
+    def refine_steps(self) -> int:
+        return len(self.refine_sigmas)
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -154,6 +180,8 @@ class ModelSpec:
     # x264 preset for the MP4. Real models make smooth video that "veryfast" packs well; the tiny previews make
     # noise, on which x264's search is wasted work (3x slower than "ultrafast" for the same frames).
     encoder_preset: str = "veryfast"
+    # Two-stage HD (`quality="hd"`); None: standard quality only.
+    hd: HdSpec | None = None
 
     @property
     def is_preview(self) -> bool:
@@ -167,6 +195,10 @@ class ModelSpec:
     @property
     def has_audio(self) -> bool:
         return self.audio is not None
+
+    @property
+    def qualities(self) -> tuple[str, ...]:
+        return QUALITIES if self.hd else QUALITIES[:1]
 
     def lora(self, name: str) -> LoraSpec | None:
         return next((lora for lora in self.loras if lora.name == name), None)

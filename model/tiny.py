@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5EncoderModel
 
-from .tiny_ltx2 import build_tiny_ltx2
+from .tiny_ltx2 import build_tiny_ltx2, build_tiny_ltx2_upsampler
 
 # A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
 # any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
@@ -28,7 +28,8 @@ BUILD_SEED = 0
 BUILD_INFO_FILE = "reel_tiny_build.json"
 # Bump when a tiny config changes, so stale builds under the data dir are rebuilt instead of reused.
 # 2: tiny-ltx saved as LTXConditionPipeline, tiny-wan built like Wan 2.2 TI2V, tiny-wan-t2v added.
-TINY_BUILD_VERSION = 2
+# 3: tiny-ltx2 gains its latent upsampler (HD).
+TINY_BUILD_VERSION = 3
 
 
 def _tiny_tokenizer() -> T5Tokenizer:
@@ -191,6 +192,11 @@ TINY_BUILDERS = {
     "tiny-wan-t2v": build_tiny_wan_t2v,
     "tiny-ltx2": functools.partial(build_tiny_ltx2, seed=BUILD_SEED),
 }
+# Models saved in a subfolder beside a tiny pipeline's components, as the real repos keep theirs (the catalog entry
+# names the subfolder): loaded separately, never by the pipeline's own from_pretrained.
+TINY_COMPANIONS = {
+    "tiny-ltx2": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
+}
 
 
 def build_once(target_dir: Path, info: dict, info_file: str, write) -> bool:
@@ -216,5 +222,11 @@ def build_once(target_dir: Path, info: dict, info_file: str, write) -> bool:
 def ensure_tiny_pipeline(builder_name: str, target_dir: Path) -> Path:
     """Build and save a tiny pipeline once; later calls reuse the saved folder."""
     info = {"builder": builder_name, "version": TINY_BUILD_VERSION}
-    build_once(target_dir, info, BUILD_INFO_FILE, lambda folder: TINY_BUILDERS[builder_name]().save_pretrained(folder))
+
+    def write(folder: Path) -> None:
+        TINY_BUILDERS[builder_name]().save_pretrained(folder)
+        for subfolder, build in TINY_COMPANIONS.get(builder_name, {}).items():
+            build().save_pretrained(folder / subfolder)
+
+    build_once(target_dir, info, BUILD_INFO_FILE, write)
     return target_dir

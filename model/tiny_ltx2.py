@@ -229,3 +229,25 @@ def build_tiny_ltx2(seed: int):
         transformer=LTX2VideoTransformer3DModel(**TRANSFORMER_CONFIG),
         vocoder=LTX2Vocoder(**VOCODER_CONFIG),
     )
+
+
+# The spatial x2 latent upsampler of the two-stage HD recipe, at the tiny VAE's latent width. GroupNorm takes 32 groups,
+# so 32 middle channels is the smallest that builds.
+UPSAMPLER_CONFIG = dict(
+    in_channels=VIDEO_VAE_CONFIG["latent_channels"],
+    mid_channels=32,
+    num_blocks_per_stage=1,
+    dims=3,
+    spatial_upsample=True,
+    temporal_upsample=False,
+    rational_spatial_scale=2.0,
+)
+
+
+def build_tiny_ltx2_upsampler(seed: int):
+    """A tiny random LTX2LatentUpsamplerModel, saved beside the tiny pipeline as the real repos keep theirs."""
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+    torch.manual_seed(seed)
+    return LTX2LatentUpsamplerModel(**UPSAMPLER_CONFIG).eval()
+

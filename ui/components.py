@@ -182,6 +182,14 @@ def resolution_choices(spec: ModelSpec) -> list[tuple[str, str]]:
     return [(f"{name.title()} {width}×{height}", name) for name, (width, height) in spec.presets.items()]
 
 
+def quality_choices(engine) -> list[tuple[str, str]]:
+    """Standard, and HD where the loaded model has its upscaler (model/spec.py HdSpec)."""
+    choices = [("Standard", "standard")]
+    if engine.supports_hd:
+        choices.append((f"HD ({engine.spec.hd.scale}× width and height, slower)", "hd"))
+    return choices
+
+
 def preview_banner(spec: ModelSpec) -> str:
     if not spec.is_preview:
         return ""

@@ -22,6 +22,7 @@ from .components import (
     model_extras,
     model_picker,
     preview_banner,
+    quality_choices,
     resolution_choices,
     sound_checkbox,
     stop_control,
@@ -52,6 +53,7 @@ class GenerateTab:
             gr.update(maximum=spec.max_seconds, value=min(spec.default_seconds, spec.max_seconds)),
             gr.update(minimum=spec.min_steps, maximum=spec.max_steps, value=spec.default_steps),
             gr.update(label=image_label(spec), interactive=spec.supports_image),
+            gr.update(choices=quality_choices(engine), value="standard", interactive=engine.supports_hd),
             *model_extras(engine),
         )
 
@@ -129,6 +131,10 @@ class GenerateTab:
                     label="Resolution", choices=resolution_choices(spec), value=spec.default_preset,
                     elem_id="resolution",
                 )
+                quality = PlannedRadio(
+                    label="Quality", choices=quality_choices(engine), value="standard",
+                    interactive=engine.supports_hd, elem_id="quality",
+                )
                 seconds = PlannedSlider(
                     label="Duration (seconds)", minimum=0.5, maximum=spec.max_seconds, step=0.5,
                     value=spec.default_seconds, elem_id="seconds",
@@ -160,7 +166,7 @@ class GenerateTab:
         model.change(
             self.show_model_settings,
             inputs=model,
-            outputs=[banner, resolution, seconds, steps, image, audio, lora],
+            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora],
             api_visibility="private",
             queue=False,
         )
@@ -173,7 +179,7 @@ class GenerateTab:
         # Queued (its warning travels with queue messages) but never behind a GPU job.
         reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
                          concurrency_limit=None)
-        for field in (seed, seconds, resolution, steps, image, model, audio, lora, lora_scale):
+        for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale):
             # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
@@ -184,7 +190,7 @@ class GenerateTab:
             inputs=ClipForm.inputs(
                 prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
                 steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-                lora_scale=lora_scale,
+                lora_scale=lora_scale, quality=quality,
             ),
             outputs=[video, manifest],
             api_name="generate",

@@ -50,6 +50,7 @@ from model import (
     detect_gpu_kind,
     load_engines,
     on_zerogpu,
+    hd_sizes as hd_sizes_for,
     plan_served_memory,
     resident_weight_bytes,
 )
@@ -174,7 +175,8 @@ class Runtime:
         resident = sum(
             resident_weight_bytes(engine.spec, choose_precision(engine.spec, plan.kind)) for engine in engines.values()
         )
-        policy = dataclasses.replace(time_policy, kind=plan.kind, resident_weight_bytes=resident)
+        hd_sizes = hd_sizes_for(plan, [engine.spec for engine in engines.values() if engine.supports_hd])
+        policy = dataclasses.replace(time_policy, kind=plan.kind, resident_weight_bytes=resident, hd_sizes=hd_sizes)
         for key, engine in engines.items():
             logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
         gpu.serve(engines)

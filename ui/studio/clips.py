@@ -29,7 +29,7 @@ class Clips:
 
     async def validate(
         self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-        lora_scale, request: gr.Request, profile: gr.OAuthProfile | None,
+        lora_scale, quality, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
         running job. Nothing is reserved here; the job reserves its clip when it starts.
@@ -41,7 +41,7 @@ class Clips:
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale,
+            lora_scale=lora_scale, quality=quality,
         )
         grant, problems = self.runtime.admission(form.access_token, profile, request)
         generation_request = None
@@ -68,6 +68,7 @@ class Clips:
         audio: bool = True,
         lora: str = "none",
         lora_scale: float = 1.0,
+        quality: str = "standard",
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
@@ -95,11 +96,14 @@ class Clips:
             audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
             lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
+            quality: "standard", or "hd" for twice the width and height (e.g. 1536x1024), made in two stages by the
+                models that have an HD upscaler (LTX-2); it costs more GPU time, and on ZeroGPU may run on the larger
+                size at twice the quota.
         """
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale,
+            lora_scale=lora_scale, quality=quality,
         )
         return await self.runtime.job_control.run(
             request, functools.partial(self.make_clip, form, request, profile, progress)

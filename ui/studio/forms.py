@@ -52,6 +52,7 @@ class ClipForm(Form):
     audio: bool
     lora: str
     lora_scale: float
+    quality: str
 
 
 @dataclass(frozen=True)
