@@ -16,10 +16,11 @@ except SettingError as bad:
 import spaces  # noqa: E402, F401  # ZeroGPU: must be imported before torch touches CUDA.
 
 import logging  # noqa: E402
+import os  # noqa: E402
 
 from ui.demo import build_demo, launch_options  # noqa: E402
 from ui.gradio_internals import check_gradio_version  # noqa: E402
-from ui.mcp import quiet_mcp_logs  # noqa: E402
+from ui.mcp import mcp_address, quiet_mcp_logs  # noqa: E402
 from ui.runtime import Runtime  # noqa: E402
 
 logger = logging.getLogger("reel.app")
@@ -37,4 +38,7 @@ if __name__ == "__main__":
         RUNTIME.startup.refunded,
         RUNTIME.startup.merged.inserted,
     )
-    demo.launch(**launch_options(RUNTIME))
+    demo.launch(prevent_thread_lock=True, **launch_options(RUNTIME))
+    # Gradio prints the MCP address with a trailing slash, which the MCP inspector's CLI turns into another one.
+    logger.info("MCP server for agents: %s", mcp_address(demo.local_url, os.environ.get("SPACE_HOST")))
+    demo.block_thread()  # what launch does at the end without prevent_thread_lock

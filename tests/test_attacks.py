@@ -49,9 +49,11 @@ def test_monitoring_and_run_history_routes_are_off(live_server, route):
 
 def test_a_foreign_origin_is_not_reflected_with_credentials(live_server):
     evil = "https://evil.example"
-    for route in ("config", "gradio_api/info", "gradio_api/queue/join", "gradio_api/mcp/", "gradio_api/mcp/schema"):
+    routes = ("config", "gradio_api/info", "gradio_api/queue/join", "gradio_api/mcp/", "gradio_api/mcp",
+              "gradio_api/mcp/schema")
+    for route in routes:
         response = httpx.request(
-            "OPTIONS" if route.endswith(("join", "mcp/")) else "GET",
+            "OPTIONS" if route.endswith(("join", "mcp/", "mcp")) else "GET",
             live_server.url + route,
             headers={"Origin": evil, "Access-Control-Request-Method": "POST"},
             timeout=10,

@@ -41,7 +41,8 @@ PNG = base64.b64decode(
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """A launched Blocks with a queue (one job at a time on /echo), an MCP server and a lifespan."""
+    """A launched Blocks with a queue (one job at a time on /echo), an MCP server and a lifespan; /pair answers two
+outputs, a file among them, behind a validator."""
     cache = tmp_path_factory.mktemp("gradio-cache").resolve()
     previous = os.environ.get("GRADIO_TEMP_DIR")
     os.environ["GRADIO_TEMP_DIR"] = str(cache)
@@ -66,6 +67,23 @@ def app(tmp_path_factory):
         """
         return text
 
+    def pair(text: str, count: float):
+        """Answer with the text and a file holding it.
+
+        Args:
+            text: anything
+            count: a number
+        """
+        if text == "fail":
+            raise gr.Error("It failed.")
+        written = cache / "pair" / "text.txt"
+        written.parent.mkdir(exist_ok=True)
+        written.write_text(text)
+        return text, str(written)
+
+    def pair_checked(text, count):
+        return [gr.validate(text != "refused", "Not that text.\nNot at all."), gr.validate(count < 10, "Too many.")]
+
     @contextlib.asynccontextmanager
     async def lifespan(served):
         seen.lifespan_blocks.append(door.blocks_of_app(served))
@@ -76,6 +94,8 @@ def app(tmp_path_factory):
         box, answer = gr.Textbox(), gr.Textbox()
         box.submit(echo, box, answer, api_name="echo", concurrency_limit=1)
         gr.Button().click(other, box, answer, api_name="other")
+        count, file = gr.Number(), gr.File()
+        gr.Button().click(pair, [box, count], [answer, file], api_name="pair", validator=pair_checked)
     demo.queue()
     demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True, mcp_server=True,
                 app_kwargs={"lifespan": lifespan})
@@ -132,6 +152,9 @@ def test_a_moved_structure_is_a_clear_runtime_error_naming_it():
         (lambda: door.blocks_of_app(SimpleNamespace()), "App.get_blocks"),
         (lambda: door.mcp_tool_table(SimpleNamespace()), "Blocks.mcp_server_obj"),
         (lambda: door.mcp_tool_table(SimpleNamespace(mcp_server_obj=SimpleNamespace())), "tool_to_endpoint"),
+        (lambda: door.mcp_http_app(SimpleNamespace(mcp_server_obj=SimpleNamespace())), "handle_streamable_http"),
+        (lambda: door.answer_mcp_tools_with(SimpleNamespace(mcp_server_obj=SimpleNamespace()), None, None),
+         "request_handlers"),
         (lambda: door.is_in_gradio_cache(SimpleNamespace(), "/x"), "GRADIO_CACHE"),
         (lambda: door.web_addresses_not_fetched(type("Bare", (), {})), "move_resource_to_block_cache"),
     ]
@@ -177,9 +200,9 @@ def test_the_mcp_tool_table_is_what_listing_and_calling_read(app):
     from mcp.client.streamable_http import streamable_http_client
 
     assert door.mcp_tool_table(gr.Blocks()) is None  # not launched with MCP
-    assert door.mcp_tool_table(app.demo) == {"echo": "/echo", "other": "/other"}
-    door.replace_mcp_tool_table(app.demo, {"other": "/other"})
-    assert door.mcp_tool_table(app.demo) == {"other": "/other"}
+    assert door.mcp_tool_table(app.demo) == {"echo": "/echo", "other": "/other", "pair": "/pair"}
+    door.replace_mcp_tool_table(app.demo, {"other": "/other", "pair": "/pair"})
+    assert door.mcp_tool_table(app.demo) == {"other": "/other", "pair": "/pair"}
 
     async def listed_and_called():
         async with httpx.AsyncClient(timeout=60) as http:
@@ -193,9 +216,90 @@ def test_the_mcp_tool_table_is_what_listing_and_calling_read(app):
 
     echoed_before = len(app.seen.requests)
     tools, left_out, offered = asyncio.run(listed_and_called())
-    assert tools == ["other"]
+    assert sorted(tools) == ["other", "pair"]
     assert left_out.isError and not offered.isError
     assert len(app.seen.requests) == echoed_before  # the left-out tool's handler never ran
+
+
+def mcp_session(url: str, work):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def run():
+        async with httpx.AsyncClient(timeout=60) as http:
+            async with streamable_http_client(url, http_client=http) as (read, write, _):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await work(session)
+
+    return asyncio.run(run())
+
+
+def test_a_tool_answers_what_reel_makes_of_its_outputs_and_errors_on_both_of_gradios_paths(app):
+    answered, refused = [], []
+    door.answer_mcp_tools_with(
+        app.demo,
+        lambda endpoint, outputs: answered.append((endpoint, outputs)) or "result",
+        lambda message, invalid: refused.append((message, invalid)) or "error",
+    )
+
+    async def ignore(done, total, message):
+        pass
+
+    async def work(session):
+        answers = []
+        for progress in (None, ignore):  # without a progress token gradio takes another path
+            answers.append(await session.call_tool("pair", {"text": "hi", "count": 1}, progress_callback=progress))
+            answers.append(await session.call_tool("other", {"text": "hi"}, progress_callback=progress))
+            answers.append(await session.call_tool("pair", {"text": "refused", "count": 99},
+                                                   progress_callback=progress))
+            answers.append(await session.call_tool("pair", {"text": "fail", "count": 1}, progress_callback=progress))
+        answers.append(await session.call_tool("nope", {}))
+        return answers
+
+    answers = mcp_session(app.url + "gradio_api/mcp/", work)
+    assert [[part.text for part in answer.content] for answer in answers] == [
+        ["result"], ["result"], ["error"], ["error"]] * 2 + [["error"]]
+    assert [answer.isError for answer in answers] == [False, False, True, True] * 2 + [True]
+    for endpoint, outputs in answered:
+        if endpoint == "/pair":
+            text, url = outputs
+            assert text == "hi" and url.startswith(app.url + "gradio_api/file=") and url.endswith("text.txt")
+            assert httpx.get(url, timeout=30).text == "hi"
+    assert [(endpoint, outputs[0]) for endpoint, outputs in answered] == [("/pair", "hi"), ("/other", "hi")] * 2
+    both = {"text": "Not that text.\nNot at all.", "count": "Too many."}
+    assert refused[:4] == [
+        ("Not that text.\nNot at all. Too many.", both), ("It failed.", {}),
+        ("Not that text.\nNot at all. Too many.", both), ("It failed.", {}),
+    ]
+    assert "nope" in refused[4][0] and refused[4][1] == {}
+    # The endpoints answer gradio_client as before.
+    client = Client(app.url, verbose=False)
+    text, path = client.predict("hi", 1, api_name="/pair")
+    assert text == "hi" and Path(path).read_text() == "hi"
+
+
+def test_the_streamable_http_app_answers_at_the_address_without_the_slash(app):
+    from starlette.routing import Route
+
+    class Endpoint:
+        def __init__(self, asgi):
+            self.asgi = asgi
+
+        async def __call__(self, scope, receive, send):
+            await self.asgi(scope, receive, send)
+
+    redirected = httpx.post(app.url + "gradio_api/mcp", json={}, timeout=30)
+    assert redirected.status_code == 307  # Gradio mounts its server under the slash only
+    app.demo.server_app.router.routes.append(
+        Route("/gradio_api/mcp", endpoint=Endpoint(door.mcp_http_app(app.demo)), include_in_schema=False))
+
+    async def work(session):
+        return [tool.name for tool in (await session.list_tools()).tools]
+
+    assert "other" in mcp_session(app.url + "gradio_api/mcp", work)
+    with pytest.raises(ValueError):
+        door.mcp_http_app(gr.Blocks())
 
 
 # -- uploads (ui/uploads.py, access/upload_store.py) -----------------------------------------------------------
@@ -313,7 +417,9 @@ def test_gradios_mock_sign_in_still_carries_the_markers_access_knows(monkeypatch
 # Gradio's private structures and internal modules that Reel touches, as they are spelled in code.
 PRIVATE_GRADIO_NAMES = [
     r"\b_queue\b", r"\bevent_queue_per_concurrency_id\b", r"\bactive_jobs\b", r"\.alive\b",
-    r"\bget_blocks\b", r"\bmcp_server_obj\b", r"\btool_to_endpoint\b",
+    r"\bget_blocks\b", r"\bmcp_server_obj\b", r"\btool_to_endpoint\b", r"\bpostprocess_output_data\b",
+    r"\bhandle_streamable_http\b", r"\brequest_handlers\b", r"\badd_root_url\b",
+    r"\bis_file_obj_with_meta\b",
     r"\bGRADIO_CACHE\b", r"move_resource_to_block_cache\b", r"\bis_in_or_equal\b", r"\bNamedString\b",
     r"\bInvalidPathError\b", r"\bis_http_url_like\b", r"\bis_valid_file\b", r"\bMultiPartException\b",
     r"\bsave_base64_to_cache\b", r"\b_get_mocked_oauth_info\b",

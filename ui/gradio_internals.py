@@ -11,7 +11,8 @@ What is here, by who needs it:
 - the queue (`ui/job_control.py`, `ui/uploads.py`): which events wait or run, each one's request, whether its
   client is still there, and its inputs;
 - the app `launch` builds (`ui/mcp.py`, `ui/uploads.py`): the Blocks behind it, from inside a lifespan;
-- the MCP server (`ui/mcp.py`): its tool table;
+- the MCP server (`ui/mcp.py`): its tool table, what a tool call answers (results and errors), and the ASGI
+  app behind its streamable HTTP address;
 - uploads (`ui/uploads.py`, `access/upload_store.py` through `GRADIO_CACHE_NAMING`): the exception that makes
   Gradio's multipart parser delete its files, the upload route's answer, and how Gradio names files in its cache;
 - components (`ui/components.py`): the cache-folder check, the file-path string type and path error Gradio's own
@@ -24,14 +25,18 @@ tests/test_gradio_internals.py holds them to the installed Gradio.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
+from collections.abc import Callable
 
 import gradio
 from gradio import exceptions as gradio_exceptions
+from gradio import processing_utils as gradio_processing
 from gradio import utils as gradio_utils
 from gradio_client import utils as client_utils
+from mcp import types as mcp_types
 from starlette.formparsers import MultiPartException
 
 from access.upload_store import CacheNaming
@@ -165,6 +170,114 @@ def _mcp_server(blocks):
         return blocks.mcp_server_obj
     except AttributeError:
         raise _changed("Blocks.mcp_server_obj (the MCP server launch builds)") from None
+
+
+def mcp_http_app(blocks):
+    """The ASGI app behind the launched MCP server's streamable HTTP transport (`GradioMCPServer.
+    handle_streamable_http`). Gradio mounts it under /gradio_api/mcp/, so the address without the slash only gets
+    Starlette's 307 to it; the app itself answers a path ending in /gradio_api/mcp as well."""
+    server = _mcp_server(blocks)
+    if server is None:
+        raise ValueError("this Blocks has no MCP server")
+    try:
+        return server.handle_streamable_http
+    except AttributeError:
+        raise _changed("GradioMCPServer.handle_streamable_http (the streamable HTTP transport)") from None
+
+
+# How gradio 6.31 answers a tool call. `GradioMCPServer.create_mcp_server` registers one call_tool function with
+# the `mcp` library's low-level server (`Server.request_handlers[CallToolRequest]`, which wraps it and turns an
+# exception into an error result holding `str(exception)`). The function runs the endpoint (queued ones through
+# gradio_client over HTTP) and hands the outputs to `GradioMCPServer.postprocess_output_data(data, root_url)`,
+# which makes a text item of `str(output)`: a Python repr for a dict, not JSON. `data` is the list of outputs,
+# except on the queued path without a progress token, where it is `[job.result()]`: the one output, or a tuple of
+# all of them. Errors read as gradio_client words them: a validator's refusal as "N parameter(s) failed
+# validation:" and a line "- name: message" per parameter; a gr.Error raised in the handler as its message, or as
+# "Error: message" when the client asked for progress.
+_TOOL_CALLED: contextvars.ContextVar[str | None] = contextvars.ContextVar("reel_mcp_tool_called", default=None)
+_VALIDATION_HEADER = re.compile(r"\d+ parameter\(s\) failed validation:")
+_VALIDATION_LINE = re.compile(r"- ([A-Za-z_][A-Za-z0-9_]*): (.*)")
+
+
+def answer_mcp_tools_with(
+    blocks,
+    result: Callable[[str, list], str],
+    error: Callable[[str, dict[str, str]], str],
+) -> None:
+    """Make every answer of the launched MCP server's tools one text item of Reel's own.
+
+    `result(endpoint, outputs)` gives a tool's result: `endpoint` as in the tool table ("/generate"), `outputs` the
+    endpoint's outputs in order, each file as the URL the agent can fetch it from. `error(message, invalid)` gives
+    a tool error's (refusals, failures, an unknown tool, arguments the tool's schema refuses): `message` the text
+    the stock server would have sent, `invalid` parameter -> message when a validator refused the call (then
+    `message` is those messages, without gradio_client's header). Neither changes what the endpoints answer
+    gradio_client or the page.
+
+    Replaces `postprocess_output_data` on the server object and wraps the low-level server's CallToolRequest handler,
+    which names the tool being called for the former (in a context variable: both run in the request's task)."""
+    server = _mcp_server(blocks)
+    if server is None:
+        raise ValueError("this Blocks has no MCP server")
+    try:
+        handlers = server.mcp_server.request_handlers
+        stock_call = handlers[mcp_types.CallToolRequest]
+        endpoints = server.api_info["named_endpoints"]
+    except (AttributeError, KeyError, TypeError):
+        raise _changed("GradioMCPServer.api_info or .mcp_server.request_handlers[CallToolRequest]") from None
+    if not hasattr(server, "postprocess_output_data"):
+        raise _changed("GradioMCPServer.postprocess_output_data (how a tool's outputs become its answer)")
+
+    def postprocess_output_data(data, root_url: str) -> list:
+        endpoint = server.tool_to_endpoint.get(_TOOL_CALLED.get())
+        data = gradio_processing.add_root_url(data, root_url, None)  # as the stock method does first
+        count = len(endpoints.get(endpoint, {}).get("returns", [])) if endpoint else len(data)
+        if count != 1 and len(data) == 1 and isinstance(data[0], list):
+            data = data[0]  # [job.result()], the tuple made a list by add_root_url
+        outputs = [_file_url(output) if client_utils.is_file_obj_with_meta(output) else output for output in data]
+        return [mcp_types.TextContent(type="text", text=result(endpoint or "", outputs))]
+
+    async def call_tool(request):
+        called = _TOOL_CALLED.set(request.params.name)
+        try:
+            answer = await stock_call(request)
+        finally:
+            _TOOL_CALLED.reset(called)
+        answered = answer.root
+        if not (isinstance(answered, mcp_types.CallToolResult) and answered.isError):
+            return answer
+        text = "\n".join(part.text for part in answered.content if isinstance(part, mcp_types.TextContent))
+        message, invalid = _tool_error(text)
+        return mcp_types.ServerResult(
+            mcp_types.CallToolResult(
+                content=[mcp_types.TextContent(type="text", text=error(message, invalid))], isError=True
+            )
+        )
+
+    server.postprocess_output_data = postprocess_output_data
+    handlers[mcp_types.CallToolRequest] = call_tool
+
+
+def _file_url(file: dict) -> str | None:
+    """A file output's address, as the stock method names it (its URL, else its path)."""
+    return file.get("url") or file.get("path")
+
+
+def _tool_error(text: str) -> tuple[str, dict[str, str]]:
+    """(message, invalid) from the text of a tool error, as gradio_client and Gradio's MCP server word it."""
+    header, _, rest = text.strip().partition("\n")
+    if _VALIDATION_HEADER.fullmatch(header.strip()):
+        invalid: dict[str, str] = {}
+        name = None
+        for line in rest.splitlines():
+            named = _VALIDATION_LINE.fullmatch(line)
+            if named:
+                name = named.group(1)
+                invalid[name] = named.group(2)
+            elif name is not None:  # a message of several lines
+                invalid[name] += "\n" + line
+        if invalid:
+            return " ".join(invalid.values()), invalid
+    return text.removeprefix("Error: "), {}
 
 
 # -- uploads -----------------------------------------------------------------------------------------------------

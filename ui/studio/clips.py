@@ -82,6 +82,9 @@ class Clips:
         enough to make the same clip again.
         A job can be stopped (`job.cancel()` in gradio_client) and is then refunded; each person may have a few
         jobs queued or running at once, and more are refused at once.
+        Over MCP the answer is one JSON object: {"video_url", "seconds", "seed", "model", "sound" (true when the
+        MP4 has a sound track), "manifest"}; a refusal is {"error": message}, with {"invalid": {parameter:
+        message}} when the call's parameters (the token among them) were refused.
 
         Args:
             prompt: what the video shows, in plain words (at most 1000 characters).

@@ -100,7 +100,8 @@ class HistoryActions:
         Fast, and uses no quota. Returns {"items": [{"id", "created_at", "kind", "model", "prompt", "seed",
         "seconds", "manifest", "missing"}], "next_before": an id or null}; pass `next_before` as `before` for the
         next page. "missing" is true when the video's file is gone from the Space's storage: it cannot be
-        downloaded, but /reproduce makes it again from its manifest.
+        downloaded, but /reproduce makes it again from its manifest. Over MCP the answer is that object as JSON;
+        a refusal is {"error": message}.
 
         Args:
             access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".

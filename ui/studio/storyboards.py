@@ -110,6 +110,8 @@ class Storyboards:
         shot as a clip against the access token's daily quota. Returns the video (a URL to download the MP4, for a
         few hours; it also stays in the token holder's history) and its manifest, whose `shots` list gives each
         shot's prompt, seed and first and last frame in the video.
+        Over MCP the answer is one JSON object: {"video_url", "seconds", "seed", "model", "sound", "manifest"};
+        a refusal is {"error": message}, with {"invalid": {parameter: message}} for refused parameters.
 
         Args:
             shots: JSON list of shots, e.g. [{"prompt": "...", "seconds": 2}]; optional "negative_prompt", "seed".
