@@ -1,8 +1,9 @@
 """Full-size configs of every real catalog model, as plain data, and a builder that makes the real diffusers
 pipeline from them with RANDOM weights: no download, no Hub. `python -m bench --gpu` (bench/gpu.py) times these.
 
-The configs live in bench/full_size_wan.py, bench/full_size_ltx.py and bench/full_size_ltx2.py (one module per
-model family), keyed by the Hub repo id the catalog names. For each component: the class, the constructor
+The configs live in bench/full_size_wan.py, bench/full_size_ltx.py, bench/full_size_ltx2.py (LTX-2.0),
+bench/full_size_ltx23.py (LTX-2.3) and bench/full_size_ltx25.py (LTX-2.5), one module per model family or version,
+keyed by the Hub repo id the catalog names. For each component: the class, the constructor
 arguments, and where the numbers were read (repository + path). Numbers were transcribed by hand; nothing here is
 copied code.
 The diffusers snapshot read was huggingface/diffusers at 58eb52c0803ea9af3abec60841c2a093bdf1f951; the classes
@@ -20,8 +21,12 @@ sees exactly the sequence length it sees with the real tokenizer; what matters f
 embedding table size, not the vocabulary content.
 
 Wan and LTX-Video have three model components (transformer, text encoder, VAE), the rows of the catalog's
-WeightSizes. LTX-2 has six; each of the other three names the row it is counted under ("counted_as"), and
-`weight_rows` folds the per-component counts into those rows.
+WeightSizes. LTX-2 has six (LTX-2.5 seven, with its duration head); each of the others names the row it is counted
+under ("counted_as"), and `weight_rows` folds the per-component counts into those rows.
+
+Published weights that are not part of the pipeline a config builds (LTX-2.3's and LTX-2.5's latent upsamplers,
+LTX-2.5's diffusion decoder and its Gemma 4 E2B prompt enhancer) are a config's "extra_components": never passed to
+the pipeline and counted in no row; `extra_parameter_counts` counts them.
 """
 
 from __future__ import annotations
@@ -34,13 +39,15 @@ import torch
 
 from .full_size_ltx import LTX_CONFIGS, T5_V1_1_XXL_ENCODER  # noqa: F401 (T5_V1_1_XXL_ENCODER: re-exported)
 from .full_size_ltx2 import GEMMA3_12B, LTX2_CONFIGS  # noqa: F401 (GEMMA3_12B: re-exported)
+from .full_size_ltx23 import LTX23_CONFIGS
+from .full_size_ltx25 import GEMMA4_12B, GEMMA4_E2B, LTX25_CONFIGS  # noqa: F401 (re-exported)
 from .full_size_wan import UMT5_XXL_ENCODER, WAN_CONFIGS  # noqa: F401 (UMT5_XXL_ENCODER: re-exported)
 
 DIFFUSERS_SNAPSHOT = "huggingface/diffusers@58eb52c0803ea9af3abec60841c2a093bdf1f951"
 
 # Per model, keyed by the catalog's repo id. The text encoders (UMT5_XXL_ENCODER for Wan, T5_V1_1_XXL_ENCODER for
-# LTX-Video, GEMMA3_12B for LTX-2) stay importable from here too.
-FULL_SIZE_CONFIGS: dict[str, dict] = {**WAN_CONFIGS, **LTX_CONFIGS, **LTX2_CONFIGS}
+# LTX-Video, GEMMA3_12B for LTX-2 and LTX-2.3, GEMMA4_12B for LTX-2.5) stay importable from here too.
+FULL_SIZE_CONFIGS: dict[str, dict] = {**WAN_CONFIGS, **LTX_CONFIGS, **LTX2_CONFIGS, **LTX23_CONFIGS, **LTX25_CONFIGS}
 
 # Diffusers pipelines take these components by these argument names; every config has them. LTX-2 adds model
 # components of its own (connectors, audio_vae, vocoder).
@@ -238,6 +245,17 @@ def meta_parameter_counts(repo_id: str, configs=None) -> dict[str, int]:
     with torch.device("meta"):
         for name in model_component_names(config):
             counts[name] = count_parameters(instantiate(config["components"][name]))
+    return counts
+
+
+def extra_parameter_counts(repo_id: str, configs=None) -> dict[str, int]:
+    """Parameter count of each of a config's "extra_components" (published weights outside its pipeline: latent
+    upsamplers, a diffusion decoder, a prompt enhancer), on the meta device; empty when it has none."""
+    config = (configs or FULL_SIZE_CONFIGS)[repo_id]
+    counts = {}
+    with torch.device("meta"):
+        for name, component in config.get("extra_components", {}).items():
+            counts[name] = count_parameters(instantiate(component))
     return counts
 
 

@@ -22,6 +22,7 @@ from bench.full_size import (
     build_stand_in_tokenizer,
     build_tokenizer,
     count_parameters,
+    extra_parameter_counts,
     full_size_config,
     instantiate,
     meta_parameter_counts,
@@ -37,8 +38,11 @@ WAN22 = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
 WAN21 = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 LTX = "Lightricks/LTX-Video-0.9.8-13B-distilled"
 LTX2 = "rootonchair/LTX-2-19b-distilled"
+LTX23 = "diffusers/LTX-2.3-Distilled-Diffusers"
+LTX25 = "Lightricks/LTX-2.5-Diffusers"
 
-# Published transformer sizes, and where each number comes from.
+# Published transformer sizes, and where each number comes from. A config's "published_size_covers" names the
+# components the published number counts (the transformer alone unless it says otherwise).
 PUBLISHED_TRANSFORMER_PARAMS = {
     WAN22: 5.0e9,  # the model's name, Wan2.2-TI2V-5B
     # The name says 1.3B, but its architecture (Wan 2.1 README / report: dim 1536, ffn 8960, 12 heads, 30 layers)
@@ -46,19 +50,29 @@ PUBLISHED_TRANSFORMER_PARAMS = {
     WAN21: 1.42e9,
     LTX: 13.0e9,  # the model's name, ltxv-13b
     LTX2: 19.0e9,  # the model's name, ltx-2-19b
+    # The names ltx-2.3-22b / ltx-2.5-22b: transformer + text connectors, which the original checkpoints keep
+    # inside the DiT (the transformer alone is 18.99B).
+    LTX23: 22.0e9,
+    LTX25: 22.0e9,
 }
 TOLERANCE = 0.03  # "within a few percent"
 
 REAL_SPECS = [spec for spec in CATALOG.values() if spec.repo_id and not spec.is_preview]
 
 
+def _published_components(config: dict) -> list[str]:
+    return config.get("published_size_covers", ["transformer"])
+
+
 @pytest.fixture(scope="module")
 def meta_models():
-    """Every full-size transformer, VAE and text encoder, on the meta device (no memory is used)."""
+    """Every full-size transformer and VAE (and what a published size counts besides), on the meta device (no
+    memory is used)."""
     built = {}
     with torch.device("meta"):
         for repo_id, config in FULL_SIZE_CONFIGS.items():
-            built[repo_id] = {name: instantiate(config["components"][name]) for name in ("transformer", "vae")}
+            names = dict.fromkeys(["transformer", "vae", *_published_components(config)])
+            built[repo_id] = {name: instantiate(config["components"][name]) for name in names}
     return built
 
 
@@ -93,6 +107,12 @@ def test_every_full_size_config_names_its_sources_and_has_a_published_size():
             # A component outside the catalog's WeightSizes rows says which row counts it; a row never moves.
             assert component.get("counted_as", name) in WEIGHT_ROWS or name in ("tokenizer", "scheduler"), name
             assert name not in WEIGHT_ROWS or "counted_as" not in component, name
+        assert set(_published_components(config)) <= set(components), repo_id
+        # Published weights outside the pipeline: sourced, saying what they are for, never counted in a row.
+        for name, component in config.get("extra_components", {}).items():
+            assert name not in components, (repo_id, name)
+            assert component["source"].strip() and component["role"].strip(), (repo_id, name)
+            assert "counted_as" not in component, (repo_id, name)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -104,7 +124,8 @@ def test_every_full_size_config_names_its_sources_and_has_a_published_size():
 def test_transformer_parameter_count_matches_the_published_size(meta_models, repo_id):
     transformer = meta_models[repo_id]["transformer"]
     assert next(transformer.parameters()).is_meta
-    measured = count_parameters(transformer)
+    names = _published_components(FULL_SIZE_CONFIGS[repo_id])
+    measured = sum(count_parameters(meta_models[repo_id][name]) for name in names)
     published = PUBLISHED_TRANSFORMER_PARAMS[repo_id]
     assert _within(measured, published), f"{repo_id}: {measured / 1e9:.3f}B, published {published / 1e9:.2f}B"
 
@@ -228,6 +249,133 @@ def test_ltx2_text_encoder_is_gemma3_12b_and_the_tokenizer_stand_in(ltx2_counts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# LTX-2.3 and LTX-2.5: the same pipeline, new components, published weights outside it
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ltx2x_counts():
+    """Every LTX-2.3 and LTX-2.5 pipeline component, and each published component outside the pipeline, counted on
+    the meta device (Gemma 3 12B and Gemma 4 12B included), once for this module."""
+    return {repo_id: (meta_parameter_counts(repo_id), extra_parameter_counts(repo_id)) for repo_id in (LTX23, LTX25)}
+
+
+def _projections(repo_id: str) -> int:
+    """Parameters of the connectors' two text projections (per-modality, with bias), from the config."""
+    connectors = FULL_SIZE_CONFIGS[repo_id]["components"]["connectors"]["config"]
+    stacked = connectors["caption_channels"] * connectors["text_proj_in_factor"]
+    return (stacked + 1) * (connectors["video_hidden_dim"] + connectors["audio_hidden_dim"])
+
+
+def test_ltx23_and_ltx25_have_gated_attention_and_the_bandwidth_extension_vocoder(meta_models):
+    from diffusers.pipelines.ltx2 import LTX2Vocoder, LTX2VocoderWithBWE
+
+    for repo_id in (LTX23, LTX25):
+        block = meta_models[repo_id]["transformer"].transformer_blocks[0]
+        config = FULL_SIZE_CONFIGS[repo_id]["components"]["transformer"]["config"]
+        # A gate per head on video and audio self-attention, and the perturbed-attention path STG uses.
+        assert block.attn1.to_gate_logits.out_features == config["num_attention_heads"]
+        assert block.audio_attn1.to_gate_logits.out_features == config["audio_num_attention_heads"]
+        assert config["cross_attn_mod"] and config["audio_cross_attn_mod"] and config["perturbed_attn"]
+        with torch.device("meta"):
+            vocoder = instantiate(FULL_SIZE_CONFIGS[repo_id]["components"]["vocoder"])
+        assert type(vocoder) is LTX2VocoderWithBWE  # 16 kHz vocoder, then bandwidth extension to 48 kHz stereo
+        assert (vocoder.config.input_sampling_rate, vocoder.config.output_sampling_rate) == (16000, 48000)
+        assert vocoder.config.out_channels == vocoder.config.bwe_out_channels == 2
+    assert meta_models[LTX2]["transformer"].transformer_blocks[0].attn1.to_gate_logits is None  # 2.0: ungated
+    with torch.device("meta"):
+        assert type(instantiate(FULL_SIZE_CONFIGS[LTX2]["components"]["vocoder"])) is LTX2Vocoder
+
+
+def test_ltx25_is_ltx23_with_a_bias_free_video_feed_forward_a_keyframe_embedding_and_gemma4(ltx2x_counts):
+    (counts23, extras23), (counts25, extras25) = ltx2x_counts[LTX23], ltx2x_counts[LTX25]
+    config = FULL_SIZE_CONFIGS[LTX25]["components"]["transformer"]["config"]
+    width = config["num_attention_heads"] * config["attention_head_dim"]
+    # The video feed-forward (width -> 4 x width -> width) loses both biases in each layer; one keyframe embedding.
+    dropped_biases = config["num_layers"] * (4 * width + width)
+    assert counts23["transformer"] - counts25["transformer"] == dropped_biases - width
+    for name in ("connectors", "vae", "audio_vae", "vocoder"):
+        assert counts23[name] == counts25[name], name
+    assert extras23["latent_upsampler"] == extras25["latent_upsampler"]
+    # The text encoders differ: Gemma 3 12B (as LTX-2.0's) and the Gemma 4 12B fine-tune.
+    text_encoders = [FULL_SIZE_CONFIGS[repo_id]["components"]["text_encoder"] for repo_id in (LTX2, LTX23)]
+    assert text_encoders[0] is text_encoders[1]
+    assert FULL_SIZE_CONFIGS[LTX25]["components"]["text_encoder"]["class"] == "Gemma4UnifiedForConditionalGeneration"
+    assert set(counts25) - set(counts23) == {"duration_head"}
+    assert weight_rows(LTX25, counts25)["transformer"] == counts25["transformer"] + counts25["duration_head"]
+
+
+@pytest.mark.parametrize("repo_id", [LTX23, LTX25])
+def test_ltx2x_text_encoder_connectors_transformer_and_duration_head_agree(repo_id):
+    parts = FULL_SIZE_CONFIGS[repo_id]["components"]
+    text = parts["text_encoder"]["config"]["text_config"]
+    connectors, transformer = parts["connectors"]["config"], parts["transformer"]["config"]
+    assert connectors["caption_channels"] == transformer["caption_channels"] == text["hidden_size"]
+    assert connectors["text_proj_in_factor"] == text["num_hidden_layers"] + 1  # every layer's states + embeddings
+    assert connectors["video_hidden_dim"] == transformer["cross_attention_dim"]
+    assert connectors["video_hidden_dim"] == (
+        connectors["video_connector_num_attention_heads"] * connectors["video_connector_attention_head_dim"]
+    )
+    assert connectors["audio_hidden_dim"] == transformer["audio_cross_attention_dim"]
+    assert connectors["audio_hidden_dim"] == (
+        connectors["audio_connector_num_attention_heads"] * connectors["audio_connector_attention_head_dim"]
+    )
+    if "duration_head" in parts:
+        head = parts["duration_head"]["config"]
+        assert (head["video_cross_attention_dim"], head["audio_cross_attention_dim"]) == (
+            connectors["video_hidden_dim"], connectors["audio_hidden_dim"],
+        )
+
+
+def test_ltx2x_counts_match_the_published_file_sizes(ltx2x_counts):
+    """bf16 files are 2 bytes a parameter plus a header. Sizes from Lightricks/LTX-Desktop
+    backend/runtime_config/model_download_specs.py: exact byte counts for LTX-2.3's files, rounded figures for
+    LTX-2.5's (hence the looser tolerance)."""
+    (counts23, extras23), (counts25, extras25) = ltx2x_counts[LTX23], ltx2x_counts[LTX25]
+    # LTX-2.3's single file bundles the transformer (connectors inside), the VAEs and the vocoder.
+    bundled = sum(counts23[name] for name in ("transformer", "connectors", "vae", "audio_vae", "vocoder"))
+    assert 2 * bundled == pytest.approx(46_149_345_334, rel=0.001)  # ltx-2.3-22b-distilled-1.1.safetensors
+    assert 2 * extras23["latent_upsampler"] == pytest.approx(995_743_560, rel=0.0001)  # spatial-upscaler-x2-1.1
+    # LTX-2.5's files: the text projections ship with the text encoder ("gemma4-12b-with-proj"), not the DiT.
+    projections = _projections(LTX25)
+    assert 2 * (counts25["transformer"] + counts25["connectors"] - projections) == pytest.approx(42.0e9, rel=0.01)
+    assert 2 * (counts25["text_encoder"] + projections) == pytest.approx(26.3e9, rel=0.01)
+    assert 2 * extras25["latent_upsampler"] == pytest.approx(995_000_000, rel=0.001)
+    assert 2 * extras25["prompt_enhancer"] == pytest.approx(10_278_849_571, rel=0.01)  # google/gemma-4-E2B-it folder
+
+
+def test_published_components_outside_the_pipeline_build_on_the_meta_device(ltx2x_counts):
+    extras23, extras25 = ltx2x_counts[LTX23][1], ltx2x_counts[LTX25][1]
+    assert set(extras23) == {"latent_upsampler"}
+    assert set(extras25) == {"latent_upsampler", "temporal_latent_upsampler", "diffusion_decoder", "prompt_enhancer"}
+    assert all(count > 1e8 for count in (*extras23.values(), *extras25.values()))
+    assert extras25["temporal_latent_upsampler"] < extras25["latent_upsampler"]  # half as wide
+    # Published, but no citable source gives their sizes: listed, not built.
+    assert set(FULL_SIZE_CONFIGS[LTX23]["unknown_components"]) == {"spatial_upsampler_x1_5", "temporal_upsampler_x2"}
+    assert extra_parameter_counts(LTX2) == {}
+
+
+@pytest.mark.parametrize("repo_id", [LTX23, LTX25])
+def test_shrunk_ltx2x_pipeline_makes_video_and_48khz_stereo_sound_on_cpu(repo_id):
+    """The real LTX2Pipeline on the shrunk config: Gemma's stacked hidden states through the per-modality connectors,
+    gated attention, the VAE's fourth decoder stage and the bandwidth-extension vocoder; for LTX-2.5 the clip length
+    comes from the duration head (num_frames left out), snapped to the VAE's 8k + 1 frame grid."""
+    pipeline = build_full_size_pipeline(repo_id, "cpu", torch.float32, configs=_shrunk(repo_id))
+    has_head = getattr(pipeline, "duration_head", None) is not None
+    assert has_head is (repo_id == LTX25)
+    length = {"num_frames": None, "min_seconds": 0.3, "max_seconds": 0.4} if has_head else {"num_frames": 9}
+    video, audio = pipeline(
+        prompt="a cat on the sea at night", height=64, width=64, frame_rate=24.0, sigmas=[1.0, 0.725],
+        guidance_scale=1.0, audio_guidance_scale=1.0, stg_scale=0.0, audio_stg_scale=0.0, modality_scale=1.0,
+        audio_modality_scale=1.0, max_sequence_length=128, output_type="np", return_dict=False,
+        generator=torch.Generator().manual_seed(0), **length,
+    )
+    assert video.shape == (1, 9, 64, 64, 3)  # 0.3-0.4 s at 24 fps: 9 frames, the only 8k + 1 count in range
+    assert audio.shape[:2] == (1, 2) and pipeline.vocoder.config.output_sampling_rate == 48000
+    assert audio.shape[2] == pytest.approx(48000 * 9 / 24, rel=0.2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # The GPU benchmark on this CPU-only machine
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -244,39 +392,67 @@ def test_gpu_benchmark_without_cuda_exits_with_a_clear_message(monkeypatch):
 
 
 def _shrink_ltx2(parts: dict) -> None:
-    """LTX-2's components small, keeping what must agree across them: Gemma's width is the connectors' width and the
-    transformer's caption_channels; its layer count + 1 is the connectors' text_proj_in_factor; the audio VAE's
-    latent channels x mel_bins / 4 is the transformer's audio channels and equals the audio VAE's base_channels; the
-    vocoder takes the audio VAE's output channels x mel bins."""
-    text = parts["text_encoder"]["config"]
-    text["text_config"].update(
-        vocab_size=384, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-        num_key_value_heads=1, head_dim=16, query_pre_attn_scalar=16, sliding_window=64,
-    )
-    text["vision_config"].update(
-        hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=28
-    )
-    text.update(mm_tokens_per_image=4, boi_token_index=381, eoi_token_index=382, image_token_index=383)
-    parts["tokenizer"]["vocab_size"] = 381
-    parts["connectors"]["config"].update(
+    """LTX-2's components small (2.0, 2.3 and 2.5 alike), keeping what must agree across them: the text encoder's
+    width is the connectors' caption_channels and the transformer's caption_channels; its layer count + 1 is the
+    connectors' text_proj_in_factor; with per-modality projections (2.3, 2.5) the connectors' video / audio widths are
+    the transformer's cross-attention widths and the duration head's input widths; the audio VAE's latent channels x
+    mel_bins / 4 is the transformer's audio channels and equals the audio VAE's base_channels; the vocoder takes the
+    audio VAE's output channels x mel bins; the video VAE keeps its number of stages and their width ratios."""
+    text_encoder = parts["text_encoder"]
+    text = text_encoder["config"]
+    if text_encoder["class"] == "Gemma4UnifiedForConditionalGeneration":
+        text["text_config"].update(
+            vocab_size=384, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+            layer_types=["sliding_attention", "full_attention"], num_attention_heads=2, num_key_value_heads=1,
+            head_dim=16, sliding_window=64, max_position_embeddings=2048,
+        )
+        text["vision_config"].update(mm_embed_dim=32, output_proj_dims=32, mm_posemb_size=16)
+        text.update(boi_token_id=375, eoi_token_id=376, image_token_id=377, video_token_id=378, boa_token_id=379,
+                    eoa_token_index=380, audio_token_id=381)
+        parts["tokenizer"]["vocab_size"] = 375
+    else:
+        text["text_config"].update(
+            vocab_size=384, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+            num_key_value_heads=1, head_dim=16, query_pre_attn_scalar=16, sliding_window=64,
+        )
+        text["vision_config"].update(
+            hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=28
+        )
+        text.update(mm_tokens_per_image=4, boi_token_index=381, eoi_token_index=382, image_token_index=383)
+        parts["tokenizer"]["vocab_size"] = 381
+    connectors = parts["connectors"]["config"]
+    connectors.update(
         caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=2,
         video_connector_attention_head_dim=16, video_connector_num_layers=1, audio_connector_num_attention_heads=2,
         audio_connector_attention_head_dim=16, audio_connector_num_layers=1,
     )
+    if connectors.get("per_modality_projections"):  # connector widths are the transformer's cross-attention widths
+        connectors.update(
+            video_connector_attention_head_dim=8, audio_connector_attention_head_dim=8, video_hidden_dim=16,
+            audio_hidden_dim=16,
+        )
     parts["audio_vae"]["config"].update(base_channels=16, latent_channels=4, mel_bins=16, num_res_blocks=1)
-    parts["vocoder"]["config"].update(
-        in_channels=2 * 16, hidden_channels=32, resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]]
-    )
+    vocoder = parts["vocoder"]["config"]
+    vocoder.update(in_channels=2 * 16, hidden_channels=32, resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]])
+    if parts["vocoder"]["class"] == "LTX2VocoderWithBWE":  # six upsamplers halve the width six times
+        vocoder.update(
+            hidden_channels=64, bwe_hidden_channels=32, bwe_resnet_kernel_sizes=[3], bwe_resnet_dilations=[[1, 3, 5]]
+        )
     parts["transformer"]["config"].update(
         num_attention_heads=2, attention_head_dim=8, cross_attention_dim=16, audio_num_attention_heads=2,
         audio_attention_head_dim=8, audio_cross_attention_dim=16, audio_in_channels=16, audio_out_channels=16,
         num_layers=2, caption_channels=32,
     )
-    parts["vae"]["config"].update(
-        block_out_channels=[8, 16, 32, 64],
-        decoder_block_out_channels=[8, 16, 32],
-        layers_per_block=[1, 1, 1, 1, 1],
-        decoder_layers_per_block=[1, 1, 1, 1],
+    if "duration_head" in parts:
+        parts["duration_head"]["config"].update(
+            video_cross_attention_dim=16, audio_cross_attention_dim=16, pooler_hidden_dim=8, mlp_hidden_dim=8
+        )
+    vae = parts["vae"]["config"]
+    vae.update(
+        block_out_channels=[width // 32 for width in vae["block_out_channels"]],
+        decoder_block_out_channels=[width // 32 for width in vae["decoder_block_out_channels"]],
+        layers_per_block=[1] * len(vae["layers_per_block"]),
+        decoder_layers_per_block=[1] * len(vae["decoder_layers_per_block"]),
     )
 
 
