@@ -85,6 +85,12 @@ def extend_clip(
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 1:
         raise InvalidRequest("The frames must be uint8 video frames (count, height, width, 3).", "frames")
     history = _history(manifest, frames)
+    if any(shot.get("quality") == "hd" for shot in history):
+        # A new shot would be rendered in one stage at the HD size: four times the pixels of every step, not HD.
+        raise InvalidRequest(
+            "Extending an HD clip is not offered yet: extend the standard-quality clip, or make the HD clip at the "
+            "length you want (up to the model's longest).", "video",
+        )
     check_adapter_files(engine, {"shots": history})
     requests = [
         request_from_entry(spec, entry, f"Shot {number}: ", verify_image=False)

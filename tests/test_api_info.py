@@ -27,7 +27,8 @@ EXPECTED = {
         [("prompt", "str", True), ("negative_prompt", "str", False), ("seed", "int", False),
          ("seconds", "float", False), ("resolution", RESOLUTION, False), ("steps", "int", False), TOKEN,
          ("image", FILE, False), ("model", "Literal['tiny-ltx']", False), ("audio", "bool", False),
-         ("lora", "Literal['none']", False), ("lora_scale", "float", False)],
+         ("lora", "Literal['none']", False), ("lora_scale", "float", False),
+         ("quality", "Literal['standard']", False)],
         ["video", "manifest"],
     ),
     "/storyboard": (

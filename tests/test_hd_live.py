@@ -60,3 +60,15 @@ def test_an_unknown_quality_is_refused_before_the_queue(default_server, client, 
     with pytest.raises(ValidationError, match=message):
         client.predict(**SMALL, quality=quality, access_token=token, api_name="/generate")
     assert default_server.generation_count() == before
+
+
+def test_extending_an_hd_clip_is_refused_with_what_to_do_and_nothing_is_made(default_server, client, token,
+                                                                               standard_and_hd):
+    from gradio_client import handle_file
+
+    hd, _ = standard_and_hd[1]
+    before = default_server.generation_count()
+    with pytest.raises(Exception, match="Extending an HD clip is not offered yet"):
+        client.predict(video=handle_file(hd), prompt="the lanterns rise", seconds=1, access_token=token,
+                       api_name="/extend")
+    assert default_server.generation_count() == before

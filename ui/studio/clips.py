@@ -99,9 +99,7 @@ class Clips:
             audio: keep the model's sound track (AAC) in the MP4; only models that make sound accept true.
             lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
-            quality: "standard", or "hd" for twice the width and height (e.g. 1536x1024), made in two stages by the
-                models that have an HD upscaler (LTX-2); it costs more GPU time, and on ZeroGPU may run on the larger
-                size at twice the quota.
+            quality: "standard", or "hd" for twice the width and height in two stages (models with an upscaler: LTX-2).
         """
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
