@@ -74,11 +74,21 @@ def _entries() -> tuple[ModelSpec, ...]:
     # LTX2Pipeline docstring ("should be 24000"); stereo (the vocoder's out channels).
     ltx2_audio = AudioSpec(sample_rate=24000, channels=2)
     ltx2_presets = {"landscape": (768, 512), "portrait": (512, 768), "square": (640, 640)}
+    # LTX-2.0's estimate (its entry says where it comes from and what was measured since).
+    ltx2_gpu_cost = GpuCost(
+        overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.025, seconds_per_megapixel_frame=0.07
+    )
     # Two-stage HD as diffusers' ltx2.md "Distilled checkpoint generation" runs it on rootonchair/LTX-2-19b-distilled:
     # the preset's size, then LTX2LatentUpsamplePipeline with the repo's `latent_upsampler` (x2 in width and height),
     # then 3 refine steps on STAGE_2_DISTILLED_SIGMA_VALUES (pipelines/ltx2/utils.py), re-noised to the first.
     ltx2_refine_sigmas = (0.909375, 0.725, 0.421875)
     ltx2_hd_source = "diffusers docs/source/en/api/pipelines/ltx2.md, Distilled checkpoint generation"
+    # LTX-2.3 and 2.5: the vocoder with bandwidth extension makes 48 kHz stereo from the 16 kHz audio VAE
+    # (bench/full_size_ltx23.py, LTX2VocoderWithBWE). Landscape is Lightricks' first-stage default (768x512, LTX-2
+    # PipelineParams); portrait is 9:16 (576x1024, LTX-Desktop's 540p vertical preset for 2.3 and 2.5); no
+    # first-party square size was found, so Reel's 640x640 stays.
+    ltx23_audio = AudioSpec(sample_rate=48000, channels=2)
+    ltx23_presets = {"landscape": (768, 512), "portrait": (576, 1024), "square": (640, 640)}
     # Camera-control LoRAs Lightricks publishes for LTX-2 19B (Lightricks/LTX-2 README, "LoRAs"; each card loads
     # its file with scale 1.0 and names no trigger words). The cards show them on the dev pipeline; on the distilled
     # checkpoint they are not documented either way.
@@ -119,9 +129,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             # H200, plus about 20% for upcasting the FP8-stored weights per layer. Measured since (`python -m bench
             # --gpu`, H100 80GB, full size, random weights, FP8 storage, 2026-11-27): 0.58-0.66 s per step, 5.8-6.6 s
             # for the default clip against 24.3 s estimated there, so this asks for more than needed; kept.
-            gpu_cost=GpuCost(
-                overhead_seconds=10.0, seconds_per_step_per_megapixel_frame=0.025, seconds_per_megapixel_frame=0.07
-            ),
+            gpu_cost=ltx2_gpu_cost,
             # Counted on the meta device from the configs in bench/full_size_ltx2.py. The text encoder row is
             # Gemma 3 12B (vision tower included, as Gemma3ForConditionalGeneration loads it) plus the text
             # connectors; the VAE row is the video VAE, the audio VAE and the vocoder. The linear rows count the
@@ -162,6 +170,115 @@ def _entries() -> tuple[ModelSpec, ...]:
                 upsampler_parameters=497_867_904,
                 # Not measured: the standard clip's measured 4.2 GB of activations (above) scaled by the refine's
                 # four times as many latent tokens (1536x1024x121), plus 20%. The decode is tiled at that size.
+                activation_bytes=20 * gb,
+                source=ltx2_hd_source,
+            ),
+        ),
+        ModelSpec(
+            key="ltx-2.3-distilled",
+            label="LTX-2.3 22B distilled (video with 48 kHz sound, 24 fps)",
+            family="ltx2",
+            pipeline_class="LTX2Pipeline",
+            image_pipeline_class="LTX2ConditionPipeline",
+            repo_id="diffusers/LTX-2.3-Distilled-Diffusers",
+            tiny_builder=None,
+            torch_dtype="bfloat16",
+            size_multiple=32,
+            frame_step=8,
+            fps=24,
+            presets=ltx23_presets,
+            default_preset="landscape",
+            min_steps=4,
+            max_steps=8,
+            default_steps=8,
+            default_guidance=1.0,
+            default_seconds=5.0,
+            max_seconds=5.0,
+            # Not measured: LTX-2.0's figures (above), whose transformer has the same width and depth; the gated
+            # attention adds one small projection per attention.
+            gpu_cost=ltx2_gpu_cost,
+            # Counted on the meta device from bench/full_size_ltx23.py. The text encoder row is Gemma 3 12B plus the
+            # text connectors, which grew to 3.17B in 2.3 (the "22B" of the name is the transformer and these); the
+            # VAE row is the new video VAE, the audio VAE and the vocoder with bandwidth extension.
+            # Memory (model/memory.py): FP8 compute and FP8 Gemma weights give 19.0 + 19.5 + 1.8 = 40.4 GB of weights
+            # (the connectors stay bf16: 6.3 GB), under spaces' 45.1 GB threshold, + 5 GB activations + 3 GB
+            # runtime = 48.4 GB: more than `large` has usable (45.9 GB), so every call runs on `xlarge` at twice the
+            # quota. This is why LTX-2.0 stays the default (README, "Which model").
+            weights=WeightSizes(
+                transformer=18_988_838_144,
+                text_encoder=12_187_325_040 + 3_172_227_584,
+                vae=726_105_969 + 53_248_146 + 128_537_448,
+                activation_bytes=5 * gb,  # LTX-2.0's allowance: same transformer, same default clip
+                transformer_linear=18_977_652_736,
+                text_encoder_linear=11_169_460_224,
+            ),
+            # No ahead-of-time graphs: they are checked for 2.0's transformer only (model/aot.py); 2.3 runs eagerly.
+            speed=SpeedOptions(
+                fp8_compute=True,
+                text_encoder_fp8=True,
+                transformer_storage_dtype="float8_e4m3fn",
+                vae_tiling_min_pixels=768 * 512,
+            ),
+            audio=ltx23_audio,
+            extra_call_kwargs=ltx2_call,
+            distilled_sigmas=ltx2_distilled_sigmas,
+            hd=HdSpec(
+                upsampler_subfolder="latent_upsampler",
+                refine_sigmas=ltx2_refine_sigmas,
+                # The spatial x2 upsampler published for 2.3 (bench/full_size_ltx23.py, LTX2LatentUpsamplerModel at
+                # 2.0's dimensions). Not verified here that the diffusers repo keeps it in this folder: if it does
+                # not, the model serves standard quality with a warning (model/loading.py).
+                upsampler_parameters=497_867_904,
+                activation_bytes=20 * gb,  # as LTX-2.0's: the same refine at the same size
+                source=ltx2_hd_source,
+            ),
+        ),
+        ModelSpec(
+            key="ltx-2.5-distilled",
+            label="LTX-2.5 22B distilled (video with 48 kHz sound, 24 fps; gated: needs HF_TOKEN)",
+            family="ltx2",
+            pipeline_class="LTX2Pipeline",
+            image_pipeline_class="LTX2ConditionPipeline",
+            repo_id="Lightricks/LTX-2.5-Diffusers",
+            tiny_builder=None,
+            torch_dtype="bfloat16",
+            size_multiple=32,
+            frame_step=8,
+            fps=24,
+            presets=ltx23_presets,
+            default_preset="landscape",
+            min_steps=4,
+            max_steps=8,
+            default_steps=8,
+            default_guidance=1.0,
+            default_seconds=5.0,
+            max_seconds=5.0,
+            gpu_cost=ltx2_gpu_cost,  # not measured: as LTX-2.3's
+            # Counted on the meta device from bench/full_size_ltx25.py: the transformer row includes the duration
+            # head (1.9M); the text encoder row is Gemma 4 12B plus the connectors. The dedicated prompt enhancer
+            # (Gemma 4 E2B, 5.1B) and the diffusion decoder are not loaded by Reel and not counted.
+            # Memory: 19.0 + 19.3 + 1.8 = 40.1 GB of weights + 5 + 3 = 48.1 GB: `xlarge`, twice the quota.
+            weights=WeightSizes(
+                transformer=18_987_859_200 + 1_903_361,
+                text_encoder=11_959_730_176 + 3_172_227_584,
+                vae=726_105_969 + 53_248_146 + 128_537_448,
+                activation_bytes=5 * gb,
+                transformer_linear=18_977_652_736,
+                text_encoder_linear=10_943_692_800,
+            ),
+            speed=SpeedOptions(
+                fp8_compute=True,
+                text_encoder_fp8=True,
+                transformer_storage_dtype="float8_e4m3fn",
+                vae_tiling_min_pixels=768 * 512,
+            ),
+            audio=ltx23_audio,
+            extra_call_kwargs=ltx2_call,
+            distilled_sigmas=ltx2_distilled_sigmas,
+            hd=HdSpec(
+                upsampler_subfolder="latent_upsampler",
+                refine_sigmas=ltx2_refine_sigmas,
+                upsampler_parameters=497_867_904,  # bench/full_size_ltx25.py; folder not verified, as for 2.3
                 activation_bytes=20 * gb,
                 source=ltx2_hd_source,
             ),

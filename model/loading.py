@@ -188,7 +188,9 @@ def load_engine(
 
 def _load_upsampler(spec: ModelSpec, source, dtype):
     """The HD latent upsampler from its subfolder beside the pipeline, or None for a model without HD. It stays in
-    CPU memory: the engine moves it to the GPU for an HD call only, so a standard clip's memory plan is unchanged."""
+    CPU memory: the engine moves it to the GPU for an HD call only, so a standard clip's memory plan is unchanged.
+    One that cannot be loaded is left out with a warning, as an adapter is: the model still serves, at standard
+    quality, and HD requests are refused with that reason."""
     if spec.hd is None:
         return None
     if Path(source).is_dir() and not (Path(source) / spec.hd.upsampler_subfolder).is_dir():
@@ -198,10 +200,11 @@ def _load_upsampler(spec: ModelSpec, source, dtype):
 
     try:
         return LTX2LatentUpsamplerModel.from_pretrained(source, subfolder=spec.hd.upsampler_subfolder, dtype=dtype)
-    except Exception as error:  # like the pipeline's own load: one message, not a stack of internals
-        raise ModelUnavailable(
-            _load_failure_message(f"{spec.key}'s HD upsampler", source, error)
-        ) from error
+    except Exception as error:  # the model serves without HD; the log says why in one line
+        logger.warning(
+            "HD left out for %s: %s", spec.key, _load_failure_message(f"its {spec.hd.upsampler_subfolder}", source, error)
+        )
+        return None
 
 
 def plan_served_memory(choices, kind: GpuKind | None = None) -> MemoryPlan:

@@ -46,6 +46,8 @@ def test_the_catalog_holds_the_documented_models_and_their_tiny_twins():
     found = {key: (spec.repo_id, spec.pipeline_class, spec.image_pipeline_class) for key, spec in CATALOG.items()}
     assert found == {
         "ltx-2-distilled": ("rootonchair/LTX-2-19b-distilled", "LTX2Pipeline", "LTX2ConditionPipeline"),
+        "ltx-2.3-distilled": ("diffusers/LTX-2.3-Distilled-Diffusers", "LTX2Pipeline", "LTX2ConditionPipeline"),
+        "ltx-2.5-distilled": ("Lightricks/LTX-2.5-Diffusers", "LTX2Pipeline", "LTX2ConditionPipeline"),
         "wan2.2-ti2v-5b": ("Wan-AI/Wan2.2-TI2V-5B-Diffusers", "WanPipeline", "WanImageToVideoPipeline"),
         "ltx-video-0.9.8-distilled": (
             "Lightricks/LTX-Video-0.9.8-13B-distilled", "LTXConditionPipeline", "LTXConditionPipeline"

@@ -102,9 +102,10 @@ def test_only_what_fits_neither_size_is_refused_with_what_does():
     with pytest.raises(MemoryPlanError) as refused:
         check_memory([CATALOG[key] for key in REAL_KEYS], LARGE)
     message = str(refused.value)
-    assert re.search(r"need 1\d\d\.\d GB of GPU memory together, more than the 91\.8 GB Reel plans to use on "
+    assert re.search(r"need \d{3}\.\d GB of GPU memory together, more than the 91\.8 GB Reel plans to use on "
                      r"ZeroGPU xlarge .*, the largest ZeroGPU size", message)
-    assert "each of ltx-2-distilled, wan2.2-ti2v-5b, ltx-video-0.9.8-distilled, wan2.1-t2v-1.3b fits alone" in message
+    assert ("each of ltx-2-distilled, ltx-2.3-distilled, ltx-2.5-distilled, wan2.2-ti2v-5b, ltx-video-0.9.8-distilled, "
+            "wan2.1-t2v-1.3b fits alone") in message
 
 
 def test_the_legacy_h200_slice_has_no_threshold_and_stays_planned():
@@ -133,7 +134,7 @@ def _docs_memory_table() -> dict[str, tuple[str, str, str]]:
     rows = {}
     for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        models = ",".join(REAL_KEYS) if cells[0] == "all four" else cells[0].strip("`")
+        models = ",".join(REAL_KEYS) if cells[0].startswith("all ") else cells[0].strip("`")
         rows[models] = (cells[1], cells[2], cells[3])
     return rows
 
@@ -165,7 +166,7 @@ def test_on_cpu_nothing_is_planned():
 
 
 def test_load_engines_refuses_before_loading_anything(tmp_path):
-    with pytest.raises(ModelUnavailable, match="REEL_MODELS: ltx-2-distilled, wan2.2-ti2v-5b, ltx-video-0.9.8"):
+    with pytest.raises(ModelUnavailable, match="REEL_MODELS: ltx-2-distilled, ltx-2.3-distilled, ltx-2.5-distilled, wan2.2-ti2v-5b"):
         load_engines(REAL_KEYS, data_dir=tmp_path, kind=LARGE)
     assert not (tmp_path / "models").exists()
 
@@ -191,7 +192,7 @@ def test_the_app_refuses_what_fits_no_zerogpu_size_at_start(tmp_path):
     result = _start(tmp_path, REAL_KEYS, "zerogpu-rtx-pro-6000")
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("Reel cannot start: REEL_MODELS: ltx-2-distilled, wan2.2-ti2v-5b, ltx-video-0.9.8")
+    assert last_line.startswith("Reel cannot start: REEL_MODELS: ltx-2-distilled, ltx-2.3-distilled, ltx-2.5-distilled")
     assert "GB of GPU memory together" in last_line and "Traceback" not in result.stderr
 
 
@@ -216,3 +217,11 @@ def test_a_model_that_needs_xlarge_starts_and_says_visitors_pay_twice(tmp_path):
     warning = next(line for line in result.stderr.splitlines() if "every call runs on the xlarge size" in line)
     assert "visitors pay twice the quota" in warning
     assert result.stderr.strip().splitlines()[-1].startswith("Reel cannot start: Could not load ltx-video-0.9.8")
+
+
+def test_the_default_gpu_model_is_the_newest_ltx2_that_fits_large_at_1x():
+    """LTX-2.5 and 2.3 are newer, but by the plan each needs xlarge (twice the quota); 2.0 fits large."""
+    newest_first = ["ltx-2.5-distilled", "ltx-2.3-distilled", "ltx-2-distilled"]
+    sizes = {key: check_memory([CATALOG[key]], LARGE).kind for key in newest_first}
+    assert sizes["ltx-2.5-distilled"] is XLARGE and sizes["ltx-2.3-distilled"] is XLARGE
+    assert DEFAULT_GPU_MODEL == next(key for key in newest_first if sizes[key] is LARGE)
