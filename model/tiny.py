@@ -17,6 +17,7 @@ import torch
 from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5EncoderModel
 
 from .tiny_ltx2 import build_tiny_ltx2, build_tiny_ltx2_upsampler
+from .tiny_ltx23 import build_tiny_ltx23
 
 # A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
 # any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
@@ -191,11 +192,13 @@ TINY_BUILDERS = {
     "tiny-wan": build_tiny_wan,
     "tiny-wan-t2v": build_tiny_wan_t2v,
     "tiny-ltx2": functools.partial(build_tiny_ltx2, seed=BUILD_SEED),
+    "tiny-ltx2.3": functools.partial(build_tiny_ltx23, seed=BUILD_SEED),
 }
 # Models saved in a subfolder beside a tiny pipeline's components, as the real repos keep theirs (the catalog entry
 # names the subfolder): loaded separately, never by the pipeline's own from_pretrained.
 TINY_COMPANIONS = {
     "tiny-ltx2": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
+    "tiny-ltx2.3": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
 }
 
 
