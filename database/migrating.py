@@ -8,6 +8,7 @@ finds nothing left to do. A new migration is the next numbered file in the store
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
+
+# Alembic says at INFO which of its plugins it set up, seven lines at every start: noise in the operator's log. The
+# migrations it runs ("Running upgrade ...") are still logged.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 # Every store's migrations run through this one env.py, told its connection and version table by _config.
 ENV_DIR = Path(__file__).with_name("alembic_env")
