@@ -85,12 +85,6 @@ def extend_clip(
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) < 1:
         raise InvalidRequest("The frames must be uint8 video frames (count, height, width, 3).", "frames")
     history = _history(manifest, frames)
-    if any(shot.get("quality") == "hd" for shot in history):
-        # A new shot would be rendered in one stage at the HD size: four times the pixels of every step, not HD.
-        raise InvalidRequest(
-            "Extending an HD clip is not offered yet: extend the standard-quality clip, or make the HD clip at the "
-            "length you want (up to the model's longest).", "video",
-        )
     check_adapter_files(engine, {"shots": history})
     requests = [
         request_from_entry(spec, entry, f"Shot {number}: ", verify_image=False)
@@ -113,6 +107,7 @@ def extend_clip(
         size=(first.width, first.height), image_alternatives=image_alternatives,
         end_image_alternatives=end_image_alternatives, audio=first.audio, lora=requests[-1].lora,
         lora_scale=requests[-1].lora_scale if requests[-1].lora else None, served_loras=engine.served_loras,
+        quality=requests[-1].quality, hd_available=engine.supports_hd,  # an HD video goes on in HD, in two stages
     )
     total = (len(frames) + shot.new_frames) / spec.fps
     if total > max_total_seconds + 1e-9:

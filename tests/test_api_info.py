@@ -35,7 +35,8 @@ EXPECTED = {
         [("shots", "str", False), ("style", "str", False), ("reference", FILE, False),
          ("keyframes", f"list[{FILE}]", False), ("seed", "int", False), ("resolution", RESOLUTION, False),
          ("steps", "int", False), ("model", "Literal['tiny-ltx']", False), TOKEN, ("audio", "bool", False),
-         ("lora", "Literal['none']", False), ("lora_scale", "float", False)],
+         ("lora", "Literal['none']", False), ("lora_scale", "float", False),
+         ("quality", "Literal['standard']", False)],
         ["video", "manifest"],
     ),
     "/reproduce": (

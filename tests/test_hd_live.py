@@ -62,13 +62,20 @@ def test_an_unknown_quality_is_refused_before_the_queue(default_server, client, 
     assert default_server.generation_count() == before
 
 
-def test_extending_an_hd_clip_is_refused_with_what_to_do_and_nothing_is_made(default_server, client, token,
-                                                                               standard_and_hd):
+
+def test_an_hd_clip_is_extended_in_hd_and_an_hd_storyboard_keeps_the_size(default_server, client, token,
+                                                                          standard_and_hd):
     from gradio_client import handle_file
 
     hd, _ = standard_and_hd[1]
-    before = default_server.generation_count()
-    with pytest.raises(Exception, match="Extending an HD clip is not offered yet"):
-        client.predict(video=handle_file(hd), prompt="the lanterns rise", seconds=1, access_token=token,
-                       api_name="/extend")
-    assert default_server.generation_count() == before
+    longer, manifest = client.predict(video=handle_file(hd), prompt="the lanterns rise", seconds=1,
+                                      access_token=token, api_name="/extend")
+    grown = probe_video(longer)
+    assert (grown["width"], grown["height"]) == (1024, 640) and grown["num_frames"] > probe_video(hd)["num_frames"]
+    assert [shot["quality"] for shot in manifest["shots"]] == ["hd", "hd"]
+    shots = json.dumps([{"prompt": "a door opens", "seconds": 1}, {"prompt": "light floods in", "seconds": 1}])
+    film, film_manifest = client.predict(shots=shots, seed=2, resolution="square", steps=2, quality="hd",
+                                         access_token=token, api_name="/storyboard")
+    assert (probe_video(film)["width"], probe_video(film)["height"]) == (768, 768)
+    assert all(shot["quality"] == "hd" for shot in film_manifest["shots"])
+    assert abs(probe_audio(film)["seconds"] - probe_video(film)["num_frames"] / 24) <= 1 / 24

@@ -190,6 +190,11 @@ def quality_choices(engine) -> list[tuple[str, str]]:
     return choices
 
 
+def quality_update(engine):
+    """The Quality radio for the chosen model: HD offered only where it has its upscaler."""
+    return gr.update(choices=quality_choices(engine), value="standard", interactive=engine.supports_hd)
+
+
 def preview_banner(spec: ModelSpec) -> str:
     if not spec.is_preview:
         return ""

@@ -23,6 +23,7 @@ from .components import (
     model_picker,
     preview_banner,
     quality_choices,
+    quality_update,
     resolution_choices,
     sound_checkbox,
     stop_control,
@@ -53,7 +54,7 @@ class GenerateTab:
             gr.update(maximum=spec.max_seconds, value=min(spec.default_seconds, spec.max_seconds)),
             gr.update(minimum=spec.min_steps, maximum=spec.max_steps, value=spec.default_steps),
             gr.update(label=image_label(spec), interactive=spec.supports_image),
-            gr.update(choices=quality_choices(engine), value="standard", interactive=engine.supports_hd),
+            quality_update(engine),
             *model_extras(engine),
         )
 

@@ -23,6 +23,8 @@ from .components import (
     lora_scale_slider,
     model_extras,
     model_picker,
+    quality_choices,
+    quality_update,
     resolution_choices,
     sound_checkbox,
     stop_control,
@@ -90,6 +92,10 @@ class StoryboardTab:
                         label="Resolution", choices=resolution_choices(spec), value=spec.default_preset,
                         elem_id="storyboard-resolution",
                     )
+                    quality = PlannedRadio(
+                        label="Quality", choices=quality_choices(engine), value="standard",
+                        interactive=engine.supports_hd, elem_id="storyboard-quality",
+                    )
                     steps = PlannedSlider(
                         label="Steps per shot", minimum=spec.min_steps, maximum=spec.max_steps, step=1, precision=0,
                         value=spec.default_steps, elem_id="storyboard-steps",
@@ -109,8 +115,8 @@ class StoryboardTab:
                 manifest = JsonObject(label="Manifest", elem_id="storyboard-manifest")
 
         model.change(
-            lambda key: model_extras(runtime.engine_for(key)), inputs=model, outputs=[audio, lora],
-            api_visibility="private", queue=False,
+            lambda key: (*model_extras(runtime.engine_for(key)), quality_update(runtime.engine_for(key))),
+            inputs=model, outputs=[audio, lora, quality], api_visibility="private", queue=False,
         )
         lora.change(
             functools.partial(lora_default_scale, runtime), inputs=[model, lora], outputs=lora_scale,
@@ -120,6 +126,7 @@ class StoryboardTab:
         inputs = StoryboardForm.inputs(
             shots=shots, style=style, reference=reference, keyframes=keyframes, seed=seed, resolution=resolution,
             steps=steps, model=model, access_token=access_token, audio=audio, lora=lora, lora_scale=lora_scale,
+            quality=quality,
         )
         event = dict(
             inputs=inputs, outputs=[video, manifest], validator=storyboards.validate, show_progress_on=[video],

@@ -71,6 +71,7 @@ class StoryboardForm(Form):
     audio: bool
     lora: str
     lora_scale: float
+    quality: str
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ def plan_storyboard_form(runtime: Runtime, form: StoryboardForm) -> tuple[VideoE
         resolution=form.resolution, steps=form.steps, max_total_seconds=runtime.storyboard_max_seconds,
         image_alternatives=continuing, end_image_alternatives=ending, audio=form.audio, lora=form.lora,
         lora_scale=form.lora_scale, served_loras=engine.served_loras, audio_alternatives=engine.audio_alternatives,
+        quality=form.quality, hd_available=engine.supports_hd,
     )
     check_shot_budgets(runtime, engine, plan, "steps")
     return engine, plan

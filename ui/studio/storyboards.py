@@ -69,12 +69,13 @@ class Storyboards:
 
     async def validate(
         self, shots, style, reference, keyframes, seed, resolution, steps, model, access_token, audio, lora,
-        lora_scale, request: gr.Request, profile: gr.OAuthProfile | None,
+        lora_scale, quality, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Before the queue: the token, every shot, and the quota for all of them at once."""
         form = StoryboardForm(
             shots=shots, style=style, reference=reference, keyframes=keyframes, seed=seed, resolution=resolution,
             steps=steps, model=model, access_token=access_token, audio=audio, lora=lora, lora_scale=lora_scale,
+            quality=quality,
         )
         grant, problems = self.runtime.admission(form.access_token, profile, request)
         plan = None
@@ -100,6 +101,7 @@ class Storyboards:
         audio: bool = True,
         lora: str = "none",
         lora_scale: float = 1.0,
+        quality: str = "standard",
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
@@ -126,10 +128,12 @@ class Storyboards:
             audio: keep the model's sound track, continuous across the cuts (models with sound only).
             lora: an adapter the model serves, by name (e.g. "dolly-in"), for every shot; "none" for none.
             lora_scale: the adapter's strength, 0 to 2.
+            quality: "standard", or "hd" for every shot at twice the width and height (models with an upscaler).
         """
         form = StoryboardForm(
             shots=shots, style=style, reference=reference, keyframes=keyframes, seed=seed, resolution=resolution,
             steps=steps, model=model, access_token=access_token, audio=audio, lora=lora, lora_scale=lora_scale,
+            quality=quality,
         )
         return await self.runtime.job_control.run(
             request, functools.partial(self.make_storyboard, form, request, profile, progress)
