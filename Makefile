@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean postgres
+.PHONY: run test bench clean postgres node
 
 # Quiet (-qq: errors only), so the first `make run` ends with the token's box rather than pages of pip.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -34,7 +34,13 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql > /dev/null; }
 
-test: $(STAMP) $(CHROMIUM) postgres
+# Node.js and npm for the JavaScript client's test (tests/test_js_client_live.py installs @gradio/client with npm).
+node:
+	@command -v npm > /dev/null || { echo "Installing Debian's Node.js and npm for the JavaScript client's test..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null; }
+
+test: $(STAMP) $(CHROMIUM) postgres node
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,7 +1,8 @@
 """The documentation holds together: the README stays a page a newcomer reads (at most 10,000 bytes) and links every
 file in docs/; every relative link in the README and docs/ reaches a file that exists and, with an anchor, a
 heading in that file (GitHub's slugs); each docs/ file opens with its title and a way back. The command-line and
-JSON examples run as written here; the Python ones run against a live server in tests/test_readme_examples.py."""
+JSON examples run as written here; the Python ones run against a live server in tests/test_readme_examples.py, and
+the JavaScript one (docs/api.md) with Node in tests/test_js_client_live.py."""
 
 import json
 import os

@@ -8,6 +8,7 @@ running server: the queue, the app's lifespan, the MCP tool table and the upload
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import os
 import re
@@ -300,6 +301,43 @@ def test_the_streamable_http_app_answers_at_the_address_without_the_slash(app):
     assert "other" in mcp_session(app.url + "gradio_api/mcp", work)
     with pytest.raises(ValueError):
         door.mcp_http_app(gr.Blocks())
+
+
+# -- a validator's refusal (ui/refusals.py) ----------------------------------------------------------------------
+
+
+def test_a_validators_refusal_is_the_list_gradio_client_reads_and_its_messages_are_read_from_it(app):
+    from gradio_client.utils import extract_validation_message
+
+    pair = next(index for index, fn in app.demo.fns.items() if fn.api_name == "pair")
+    refused = httpx.post(app.url + "gradio_api/queue/join", timeout=30,
+                         json={"data": ["refused", 99], "fn_index": pair, "session_hash": "refusal-probe"})
+    assert refused.status_code == door.VALIDATION_REFUSED_STATUS
+    assert door.validation_refusal_messages(refused.content) == ["Not that text.\nNot at all.", "Too many."]
+    assert extract_validation_message(refused) == (
+        "2 parameter(s) failed validation:\n- text: Not that text.\nNot at all.\n- count: Too many.")
+    one_refused = httpx.post(app.url + "gradio_api/queue/join", timeout=30,
+                             json={"data": ["hi", 99], "fn_index": pair, "session_hash": "refusal-probe"})
+    assert door.validation_refusal_messages(one_refused.content) == ["Too many."]
+    # FastAPI's own 422 (a body that is no call) is not a validator's refusal; nor is anything else.
+    malformed = httpx.post(app.url + "gradio_api/queue/join", json={"fn_index": pair}, timeout=30)
+    assert malformed.status_code == 422 and door.validation_refusal_messages(malformed.content) is None
+    for body in (b"not json", b"[]", b'{"detail": "text"}', b'{"detail": [1]}'):
+        assert door.validation_refusal_messages(body) is None
+    assert json.loads(door.validation_refusal_as_text("Too many.")) == {"detail": "Too many."}
+
+
+def test_only_gradios_javascript_client_called_by_a_program_is_told_from_the_others(app):
+    python = {**Client(app.url, verbose=False).headers, "x-gradio-user": "api"}  # as its calls to the queue say
+    assert python["user-agent"].startswith(door.GRADIO_CLIENT_AGENT)
+    node = {"x-gradio-user": "api", "sec-fetch-mode": "cors", "user-agent": "node"}
+    page = {**node, "x-gradio-user": "app", "user-agent": "Mozilla/5.0"}
+    assert door.is_gradio_js_client(Headers(node))
+    assert not door.is_gradio_js_client(Headers(python))
+    assert not door.is_gradio_js_client(Headers({**python, "sec-fetch-mode": "cors"}))  # a browser's headers passed on
+    assert not door.is_gradio_js_client(Headers(page))
+    assert not door.is_gradio_js_client(Headers({**node, "x-gradio-user": "mcp"}))
+    assert not door.is_gradio_js_client(Headers({"user-agent": "curl/8.0"}))
 
 
 # -- uploads (ui/uploads.py, access/upload_store.py) -----------------------------------------------------------

@@ -13,6 +13,8 @@ What is here, by who needs it:
 - the app `launch` builds (`ui/mcp.py`, `ui/uploads.py`): the Blocks behind it, from inside a lifespan;
 - the MCP server (`ui/mcp.py`): its tool table, what a tool call answers (results and errors), and the ASGI
   app behind its streamable HTTP address;
+- a validator's refusal (`ui/refusals.py`): the queue's answer to it, and which client asked, since each client
+  reads that answer its own way;
 - uploads (`ui/uploads.py`, `access/upload_store.py` through `GRADIO_CACHE_NAMING`): the exception that makes
   Gradio's multipart parser delete its files, the upload route's answer, and how Gradio names files in its cache;
 - components (`ui/components.py`): the cache-folder check, the file-path string type and path error Gradio's own
@@ -278,6 +280,59 @@ def _tool_error(text: str) -> tuple[str, dict[str, str]]:
         if invalid:
             return " ".join(invalid.values()), invalid
     return text.removeprefix("Error: "), {}
+
+
+# -- a validator's refusal, as each client reads it (ui/refusals.py) ---------------------------------------------
+# POST /gradio_api/queue/join answers a call its validator refused with 422 and {"detail": [...]}: one entry per
+# input, in the event's inputs' order (`queueing.process_validation_response`), each {"__type__": "validate",
+# "is_valid": ..., "message": ..., "parameter_name": ...}. Three clients read that answer, each its own way:
+# - the page (its requests say `x-gradio-user: app`) puts each refused entry's message on the input at its index;
+# - gradio_client, Python (`x-gradio-user: api`, or `mcp` for the calls Gradio's MCP server makes through it; user
+#   agent `gradio_client/...`), raises ValidationError("N parameter(s) failed validation:" and "- name: message"
+#   per refused entry) from `utils.extract_validation_message`, which reads the detail as a list of dicts: any
+#   other detail is an AttributeError inside the client;
+# - @gradio/client 2.7, JavaScript (`x-gradio-user: api`, through fetch()), rejects `predict` with an Error whose
+#   message is the detail when it is a string, and otherwise JSON.stringify(detail): the whole list, every valid
+#   input included (`utils/submit.ts` at status 422, `utils/predict.ts`). A gr.Error raised in a handler reaches it
+#   as its message alone.
+VALIDATION_REFUSED_STATUS = 422
+GRADIO_CLIENT_AGENT = "gradio_client/"  # how gradio_client's user agent begins (huggingface_hub's build_hf_headers)
+
+
+def validation_refusal_messages(body: bytes) -> list[str] | None:
+    """The refused inputs' messages, in the inputs' order, from the queue's 422 answer to a call its validator
+    refused; None when `body` is not such an answer (or refuses nothing)."""
+    try:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(detail, list) or not all(isinstance(entry, dict) for entry in detail):
+        return None
+    messages = [
+        str(entry.get("message", "")) for entry in detail
+        if entry.get("__type__") == "validate" and entry.get("is_valid") is False
+    ]
+    return messages or None
+
+
+def validation_refusal_as_text(message: str) -> bytes:
+    """The queue's 422 answer with `message` as its whole detail: the text @gradio/client makes its Error's
+    message (and still marks the Error with `code: "validation_error"`)."""
+    return json.dumps({"detail": message}).encode()
+
+
+def is_gradio_js_client(headers) -> bool:
+    """Whether a call to the queue comes from @gradio/client called by a program (Node or a web page), which
+    would show a validator's refusal as JSON: it says `x-gradio-user: api` as gradio_client does, and sends
+    through fetch(), which adds `sec-fetch-mode` (every browser's, and Node's) and which httpx, under
+    gradio_client, never sends. The page says `app`, and calls through gradio_client (the MCP server's among
+    them) keep their user agent; both read the list and keep it. `headers`: the request's, as Starlette's `Headers`
+    (names in any case)."""
+    return (
+        headers.get("x-gradio-user") == "api"
+        and "sec-fetch-mode" in headers
+        and not headers.get("user-agent", "").startswith(GRADIO_CLIENT_AGENT)
+    )
 
 
 # -- uploads -----------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What Reel adds to the FastAPI app Gradio builds, in one place: `launch(app_kwargs=server_hooks(runtime))`.
 
 Gradio takes one `lifespan` and a list of middleware; Reel has two lifespans (the upload folder's pruning and the
-MCP tool table) and one middleware (the upload budget), so they are joined here rather than in app.py.
+MCP tool table) and two middleware (the upload budget, and a validator's refusal as text for the JavaScript
+client), so they are joined here rather than in app.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from .mcp import tools_lifespan
+from .refusals import refusals_as_text
 from .uploads import upload_guard
 
 
@@ -26,6 +28,10 @@ def chained(*lifespans):
 
 
 def server_hooks(runtime) -> dict:
-    """`app_kwargs` for `demo.launch`: the upload guard's middleware, then the MCP tool table and the pruning."""
+    """`app_kwargs` for `demo.launch`: the upload guard's middleware and the refusals' (ui/refusals.py), then the
+    MCP tool table and the pruning."""
     guard = upload_guard(runtime)
-    return {"middleware": guard["middleware"], "lifespan": chained(tools_lifespan, guard["lifespan"])}
+    return {
+        "middleware": [*guard["middleware"], refusals_as_text()],
+        "lifespan": chained(tools_lifespan, guard["lifespan"]),
+    }

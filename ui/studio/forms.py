@@ -139,7 +139,8 @@ class KeptExtendForm(Form):
 
 def validation(form: type[Form], problems: dict[str, str]) -> list:
     """One gr.validate per input, in the form's order; a problem under a name the form does not have goes on the
-    first input so it is never lost."""
+    first input so it is never lost. Gradio answers a refused call with all of them, which the page and
+    gradio_client read input by input; ui/refusals.py gives the JavaScript client the refused ones' messages."""
     names = form.names()
     known = {name: message for name, message in problems.items() if name in names}
     stray = [message for name, message in problems.items() if name not in names]
