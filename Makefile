@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean postgres
+.PHONY: run test bench clean postgres npm
 
 # Quiet (-qq: errors only), so the first `make run` ends with the token's box rather than pages of pip.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -26,6 +26,12 @@ $(CHROMIUM):
 	@DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null
 
+# npm, with which the browser tests install axe-core, their accessibility checker (tests/conftest.py).
+npm:
+	@command -v npm > /dev/null || { echo "Installing Debian's npm for the browser tests' accessibility checks..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm > /dev/null; }
+
 # Debian's PostgreSQL server for the gate's tests on PostgreSQL (tests/postgres.py starts a throwaway cluster of
 # its own for each run; the package's own cluster is not used).
 POSTGRES := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
@@ -34,8 +40,8 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql > /dev/null; }
 
-test: $(STAMP) $(CHROMIUM) postgres
+test: $(STAMP) $(CHROMIUM) npm postgres
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .axe
