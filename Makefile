@@ -34,9 +34,10 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql > /dev/null; }
 
-# Node.js and npm for the JavaScript client's test (tests/test_js_client_live.py installs @gradio/client with npm).
+# Node.js and npm for the JavaScript client's test (tests/test_js_client_live.py installs @gradio/client with npm) and
+# for the browser tests' accessibility checker (axe-core, installed by tests/conftest.py).
 node:
-	@command -v npm > /dev/null || { echo "Installing Debian's Node.js and npm for the JavaScript client's test..."; \
+	@command -v npm > /dev/null || { echo "Installing Debian's Node.js and npm for the JavaScript and accessibility tests..."; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null; }
 
@@ -44,4 +45,4 @@ test: $(STAMP) $(CHROMIUM) postgres node
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .axe

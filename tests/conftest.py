@@ -10,11 +10,15 @@ test that starts an app or Chromium without its marker, so that quick run never 
 
 import contextlib
 import itertools
+import json
 import os
 import secrets
 import shutil
+import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -191,6 +195,48 @@ def ensure_chromium() -> str:
         pytest.fail("Debian's Chromium is not installed: run `make test` (it installs it with apt-get) or "
                     "`apt-get install chromium`.", pytrace=False)
     return path
+
+
+# axe-core, the accessibility checker the browser tests run in the page: installed from npm into .axe/ (ignored by
+# git) on first use, so the suite never assumes it.
+AXE_VERSION = "4.14"
+AXE_DIR = Path(__file__).resolve().parent.parent / ".axe"
+
+
+def installed_axe_version(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "node_modules/axe-core/package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """The text of axe-core's `axe.min.js` (AXE_VERSION.x), to run in a page with `page.evaluate`. Installed with
+    npm into .axe/ when missing; a run beside this one may install it at the same time, so each installs into a
+    folder of its own and the first to finish is kept."""
+    if not (installed_axe_version(AXE_DIR) or "").startswith(AXE_VERSION + "."):
+        npm = shutil.which("npm")
+        if not npm:
+            pytest.fail("npm is not installed: run `make test` (it installs it with apt-get) or "
+                        "`apt-get install npm`; the browser tests install axe-core with it.", pytrace=False)
+        staging = Path(tempfile.mkdtemp(prefix=".axe-", dir=AXE_DIR.parent))
+        try:
+            subprocess.run(
+                [npm, "install", "--prefix", str(staging), "--no-audit", "--no-fund", "--no-save", "--silent",
+                 f"axe-core@{AXE_VERSION}.x"],
+                check=True, timeout=300, capture_output=True,
+            )
+            if not (installed_axe_version(AXE_DIR) or "").startswith(AXE_VERSION + "."):  # else another run's won
+                shutil.rmtree(AXE_DIR, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    staging.rename(AXE_DIR)
+        except subprocess.CalledProcessError as failed:
+            pytest.fail(f"npm could not install axe-core: {failed.stderr.decode(errors='replace')[-2000:]}",
+                        pytrace=False)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return (AXE_DIR / "node_modules/axe-core/axe.min.js").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from gradio_client.exceptions import AppError, ValidationError
 
 from access import INVALID_TOKEN_MESSAGE, MISSING_TOKEN_MESSAGE
 from conftest import running_server
-from test_browser import GENERATION_TIMEOUT_MS, fill_and_generate, opened_page
+from test_browser import GENERATION_TIMEOUT_MS, fill_and_generate, open_details, opened_page
 
 pytestmark = pytest.mark.live
 
@@ -132,6 +132,7 @@ def test_the_admin_tab_appears_for_the_admin_token_issues_a_token_that_generates
         assert token not in page.input_value("#admin-exported textarea, #admin-exported input")
 
         page.get_by_role("tab", name="Generate").click()
+        open_details(page)
         fill_and_generate(page, token)  # the new token in the token box: the Admin tab hides again
         page.wait_for_selector("#manifest :text('tiny-ltx')", timeout=GENERATION_TIMEOUT_MS)
         assert not page.get_by_role("tab", name="Admin").is_visible()

@@ -39,6 +39,14 @@ def fill_and_generate(page, token: str) -> None:
     page.click("#generate")
 
 
+def open_details(page) -> None:
+    """Open the result's Details section, which holds the manifest and starts closed (the manifest's text is on
+    the page only while it is open)."""
+    if not page.locator("#details [data-testid='accordion-content']").first.is_visible():
+        page.click("#details button.label-wrap")
+    page.wait_for_selector("#manifest")
+
+
 def fill_opened(page, selector: str, value: str, timeout_s: float = 30) -> None:
     """Fill a field in a section just opened, until it keeps the value: gradio mounts a closed accordion's
     controls when it opens and sets their values a moment later, which can undo typing that came first
@@ -80,6 +88,7 @@ def test_generate_in_the_browser_gives_a_playable_video(page, live_server):
     )
     duration = page.evaluate("() => document.querySelector('#video video').duration")
     assert 2.5 <= duration <= 3.5, "the default preview clip is about three seconds long"
+    open_details(page)
     page.wait_for_selector("#manifest :text('tiny-ltx')")
     assert token not in browser_storage(page)
 
@@ -164,6 +173,7 @@ def test_the_result_can_be_extended_in_the_page(page, live_server):
     # 2 s more by default: 48 frames at 24 fps after the clip's own 73.
     page.wait_for_function(f"({duration_of})() > {first} + 1.5", timeout=GENERATION_TIMEOUT_MS)
     assert page.evaluate(duration_of) == pytest.approx((73 + 48) / 24, abs=0.1)
+    open_details(page)
     page.wait_for_selector("#manifest :text('extended')")
 
 
@@ -185,12 +195,14 @@ def test_the_default_model_plays_with_sound_and_takes_a_lora_from_the_page(brows
         page.wait_for_function(
             "() => document.querySelector('#video video').webkitAudioDecodedByteCount > 0", timeout=30_000
         )
+        open_details(page)
         page.wait_for_selector("#manifest :text('dolly-in')")
         assert token not in browser_storage(page)
 
 
 def test_the_history_tab_shows_the_clip_just_made_and_reproduces_it(page, live_server):
     token = live_server.issue_token("browser-history")
+    open_details(page)
     fill_and_generate(page, token)
     page.wait_for_selector("#manifest :text('tiny-ltx')", timeout=GENERATION_TIMEOUT_MS)
     page.get_by_role("tab", name="History").click()
@@ -226,6 +238,7 @@ def test_a_picture_uploaded_in_the_page_starts_the_clip_and_a_broken_one_gets_re
     tall = tmp_path / "tall.png"
     Image.new("RGB", (64, 96), (200, 40, 40)).save(tall)
     page.set_input_files("#image input[type=file]", str(tall))
+    open_details(page)
     page.click("#generate")
     page.wait_for_selector("#manifest :text('image-to-video')", timeout=GENERATION_TIMEOUT_MS)
     # The History tab's "Use as start image" fills the same input with the clip's last frame, which generates too.

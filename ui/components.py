@@ -95,6 +95,13 @@ def access_token_box(hf_sign_in: bool) -> TokenBox:
     return box
 
 
+# An image drop zone's visible text. Gradio names the zone's button "Drop an image file here to upload" (its own
+# English text, `image.drop_to_upload`) but shows "Drop Image Here - or - Click to Upload": a name that does not
+# hold the words shown fails axe's label-content-name-mismatch (speech users say what they see). Pass it as
+# `placeholder=` so the two agree.
+PICTURE_DROP_TEXT = "Drop an image file here to upload"
+
+
 class PictureData(ImageData):
     """Gradio's image payload, except that a `data:` address is left out when Gradio keeps a copy of the
     payload in the session's state (it dumps each input there, per session, for as long as the session lives),
@@ -196,12 +203,15 @@ def quality_update(engine):
 
 
 def preview_banner(spec: ModelSpec) -> str:
+    """One line, with the why folded under it (a `<details>`): on a phone the notice must not push the prompt
+    off the first screen."""
     if not spec.is_preview:
         return ""
     return (
-        f"**Preview: videos will be coloured noise.** This Space has no GPU, so it runs {spec.label}, whose "
-        f"weights are random: you get noise{' with a noisy sound track' if spec.has_audio else ''}, not what you "
-        "describe. Everything else works as with a real model: tokens, quotas, history, downloads."
+        "<details><summary><strong>Preview: videos will be coloured noise.</strong> Why?</summary>"
+        f"<p>This Space has no GPU, so it runs {spec.label}, whose weights are random: you get "
+        f"noise{' with a noisy sound track' if spec.has_audio else ''}, not what you describe. Everything else "
+        "works as with a real model: tokens, quotas, history, downloads.</p></details>"
     )
 
 
@@ -266,8 +276,9 @@ def lora_default_scale(runtime, model, lora) -> dict:
     return gr.update(value=adapter.default_scale) if adapter is not None else gr.update()
 
 
-def stop_control(elem_id: str) -> gr.Button:
+def stop_control(elem_id: str, interactive: bool = True) -> gr.Button:
     """Stop, beside a GPU action's button: its click cancels that action's jobs (`cancels=`), waiting or
-    running, and the job is refunded. Always shown: Gradio's page runs nothing after a validator's refusal, so
-    a button shown while a job runs would stay up after a refused one."""
-    return gr.Button("Stop", variant="stop", elem_id=elem_id, scale=1, min_width=80)
+    running, and the job is refunded. Always shown (Gradio's page runs nothing after a validator's refusal, so a
+    button shown only while a job runs would stay up after a refused one); `interactive=False` for one that
+    `page.stop_on_click` enables as a job starts and `page.stop_off_after` disables as it ends."""
+    return gr.Button("Stop", variant="stop", elem_id=elem_id, scale=1, min_width=80, interactive=interactive)

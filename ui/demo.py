@@ -72,9 +72,11 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             # Only on Spaces: elsewhere Gradio's sign-in is a mock that signs every visitor in as the host's account.
             gr.Markdown("Allow-listed Hugging Face accounts may sign in instead of using a token.")
             gr.LoginButton()
-        access_token = access_token_box(hf_sign_in)
-        remember_token(demo, access_token, browser_secret(runtime.data_dir))
-        with gr.Tabs() as tabs:
+        with gr.Row(equal_height=False, elem_id="token-row"):  # the remember option beside the token
+            access_token = access_token_box(hf_sign_in)
+            remember_token(demo, access_token, browser_secret(runtime.data_dir))
+        # "wrap": every tab stays in sight on a phone, on a second line, instead of behind a "⋯" menu.
+        with gr.Tabs(overflow_behavior="wrap", elem_id="tabs") as tabs:
             with gr.Tab("Generate", id="generate-tab"):
                 start_image = generate_tab.build(access_token, banner)
             with gr.Tab("Storyboard", id="storyboard-tab"):

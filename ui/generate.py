@@ -11,6 +11,7 @@ from model import MAX_PROMPT_CHARS
 
 from . import page as page_js
 from .components import (
+    PICTURE_DROP_TEXT,
     JsonObject,
     PictureUpload,
     PlannedNumber,
@@ -73,20 +74,23 @@ class GenerateTab:
             label="Examples: choose one to fill in the form", elem_id="examples",
         )
 
-    def result_actions(self, access_token: gr.Textbox, video: gr.Video, manifest: JsonObject) -> list:
-        """Reproduce and Extend under the result, each a GPU job of the studio's like any other; returns their two
-        events, for the tab's Stop button."""
+    def result_actions(self, access_token: gr.Textbox, video: gr.Video, manifest: JsonObject, stop: gr.Button) -> list:
+        """Reproduce and Extend under the result, each a GPU job of the studio's like any other, disabled until
+        there is a clip; returns their two events, which the tab's `stop` button cancels."""
         reproductions = self.studio.reproductions
         with gr.Row():
-            again = gr.Button("Reproduce", size="sm", elem_id="reproduce-result")
+            again = gr.Button("Reproduce", size="sm", interactive=False, elem_id="reproduce-result")
         with gr.Accordion("Extend this video", open=False):
             prompt = gr.Textbox(label="What happens next", lines=2, max_length=MAX_PROMPT_CHARS,
                                 elem_id="extend-result-prompt")
             seconds = PlannedSlider(label="Seconds to add", minimum=0.5, maximum=5, step=0.5, value=2,
                                     elem_id="extend-result-seconds")
-            extend = gr.Button("Extend", size="sm", elem_id="extend-result")
+            extend = gr.Button("Extend", size="sm", interactive=False, elem_id="extend-result")
+        page_js.enabled_with_a_clip(video, again, extend)
+        page_js.stop_on_click(stop, again)
+        page_js.stop_on_click(stop, extend)
         gpu = dict(**self.studio.gpu_queue(), show_progress_on=[video])
-        return [
+        jobs = [
             again.click(
                 reproductions.reproduce_result,
                 inputs=ResultReproduceForm.inputs(manifest=manifest, access_token=access_token),
@@ -100,6 +104,9 @@ class GenerateTab:
                 **gpu,
             ),
         ]
+        for job in jobs:
+            page_js.stop_off_after(stop, job)
+        return jobs
 
     def build(self, access_token: gr.Textbox, banner: gr.Markdown) -> gr.Image:
         """The tab's controls and events. Returns the start image box, which the History tab's "Use as start
@@ -113,19 +120,22 @@ class GenerateTab:
                     label="Prompt",
                     lines=3,
                     max_length=MAX_PROMPT_CHARS,
-                    placeholder="A paper boat drifting down a rain-soaked street at dusk, cinematic",
+                    # A hint, not a prompt: a real prompt here reads as filled in, and Generate then says
+                    # "Enter a prompt".
+                    placeholder="Describe the video: who or what, where, the light, how the camera moves",
                     elem_id="prompt",
                 )
                 # Right under the prompt: on a phone the prompt, the token and this button fit the first screen.
                 with gr.Row():
                     generate_button = gr.Button("Generate", variant="primary", elem_id="generate", scale=3)
-                    stop_button = stop_control(elem_id="stop")
+                    stop_button = stop_control(elem_id="stop", interactive=False)  # on while a job runs
                 model = model_picker(runtime.engines, elem_id="model")
                 image = PictureUpload(
                     label=image_label(spec),
                     type="filepath",
                     sources=["upload", "clipboard"],
                     interactive=spec.supports_image,
+                    placeholder=PICTURE_DROP_TEXT,
                     elem_id="image",
                 )
                 resolution = PlannedRadio(
@@ -160,9 +170,11 @@ class GenerateTab:
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
-                manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
-                result_jobs = self.result_actions(access_token, video, manifest)
-                reuse_seed = gr.Button("Reuse this seed", size="sm", elem_id="reuse-seed")
+                with gr.Accordion("Details", open=False, elem_id="details"):  # a long JSON: closed under the video
+                    manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
+                result_jobs = self.result_actions(access_token, video, manifest, stop_button)
+                reuse_seed = gr.Button("Reuse this seed", size="sm", interactive=False, elem_id="reuse-seed")
+                page_js.enabled_with_a_clip(video, reuse_seed)
 
         model.change(
             self.show_model_settings,
@@ -185,6 +197,7 @@ class GenerateTab:
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
         generate_button.click(None, outputs=[video, manifest], js=page_js.CLEAR_RESULT, **page)
+        page_js.stop_on_click(stop_button, generate_button)
         clips = self.studio.clips
         generating = generate_button.click(
             clips.generate,
@@ -200,6 +213,7 @@ class GenerateTab:
             **self.studio.gpu_queue(),
         )
         generating.success(None, js=page_js.SHOW_RESULT, **page)
+        page_js.stop_off_after(stop_button, generating)
         stop_button.click(**self.studio.stop_event(), cancels=[generating, *result_jobs])
         return image
 

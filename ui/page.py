@@ -26,6 +26,41 @@ SHOW_RESULT = """() => {
 }"""
 
 
+# What a clip's own actions (Reproduce, Extend, Reuse this seed) and a Stop follow, in the browser: a clip on the
+# page (the result's video or manifest holds a value), a job running. Gradio applies an object with
+# `__type__: 'update'` that a `js=` function returns as it applies `gr.update(...)`.
+HAS_CLIP = "(value) => !!value && typeof value === 'object' && Object.keys(value).length > 0"
+
+
+_QUIET = dict(api_visibility="private", queue=False, show_progress="hidden")
+
+
+def _updates(count: int, interactive: str) -> str:
+    update = f"{{__type__: 'update', interactive: {interactive}}}"
+    return update if count == 1 else "[" + ", ".join([update] * count) + "]"
+
+
+def enabled_with_a_clip(result, *actions: gr.Button) -> None:
+    """`actions` need a clip: disabled (give them `interactive=False`) until `result`, the clip's manifest or
+    video, holds one, and again once it is cleared."""
+    js = f"(result) => {{ const on = ({HAS_CLIP})(result); return {_updates(len(actions), 'on')}; }}"
+    result.change(None, inputs=result, outputs=list(actions), js=js, **_QUIET)
+
+
+def stop_on_click(stop: gr.Button, start: gr.Button) -> None:
+    """`stop` (made with `interactive=False`) is enabled in the browser as `start` is clicked. Wire it before
+    `start`'s GPU event: Gradio's page runs a click's events one after another, in the order they were added, so
+    one added after the GPU event would run only once the job has ended."""
+    start.click(None, js=f"() => ({_updates(1, 'true')})", outputs=stop, **_QUIET)
+
+
+def stop_off_after(stop: gr.Button, job) -> None:
+    """`stop` is disabled again when `job` ends: done, failed or stopped. Not after its validator refuses it:
+    Gradio's page then runs no further event of that click, `.then` included, so Stop stays on (a click on it
+    only says "Stopped") until the next job ends."""
+    job.then(None, js=f"() => ({_updates(1, 'false')})", outputs=stop, **_QUIET)
+
+
 def seed_of(manifest) -> tuple:
     """The last video's seed into the seed box, with the Advanced section opened so the change is seen."""
     seed = manifest.get("seed") if isinstance(manifest, dict) else None
@@ -94,15 +129,39 @@ def reel_theme() -> gr.themes.Base:
         button_primary_background_fill_hover="*primary_700",
         button_primary_text_color="white",
         body_text_color_subdued="*neutral_600",  # readable hints: the stock grey is below 4.5:1 on white
+        color_accent="*primary_600",  # the selected tab's text: the stock *primary_500 is 3.8:1 on white
     )
 
 
 PAGE_CSS = """
-#preview-banner { border-left: 6px solid #d97706; background: #fffbeb; color: #451a03; padding: 10px 14px;
+#preview-banner { border-left: 6px solid #d97706; background: #fffbeb; color: #451a03; padding: 6px 14px;
                   border-radius: var(--radius-md); }
 .dark #preview-banner { background: #3b2505; color: #fef3c7; }
 #preview-banner p { margin: 0; }
+#preview-banner summary { cursor: pointer; }
+#preview-banner details[open] summary { margin-bottom: 4px; }
 #reel-header h1 { margin-bottom: 0; }
 #reel-header p { margin-top: 2px; }
 #generate { font-size: var(--text-lg); }
+
+/* The token box and, beside it, "Remember" and Forget: one line at every width. */
+#token-row { flex-wrap: nowrap; gap: var(--spacing-md); }
+#token-row > #access-token { flex: 1 1 0; min-width: 0 !important; }
+#remember-column { flex: 0 0 280px; min-width: 0 !important; gap: var(--spacing-sm); justify-content: center; }
+@media (max-width: 640px) { #remember-column { flex-basis: 150px; } }
+
+/* Wrapped tabs on a plain background: Gradio lines each row with a gradient, behind which axe cannot check the
+   tabs' text contrast. */
+#tabs .tab-container { background: none; }
+
+/* Gradio's empty-value placeholder (an icon in an empty video, JSON or gallery box) is a <div> with an aria-label
+   and no role, which axe reports (aria-prohibited-attr); the icon says nothing the box's label does not. */
+.block .empty[aria-label] { visibility: hidden; }
+
+/* Text colours of Gradio's JSON viewer and code editor on a light page: the stock ones (#ce9178, #d08770 ...) are
+   under 3:1 on white. These are 5.4:1 or more; the dark page keeps Gradio's. */
+body:not(.dark) .json-node { --text-color: #953800; --string-color: #0a3069; --number-color: #0550ae;
+    --bracket-color: #2f6f6e; --square-bracket-color: #9b2335; --punctuation-color: #4b5563;
+    --line-number-color: #5f6b7a; }
+body:not(.dark) .cm-editor .cm-line span { color: var(--body-text-color); }
 """

@@ -56,14 +56,15 @@ def browser_secret(data_dir: Path) -> str:
 
 
 def remember_token(demo: gr.Blocks, access_token: gr.Textbox, secret: str) -> None:
-    """The checkbox and the Forget button under the token box, and their in-browser events."""
+    """The checkbox and the Forget button, in a narrow column meant to sit beside the token box (ui/demo.py puts
+    both in one row, which the page's CSS keeps on one line on a phone), and their in-browser events."""
     stored = gr.BrowserState({"token": ""}, storage_key=STORAGE_KEY, secret=secret)
-    with gr.Row():
+    with gr.Column(scale=0, min_width=150, elem_id="remember-column"):
         remember = gr.Checkbox(
-            label="Remember my token on this device (kept encrypted)", value=False, elem_id="remember-token",
-            scale=4, min_width=220,
+            label="Remember my token on this device (encrypted)", value=False, container=False,
+            elem_id="remember-token",
         )
-        forget = gr.Button("Forget", size="sm", scale=0, min_width=80, elem_id="forget-token")
+        forget = gr.Button("Forget", size="sm", elem_id="forget-token")
     quiet = dict(api_visibility="private", queue=False, show_progress="hidden")
     demo.load(None, inputs=[stored, access_token], outputs=[access_token, remember], js=RESTORE, **quiet)
     remember.input(None, inputs=[remember, access_token], outputs=stored, js=ON_TICK, **quiet)

@@ -8,7 +8,15 @@ import gradio as gr
 
 from model import MAX_MANIFEST_BYTES, MAX_PROMPT_CHARS
 
-from .components import JsonObject, PictureUpload, PlannedNumber, PlannedSlider, UploadedFiles, stop_control
+from .components import (
+    PICTURE_DROP_TEXT,
+    JsonObject,
+    PictureUpload,
+    PlannedNumber,
+    PlannedSlider,
+    UploadedFiles,
+    stop_control,
+)
 from .studio import ExtendForm, ReproduceForm, Studio
 
 
@@ -29,7 +37,8 @@ class ReproduceTab:
                     elem_id="reproduce-manifest",
                 )
                 with gr.Accordion("Pictures it was made from", open=False):
-                    image = PictureUpload(label="Start image or reference", type="filepath", elem_id="reproduce-image")
+                    image = PictureUpload(label="Start image or reference", type="filepath",
+                                          placeholder=PICTURE_DROP_TEXT, elem_id="reproduce-image")
                     keyframes = UploadedFiles(label="Keyframes", file_count="multiple", file_types=["image"],
                                               type="filepath", elem_id="reproduce-keyframes")
                 with gr.Row():

@@ -11,6 +11,7 @@ import gradio as gr
 from model import STYLE_PRESETS
 
 from .components import (
+    PICTURE_DROP_TEXT,
     JsonObject,
     PictureUpload,
     PlannedDropdown,
@@ -66,6 +67,7 @@ class StoryboardTab:
             with gr.Column():
                 shots = gr.Code(
                     value=json.dumps(EXAMPLE_SHOTS, indent=2), language="json", label="Shots (JSON list)",
+                    wrap_lines=True,  # no sideways scrolling on a phone (a scrolled region must be focusable)
                     elem_id="shots",
                 )
                 style = PlannedDropdown(
@@ -79,7 +81,7 @@ class StoryboardTab:
                 with gr.Accordion("Pictures: reference and keyframes", open=False):
                     reference = PictureUpload(
                         label="Reference (optional): the first shot starts from it", type="filepath",
-                        sources=["upload", "clipboard"], elem_id="reference",
+                        sources=["upload", "clipboard"], placeholder=PICTURE_DROP_TEXT, elem_id="reference",
                     )
                     keyframes = UploadedFiles(
                         label="Keyframes (optional): a shot with \"end_image\": 1 ends on the first",
