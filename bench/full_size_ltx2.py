@@ -92,6 +92,12 @@ GEMMA3_12B = {
 # Per model, keyed by the catalog's repo id
 # ---------------------------------------------------------------------------------------------------------------
 
+def as_in(model_config: dict, component: str, source: str) -> dict:
+    """A component whose config a later version's converter branch repeats ("Same config as ..."): the earlier
+    entry's component with the later version's own source, so each number is written once."""
+    return {**model_config["components"][component], "source": source}
+
+
 LTX2_CONFIGS: dict[str, dict] = {
     "rootonchair/LTX-2-19b-distilled": {
         "pipeline_class": "LTX2Pipeline",

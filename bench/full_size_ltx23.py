@@ -21,7 +21,7 @@ gives is listed in `unknown_components` with the reason, and is not built.
 
 from __future__ import annotations
 
-from .full_size_ltx2 import GEMMA3_12B
+from .full_size_ltx2 import GEMMA3_12B, LTX2_CONFIGS, as_in
 
 # ---------------------------------------------------------------------------------------------------------------
 # Sources
@@ -184,30 +184,10 @@ LTX23_CONFIGS: dict[str, dict] = {
                     "--timestep_conditioning flag (store_true: off unless given)"
                 ),
             },
-            "audio_vae": {
-                "class": "AutoencoderKLLTX2Audio",
-                "counted_as": "vae",
-                "config": {
-                    "base_channels": 128,
-                    "output_channels": 2,
-                    "ch_mult": [1, 2, 4],
-                    "num_res_blocks": 2,
-                    "attn_resolutions": None,
-                    "in_channels": 2,
-                    "resolution": 256,
-                    "latent_channels": 8,
-                    "norm_type": "pixel",
-                    "causality_axis": "height",
-                    "dropout": 0.0,
-                    "mid_block_add_attention": False,
-                    "sample_rate": 16000,
-                    "mel_hop_length": 160,
-                    "is_causal": True,
-                    "mel_bins": 64,
-                    "double_z": True,
-                },
-                "source": f"{_CONVERT}, get_ltx2_audio_vae_config('2.3') ('Same config as LTX-2.0')",
-            },
+            "audio_vae": as_in(
+                LTX2_CONFIGS["rootonchair/LTX-2-19b-distilled"], "audio_vae",
+                f"{_CONVERT}, get_ltx2_audio_vae_config('2.3') ('Same config as LTX-2.0')",
+            ),
             "vocoder": {
                 "class": "LTX2VocoderWithBWE",
                 "module": "diffusers.pipelines.ltx2",

@@ -22,6 +22,9 @@ in `unknown` with the reason.
 
 from __future__ import annotations
 
+from .full_size_ltx2 import as_in
+from .full_size_ltx23 import LTX23_CONFIGS
+
 # ---------------------------------------------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------------------------------------------
@@ -149,6 +152,9 @@ GEMMA4_E2B = {
 # Per model, keyed by the Hub repo id
 # ---------------------------------------------------------------------------------------------------------------
 
+# The components 2.5's converter branches keep as 2.3's ("Same config as LTX-2.3"): written once, in 2.3's entry.
+_LTX23 = LTX23_CONFIGS["diffusers/LTX-2.3-Distilled-Diffusers"]
+
 LTX25_CONFIGS: dict[str, dict] = {
     "Lightricks/LTX-2.5-Diffusers": {
         "pipeline_class": "LTX2Pipeline",
@@ -256,116 +262,26 @@ LTX25_CONFIGS: dict[str, dict] = {
                 ),
             },
             "text_encoder": GEMMA4_12B,
-            "vae": {
-                "class": "AutoencoderKLLTX2Video",
-                "config": {
-                    "in_channels": 3,
-                    "out_channels": 3,
-                    "latent_channels": 128,
-                    "block_out_channels": [256, 512, 1024, 1024],
-                    "down_block_types": [
-                        "LTX2VideoDownBlock3D",
-                        "LTX2VideoDownBlock3D",
-                        "LTX2VideoDownBlock3D",
-                        "LTX2VideoDownBlock3D",
-                    ],
-                    "decoder_block_out_channels": [256, 512, 512, 1024],
-                    "layers_per_block": [4, 6, 4, 2, 2],
-                    "decoder_layers_per_block": [4, 6, 4, 2, 2],
-                    "spatio_temporal_scaling": [True, True, True, True],
-                    "decoder_spatio_temporal_scaling": [True, True, True, True],
-                    "decoder_inject_noise": [False, False, False, False, False],
-                    "downsample_type": ["spatial", "temporal", "spatiotemporal", "spatiotemporal"],
-                    "upsample_type": ["spatiotemporal", "spatiotemporal", "temporal", "spatial"],
-                    "upsample_residual": [False, False, False, False],
-                    "upsample_factor": [2, 2, 1, 2],
-                    "timestep_conditioning": False,
-                    "patch_size": 4,
-                    "patch_size_t": 1,
-                    "resnet_norm_eps": 1e-6,
-                    "encoder_causal": True,
-                    "decoder_causal": False,
-                    "encoder_spatial_padding_mode": "zeros",
-                    "decoder_spatial_padding_mode": "zeros",
-                    "spatial_compression_ratio": 32,
-                    "temporal_compression_ratio": 8,
-                },
-                "source": (
+            "vae": as_in(
+                _LTX23, "vae",
+                (
                     f"{_CONVERT}, get_ltx2_video_vae_config('2.5') (the convolutional VAE in vae/; 'Same block "
                     "structure as 2.3 ... confirmed against the checkpoint's metadata'); timestep_conditioning from "
                     f"the --timestep_conditioning flag (off unless given). {_DOCS}, 'Convolutional and diffusion "
                     "decoding': vae/ is what the pipelines decode with"
                 ),
-            },
-            "audio_vae": {
-                "class": "AutoencoderKLLTX2Audio",
-                "counted_as": "vae",
-                "config": {
-                    "base_channels": 128,
-                    "output_channels": 2,
-                    "ch_mult": [1, 2, 4],
-                    "num_res_blocks": 2,
-                    "attn_resolutions": None,
-                    "in_channels": 2,
-                    "resolution": 256,
-                    "latent_channels": 8,
-                    "norm_type": "pixel",
-                    "causality_axis": "height",
-                    "dropout": 0.0,
-                    "mid_block_add_attention": False,
-                    "sample_rate": 16000,
-                    "mel_hop_length": 160,
-                    "is_causal": True,
-                    "mel_bins": 64,
-                    "double_z": True,
-                },
-                "source": f"{_CONVERT}, get_ltx2_audio_vae_config('2.5') ('Same config as LTX-2.0 / 2.3')",
-            },
-            "vocoder": {
-                "class": "LTX2VocoderWithBWE",
-                "module": "diffusers.pipelines.ltx2",
-                "counted_as": "vae",
-                "config": {
-                    "in_channels": 128,
-                    "hidden_channels": 1536,
-                    "out_channels": 2,
-                    "upsample_kernel_sizes": [11, 4, 4, 4, 4, 4],
-                    "upsample_factors": [5, 2, 2, 2, 2, 2],
-                    "resnet_kernel_sizes": [3, 7, 11],
-                    "resnet_dilations": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-                    "act_fn": "snakebeta",
-                    "leaky_relu_negative_slope": 0.1,
-                    "antialias": True,
-                    "antialias_ratio": 2,
-                    "antialias_kernel_size": 12,
-                    "final_act_fn": None,
-                    "final_bias": False,
-                    "bwe_in_channels": 128,
-                    "bwe_hidden_channels": 512,
-                    "bwe_out_channels": 2,
-                    "bwe_upsample_kernel_sizes": [12, 11, 4, 4, 4],
-                    "bwe_upsample_factors": [6, 5, 2, 2, 2],
-                    "bwe_resnet_kernel_sizes": [3, 7, 11],
-                    "bwe_resnet_dilations": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-                    "bwe_act_fn": "snakebeta",
-                    "bwe_leaky_relu_negative_slope": 0.1,
-                    "bwe_antialias": True,
-                    "bwe_antialias_ratio": 2,
-                    "bwe_antialias_kernel_size": 12,
-                    "bwe_final_act_fn": None,
-                    "bwe_final_bias": False,
-                    "filter_length": 512,
-                    "hop_length": 80,
-                    "window_length": 512,
-                    "num_mel_channels": 64,
-                    "input_sampling_rate": 16000,
-                    "output_sampling_rate": 48000,
-                },
-                "source": (
+            ),
+            "audio_vae": as_in(
+                _LTX23, "audio_vae",
+                f"{_CONVERT}, get_ltx2_audio_vae_config('2.5') ('Same config as LTX-2.0 / 2.3')",
+            ),
+            "vocoder": as_in(
+                _LTX23, "vocoder",
+                (
                     f"{_CONVERT}, get_ltx2_vocoder_config('2.5') ('Same config as LTX-2.3'); convert_ltx2_vocoder "
                     "builds LTX2VocoderWithBWE for 2.3 and 2.5"
                 ),
-            },
+            ),
             "duration_head": {
                 "class": "LTX2DurationHead",
                 "module": "diffusers.pipelines.ltx2",
@@ -402,22 +318,14 @@ LTX25_CONFIGS: dict[str, dict] = {
                     "left to max_sequence_length=1024 (diffusers pipelines/ltx2/pipeline_ltx2.py)"
                 ),
             },
-            "scheduler": {
-                "class": "FlowMatchEulerDiscreteScheduler",
-                "config": {
-                    "use_dynamic_shifting": False,
-                    "base_shift": 0.95,
-                    "max_shift": 2.05,
-                    "base_image_seq_len": 1024,
-                    "max_image_seq_len": 4096,
-                    "shift_terminal": None,
-                },
-                "source": (
+            "scheduler": as_in(
+                _LTX23, "scheduler",
+                (
                     f"{_DOCS}, 'LTX-2.5': 'The repo's scheduler/ is configured for the distilled checkpoint "
                     "(use_dynamic_shifting=False, shift_terminal=None)'; the shift bounds are the converter's "
                     f"distilled scheduler ({_CONVERT}, __main__)"
                 ),
-            },
+            ),
         },
         "extra_components": {
             "latent_upsampler": {
@@ -428,16 +336,8 @@ LTX25_CONFIGS: dict[str, dict] = {
                     "subfolder latent_upsampler/ of the repo"
                 ),
                 "published_as": "Lightricks/LTX-2.5 latent_upscale_models/ltx-2.5-latent-spatial-upscaler-x2-bf16-1.0",
-                "config": {
-                    "in_channels": 128,
-                    "mid_channels": 1024,
-                    "num_blocks_per_stage": 4,
-                    "dims": 3,
-                    "spatial_upsample": True,
-                    "temporal_upsample": False,
-                    "rational_spatial_scale": 2.0,
-                    "use_rational_resampler": False,
-                },
+                # One converter branch for 2.3 and 2.5 (source below): 2.3's numbers.
+                "config": _LTX23["extra_components"]["latent_upsampler"]["config"],
                 "source": (
                     f"{_CONFIGS}, get_ltx2_spatial_latent_upsampler_config('2.5') (one branch for 2.3 and 2.5; the "
                     f"older {_CONVERT} raises for 2.5); {_DOCS}, 'LTX-2.5': the repo ships a latent_upsampler/ "
