@@ -205,8 +205,15 @@ def build_tiny_gemma3(tokenizer):
 SCHEDULER_CONFIG = dict(num_train_timesteps=1000, shift=1.0, use_dynamic_shifting=False)
 
 
-def build_tiny_ltx2(seed: int):
-    """A tiny random-weight LTX2Pipeline (CPU, float32), the same every build with the same seed."""
+def build_tiny_ltx2(
+    seed: int,
+    transformer_config: dict = TRANSFORMER_CONFIG,
+    connectors_config: dict = CONNECTORS_CONFIG,
+    vocoder_class: str = "LTX2Vocoder",
+    vocoder_config: dict = VOCODER_CONFIG,
+):
+    """A tiny random-weight LTX2Pipeline (CPU, float32), the same every build with the same seed. The defaults are
+    LTX-2.0's; a later version (model/tiny_ltx23.py) passes what it changed."""
     from diffusers import (
         AutoencoderKLLTX2Audio,
         AutoencoderKLLTX2Video,
@@ -214,8 +221,7 @@ def build_tiny_ltx2(seed: int):
         LTX2Pipeline,
         LTX2VideoTransformer3DModel,
     )
-    from diffusers.pipelines.ltx2 import LTX2TextConnectors
-    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors, vocoder
 
     torch.manual_seed(seed)
     tokenizer = build_tiny_gemma_tokenizer()
@@ -225,11 +231,10 @@ def build_tiny_ltx2(seed: int):
         audio_vae=AutoencoderKLLTX2Audio(**AUDIO_VAE_CONFIG),
         text_encoder=build_tiny_gemma3(tokenizer),
         tokenizer=tokenizer,
-        connectors=LTX2TextConnectors(**CONNECTORS_CONFIG),
-        transformer=LTX2VideoTransformer3DModel(**TRANSFORMER_CONFIG),
-        vocoder=LTX2Vocoder(**VOCODER_CONFIG),
+        connectors=LTX2TextConnectors(**connectors_config),
+        transformer=LTX2VideoTransformer3DModel(**transformer_config),
+        vocoder=getattr(vocoder, vocoder_class)(**vocoder_config),
     )
-
 
 # The spatial x2 latent upsampler of the two-stage HD recipe, at the tiny VAE's latent width. GroupNorm takes 32 groups,
 # so 32 middle channels is the smallest that builds.

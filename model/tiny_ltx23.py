@@ -10,17 +10,7 @@ mel), so the sound is exactly as long as the real model's. The video VAE is 2.0'
 
 from __future__ import annotations
 
-import torch
-
-from .tiny_ltx2 import (
-    AUDIO_VAE_CONFIG,
-    CONNECTORS_CONFIG,
-    SCHEDULER_CONFIG,
-    TRANSFORMER_CONFIG,
-    VIDEO_VAE_CONFIG,
-    build_tiny_gemma3,
-    build_tiny_gemma_tokenizer,
-)
+from .tiny_ltx2 import AUDIO_VAE_CONFIG, CONNECTORS_CONFIG, TRANSFORMER_CONFIG, build_tiny_ltx2
 
 TRANSFORMER_CONFIG_23 = dict(
     TRANSFORMER_CONFIG,
@@ -78,25 +68,7 @@ VOCODER_CONFIG_23 = dict(
 
 def build_tiny_ltx23(seed: int):
     """A tiny random-weight LTX2Pipeline with LTX-2.3's architecture (CPU, float32), the same every build."""
-    from diffusers import (
-        AutoencoderKLLTX2Audio,
-        AutoencoderKLLTX2Video,
-        FlowMatchEulerDiscreteScheduler,
-        LTX2Pipeline,
-        LTX2VideoTransformer3DModel,
-    )
-    from diffusers.pipelines.ltx2 import LTX2TextConnectors
-    from diffusers.pipelines.ltx2.vocoder import LTX2VocoderWithBWE
-
-    torch.manual_seed(seed)
-    tokenizer = build_tiny_gemma_tokenizer()
-    return LTX2Pipeline(
-        scheduler=FlowMatchEulerDiscreteScheduler(**SCHEDULER_CONFIG),
-        vae=AutoencoderKLLTX2Video(**VIDEO_VAE_CONFIG),
-        audio_vae=AutoencoderKLLTX2Audio(**AUDIO_VAE_CONFIG),
-        text_encoder=build_tiny_gemma3(tokenizer),
-        tokenizer=tokenizer,
-        connectors=LTX2TextConnectors(**CONNECTORS_CONFIG_23),
-        transformer=LTX2VideoTransformer3DModel(**TRANSFORMER_CONFIG_23),
-        vocoder=LTX2VocoderWithBWE(**VOCODER_CONFIG_23),
+    return build_tiny_ltx2(
+        seed, transformer_config=TRANSFORMER_CONFIG_23, connectors_config=CONNECTORS_CONFIG_23,
+        vocoder_class="LTX2VocoderWithBWE", vocoder_config=VOCODER_CONFIG_23,
     )
