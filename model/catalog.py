@@ -89,6 +89,29 @@ def _entries() -> tuple[ModelSpec, ...]:
     # first-party square size was found, so Reel's 640x640 stays.
     ltx23_audio = AudioSpec(sample_rate=48000, channels=2)
     ltx23_presets = {"landscape": (768, 512), "portrait": (576, 1024), "square": (640, 640)}
+    # 2.3 and 2.5 keep 2.0's FP8 plan; no ahead-of-time graphs: they are checked for 2.0's transformer only
+    # (model/aot.py), so these run eagerly.
+    ltx23_speed = SpeedOptions(
+        fp8_compute=True, text_encoder_fp8=True, transformer_storage_dtype="float8_e4m3fn",
+        vae_tiling_min_pixels=768 * 512,
+    )
+    ltx23_hd = HdSpec(
+        upsampler_subfolder="latent_upsampler",
+        refine_sigmas=ltx2_refine_sigmas,
+        # The spatial x2 upsampler published for 2.3 and 2.5 (bench/full_size_ltx23.py, LTX2LatentUpsamplerModel
+        # at 2.0's dimensions). diffusers' ltx2.md says the 2.5 repo ships it in latent_upsampler/; for 2.3 that is
+        # not verified here: if the folder is missing, the model serves standard quality with a warning
+        # (model/loading.py).
+        upsampler_parameters=497_867_904,
+        activation_bytes=20 * gb,  # as LTX-2.0's: the same refine at the same size
+        source=ltx2_hd_source,
+    )
+    # The tiny previews' upsampler is built by code beside their pipelines (model/tiny_ltx2.py), so HD runs its real
+    # two stages on CPU.
+    tiny_hd = HdSpec(
+        upsampler_subfolder="latent_upsampler", refine_sigmas=ltx2_refine_sigmas, upsampler_parameters=0,
+        activation_bytes=0, source=ltx2_hd_source,
+    )
     # Camera-control LoRAs Lightricks publishes for LTX-2 19B (Lightricks/LTX-2 README, "LoRAs"; each card loads
     # its file with scale 1.0 and names no trigger words). The cards show them on the dev pipeline; on the distilled
     # checkpoint they are not documented either way.
@@ -212,26 +235,11 @@ def _entries() -> tuple[ModelSpec, ...]:
                 transformer_linear=18_977_652_736,
                 text_encoder_linear=11_169_460_224,
             ),
-            # No ahead-of-time graphs: they are checked for 2.0's transformer only (model/aot.py); 2.3 runs eagerly.
-            speed=SpeedOptions(
-                fp8_compute=True,
-                text_encoder_fp8=True,
-                transformer_storage_dtype="float8_e4m3fn",
-                vae_tiling_min_pixels=768 * 512,
-            ),
+            speed=ltx23_speed,
             audio=ltx23_audio,
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
-            hd=HdSpec(
-                upsampler_subfolder="latent_upsampler",
-                refine_sigmas=ltx2_refine_sigmas,
-                # The spatial x2 upsampler published for 2.3 (bench/full_size_ltx23.py, LTX2LatentUpsamplerModel at
-                # 2.0's dimensions). Not verified here that the diffusers repo keeps it in this folder: if it does
-                # not, the model serves standard quality with a warning (model/loading.py).
-                upsampler_parameters=497_867_904,
-                activation_bytes=20 * gb,  # as LTX-2.0's: the same refine at the same size
-                source=ltx2_hd_source,
-            ),
+            hd=ltx23_hd,
         ),
         ModelSpec(
             key="ltx-2.5-distilled",
@@ -266,22 +274,11 @@ def _entries() -> tuple[ModelSpec, ...]:
                 transformer_linear=18_977_652_736,
                 text_encoder_linear=10_943_692_800,
             ),
-            speed=SpeedOptions(
-                fp8_compute=True,
-                text_encoder_fp8=True,
-                transformer_storage_dtype="float8_e4m3fn",
-                vae_tiling_min_pixels=768 * 512,
-            ),
+            speed=ltx23_speed,
             audio=ltx23_audio,
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
-            hd=HdSpec(
-                upsampler_subfolder="latent_upsampler",
-                refine_sigmas=ltx2_refine_sigmas,
-                upsampler_parameters=497_867_904,  # bench/full_size_ltx25.py; folder not verified, as for 2.3
-                activation_bytes=20 * gb,
-                source=ltx2_hd_source,
-            ),
+            hd=ltx23_hd,
         ),
         ModelSpec(
             key="wan2.2-ti2v-5b",
@@ -443,12 +440,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             ),
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
-            # A tiny random upsampler built by code beside the pipeline (model/tiny_ltx2.py), so HD runs its real
-            # two stages on CPU.
-            hd=HdSpec(
-                upsampler_subfolder="latent_upsampler", refine_sigmas=ltx2_refine_sigmas, upsampler_parameters=0,
-                activation_bytes=0, source=ltx2_hd_source,
-            ),
+            hd=tiny_hd,
         ),
         ModelSpec(
             key="tiny-ltx2.3",
@@ -477,10 +469,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             audio=ltx23_audio,
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
-            hd=HdSpec(
-                upsampler_subfolder="latent_upsampler", refine_sigmas=ltx2_refine_sigmas, upsampler_parameters=0,
-                activation_bytes=0, source=ltx2_hd_source,
-            ),
+            hd=tiny_hd,
         ),
         ModelSpec(
             key="tiny-ltx",
