@@ -132,9 +132,9 @@ class GpuPolicy:
         """The duration and size to ask for; raises InvalidRequest when the request fits no size allowed here.
 
         Off ZeroGPU nothing stops a long call, so every request gets its estimate and nothing is refused."""
-        needed = self.needs(spec, request)
         if request.quality == "hd" and self.hd_sizes.get(spec.key, "planned") != "planned":
             return self._hd_on_xlarge(spec, request)
+        needed = self.needs(spec, request)
         if not self.kind.zerogpu:
             seconds = max(1, math.ceil(needed))
             return GpuBudget(seconds=seconds, scheduled_seconds=seconds, quota_seconds=0)
@@ -142,19 +142,22 @@ class GpuPolicy:
         if budget.scheduled_seconds <= self.cap_seconds:
             return budget
         if self.allow_xlarge and self.kind.xlarge:
-            xlarge = gpu_kind(self.kind.xlarge)
-            on_xlarge = self._budget_on(xlarge, self.needs(spec, request, xlarge))
+            on_xlarge = self._on_xlarge(spec, request)
             if on_xlarge.scheduled_seconds <= self.cap_seconds:
                 return on_xlarge
         raise InvalidRequest(self.too_long_message(spec, request, budget), "steps")
+
+    def _on_xlarge(self, spec: ModelSpec, request: GenerationRequest) -> GpuBudget:
+        """The budget for `request` on this hardware's xlarge size (only where it has one)."""
+        xlarge = gpu_kind(self.kind.xlarge)
+        return self._budget_on(xlarge, self.needs(spec, request, xlarge))
 
     def _hd_on_xlarge(self, spec: ModelSpec, request: GenerationRequest) -> GpuBudget:
         """An HD call whose refine needs more memory than the planned size: on ZeroGPU's xlarge where the operator
         allows it and the model fits there, refused otherwise with what to do instead."""
         where = self.hd_sizes[spec.key]
         if where == "xlarge" and self.allow_xlarge:
-            xlarge = gpu_kind(self.kind.xlarge)
-            budget = self._budget_on(xlarge, self.needs(spec, request, xlarge))
+            budget = self._on_xlarge(spec, request)
             if budget.scheduled_seconds <= self.cap_seconds:
                 return budget
             raise InvalidRequest(self.too_long_message(spec, request, budget), "quality")

@@ -30,6 +30,11 @@ class MemoryPlanError(RuntimeError):
     """The served models do not fit the GPU; the message says by how much and what would."""
 
 
+def usable_bytes(kind: GpuKind) -> int | None:
+    """What the plan may fill on `kind` (None: no GPU, nothing planned)."""
+    return None if kind.memory_bytes is None else int(kind.memory_bytes * USABLE_SHARE)
+
+
 @dataclass(frozen=True)
 class MemoryPlan:
     kind: GpuKind  # the GPU (on ZeroGPU: the size) every call runs on
@@ -50,7 +55,7 @@ class MemoryPlan:
 
     @property
     def usable_bytes(self) -> int | None:
-        return None if self.kind.memory_bytes is None else int(self.kind.memory_bytes * USABLE_SHARE)
+        return usable_bytes(self.kind)
 
     @property
     def fits(self) -> bool:
@@ -147,6 +152,6 @@ def hd_sizes(plan: MemoryPlan, specs: list[ModelSpec]) -> dict[str, str]:
             continue
         kind = plan.kind
         xlarge = gpu_kind(kind.xlarge) if kind.zerogpu and kind.xlarge else None
-        fits_xlarge = xlarge is not None and needed <= int(xlarge.memory_bytes * USABLE_SHARE)
+        fits_xlarge = xlarge is not None and needed <= usable_bytes(xlarge)
         sizes[spec.key] = "xlarge" if fits_xlarge else "none"
     return sizes
