@@ -89,6 +89,18 @@ def build_image_pipeline(spec: ModelSpec, pipeline):
     return image_pipeline
 
 
+def build_upsample_pipeline(pipeline, upsampler):
+    """HD's LTX2LatentUpsamplePipeline on the loaded VAE (used for its latent geometry only: latents in, latents
+    out), or None for a model without an upsampler."""
+    if upsampler is None:
+        return None
+    from diffusers import LTX2LatentUpsamplePipeline
+
+    upsample = LTX2LatentUpsamplePipeline(vae=pipeline.vae, latent_upsampler=upsampler)
+    upsample.set_progress_bar_config(disable=True)
+    return upsample
+
+
 def _pictures_at_frames(first, start_frames, end_image, last_index: int) -> list[tuple[object, bool, int]]:
     """(picture or list of pictures, is_video, frame index) for each conditioning input that is given, in order."""
     from PIL import Image
@@ -159,8 +171,10 @@ class VideoEngine:
         self._lock = threading.Lock()
         pipeline.set_progress_bar_config(disable=True)
         self.image_pipeline = build_image_pipeline(spec, pipeline)
-        # HD's latent upsampler (model/loading.py), kept in CPU memory between HD calls.
+        # HD's latent upsampler (model/loading.py), kept in CPU memory between HD calls, and the pipeline that runs
+        # it on the loaded VAE's latents.
         self.upsampler = upsampler
+        self.upsample_pipeline = build_upsample_pipeline(pipeline, upsampler)
         vocoder = getattr(pipeline, "vocoder", None)
         # The rate the loaded vocoder really produces (the catalog's figure is for the full-size model).
         self.sample_rate = getattr(getattr(vocoder, "config", None), "output_sampling_rate", None) or (
@@ -312,21 +326,16 @@ class VideoEngine:
                      return_dict=False)
         video_latents, audio_latents = pipeline(**first)
         on_progress(_stage_fraction(request.steps, request.total_steps), "Upsampling to HD")
-        upsampler = self.upsampler.to(self.device)
+        self.upsampler.to(self.device)
         try:
-            from diffusers import LTX2LatentUpsamplePipeline
-
-            upsample = LTX2LatentUpsamplePipeline(vae=pipeline.vae, latent_upsampler=upsampler)
-            upsample.set_progress_bar_config(disable=True)
-            video_latents = upsample(latents=video_latents, output_type="latent", return_dict=False)[0]
+            video_latents = self.upsample_pipeline(latents=video_latents, output_type="latent", return_dict=False)[0]
         finally:
-            self.upsampler = upsampler.to("cpu")  # out of GPU memory until the next HD call
+            self.upsampler.to("cpu")  # out of GPU memory until the next HD call
         refine = list(hd.refine_sigmas)
         second = dict(
             kwargs, latents=video_latents, audio_latents=audio_latents, sigmas=refine, num_inference_steps=len(refine),
             noise_scale=refine[0], callback_on_step_end=_step_reporter(on_progress, request.steps, request.total_steps),
         )
-        second.pop("timesteps", None)
         return pipeline(**second)
 
     def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress, **conditioning):
