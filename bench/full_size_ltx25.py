@@ -173,50 +173,9 @@ LTX25_CONFIGS: dict[str, dict] = {
         "published_size_covers": ["transformer", "connectors"],
         "components": {
             "transformer": {
-                "class": "LTX2VideoTransformer3DModel",
+                **_LTX23["components"]["transformer"],
                 "config": {
-                    "in_channels": 128,
-                    "out_channels": 128,
-                    "patch_size": 1,
-                    "patch_size_t": 1,
-                    "num_attention_heads": 32,
-                    "attention_head_dim": 128,
-                    "cross_attention_dim": 4096,
-                    "vae_scale_factors": [8, 32, 32],
-                    "pos_embed_max_pos": 20,
-                    "base_height": 2048,
-                    "base_width": 2048,
-                    "gated_attn": True,
-                    "cross_attn_mod": True,
-                    "audio_in_channels": 128,
-                    "audio_out_channels": 128,
-                    "audio_patch_size": 1,
-                    "audio_patch_size_t": 1,
-                    "audio_num_attention_heads": 32,
-                    "audio_attention_head_dim": 64,
-                    "audio_cross_attention_dim": 2048,
-                    "audio_scale_factor": 4,
-                    "audio_pos_embed_max_pos": 20,
-                    "audio_sampling_rate": 16000,
-                    "audio_hop_length": 160,
-                    "audio_gated_attn": True,
-                    "audio_cross_attn_mod": True,
-                    "num_layers": 48,
-                    "activation_fn": "gelu-approximate",
-                    "qk_norm": "rms_norm_across_heads",
-                    "norm_elementwise_affine": False,
-                    "norm_eps": 1e-6,
-                    "caption_channels": 3840,
-                    "attention_bias": True,
-                    "attention_out_bias": True,
-                    "rope_theta": 10000.0,
-                    "rope_double_precision": True,
-                    "causal_offset": 1,
-                    "timestep_scale_multiplier": 1000,
-                    "cross_attn_timestep_scale_multiplier": 1000,
-                    "rope_type": "split",
-                    "use_prompt_embeddings": False,
-                    "perturbed_attn": True,
+                    **_LTX23["components"]["transformer"]["config"],
                     "ff_bias": False,  # new in 2.5: the video feed-forward has no bias
                     "use_keyframes_abs_pos_embedding": True,  # new in 2.5
                 },
@@ -227,40 +186,17 @@ LTX25_CONFIGS: dict[str, dict] = {
                     f"{_CONFIGS}, get_ltx2_transformer_config('2.5')"
                 ),
             },
-            "connectors": {
-                "class": "LTX2TextConnectors",
-                "module": "diffusers.pipelines.ltx2",
-                "counted_as": "text_encoder",
-                "config": {
-                    "caption_channels": 3840,  # Gemma 4 12B's hidden_size
-                    "text_proj_in_factor": 49,  # its num_hidden_layers (48) + 1 for the embeddings
-                    "video_connector_num_attention_heads": 32,
-                    "video_connector_attention_head_dim": 128,
-                    "video_connector_num_layers": 8,
-                    "video_connector_num_learnable_registers": 128,
-                    "video_gated_attn": True,
-                    "audio_connector_num_attention_heads": 32,
-                    "audio_connector_attention_head_dim": 64,
-                    "audio_connector_num_layers": 8,
-                    "audio_connector_num_learnable_registers": 128,
-                    "audio_gated_attn": True,
-                    "connector_rope_base_seq_len": 4096,
-                    "rope_theta": 10000.0,
-                    "rope_double_precision": True,
-                    "causal_temporal_positioning": False,
-                    "rope_type": "split",
-                    "per_modality_projections": True,
-                    "video_hidden_dim": 4096,
-                    "audio_hidden_dim": 2048,
-                    "proj_bias": True,
-                },
-                "source": (
+            # caption_channels and text_proj_in_factor come from the text encoder, and Gemma 4 12B's (3840 wide, 48
+            # layers) give 2.3's numbers, so the whole config is 2.3's.
+            "connectors": as_in(
+                _LTX23, "connectors",
+                (
                     f"{_CONVERT}, get_ltx2_connectors_config('2.5', gemma_text_config): caption_channels = "
                     "gemma_text_config.hidden_size, text_proj_in_factor = gemma_text_config.num_hidden_layers + 1 "
                     "(filled in from GEMMA4_12B), the rest as 2.3 (video 32 x 128, audio 32 x 64, 8 layers each, "
                     "gated, per-modality projections with bias)"
                 ),
-            },
+            ),
             "text_encoder": GEMMA4_12B,
             "vae": as_in(
                 _LTX23, "vae",
