@@ -197,9 +197,19 @@ def quality_choices(engine) -> list[tuple[str, str]]:
     return choices
 
 
+def _quality_settings(engine) -> dict:
+    return dict(choices=quality_choices(engine), value="standard", interactive=engine.supports_hd)
+
+
+def quality_radio(engine, elem_id: str):
+    """Standard or HD for `engine`'s model, HD offered only where it has its upscaler; `quality_update` follows a
+    change of model."""
+    return PlannedRadio(label="Quality", elem_id=elem_id, **_quality_settings(engine))
+
+
 def quality_update(engine):
-    """The Quality radio for the chosen model: HD offered only where it has its upscaler."""
-    return gr.update(choices=quality_choices(engine), value="standard", interactive=engine.supports_hd)
+    """The Quality radio for the chosen model."""
+    return gr.update(**_quality_settings(engine))
 
 
 def preview_banner(spec: ModelSpec) -> str:

@@ -23,7 +23,7 @@ from .components import (
     model_extras,
     model_picker,
     preview_banner,
-    quality_choices,
+    quality_radio,
     quality_update,
     resolution_choices,
     sound_checkbox,
@@ -142,10 +142,7 @@ class GenerateTab:
                     label="Resolution", choices=resolution_choices(spec), value=spec.default_preset,
                     elem_id="resolution",
                 )
-                quality = PlannedRadio(
-                    label="Quality", choices=quality_choices(engine), value="standard",
-                    interactive=engine.supports_hd, elem_id="quality",
-                )
+                quality = quality_radio(engine, elem_id="quality")
                 seconds = PlannedSlider(
                     label="Duration (seconds)", minimum=0.5, maximum=spec.max_seconds, step=0.5,
                     value=spec.default_seconds, elem_id="seconds",

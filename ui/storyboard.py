@@ -24,7 +24,7 @@ from .components import (
     lora_scale_slider,
     model_extras,
     model_picker,
-    quality_choices,
+    quality_radio,
     quality_update,
     resolution_choices,
     sound_checkbox,
@@ -94,10 +94,7 @@ class StoryboardTab:
                         label="Resolution", choices=resolution_choices(spec), value=spec.default_preset,
                         elem_id="storyboard-resolution",
                     )
-                    quality = PlannedRadio(
-                        label="Quality", choices=quality_choices(engine), value="standard",
-                        interactive=engine.supports_hd, elem_id="storyboard-quality",
-                    )
+                    quality = quality_radio(engine, elem_id="storyboard-quality")
                     steps = PlannedSlider(
                         label="Steps per shot", minimum=spec.min_steps, maximum=spec.max_steps, step=1, precision=0,
                         value=spec.default_steps, elem_id="storyboard-steps",
