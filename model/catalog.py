@@ -30,6 +30,8 @@ that set one. Per-request adapters (`loras`) are a separate thing: see LoraSpec.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .spec import (  # noqa: F401 (the entry types, re-exported: callers import them from here)
     RESOLUTION_NAMES,
     LORA_SCALE_RANGE,
@@ -40,6 +42,7 @@ from .spec import (  # noqa: F401 (the entry types, re-exported: callers import 
     HdSpec,
     LoraSpec,
     ModelSpec,
+    PromptEnhancementSpec,
     SpeedOptions,
     WeightSizes,
 )
@@ -106,6 +109,16 @@ def _entries() -> tuple[ModelSpec, ...]:
         activation_bytes=20 * gb,  # as LTX-2.0's: the same refine at the same size
         source=ltx2_hd_source,
     )
+    # Prompt enhancement as LTX-2.0 and 2.3 do it: their own Gemma 3 text encoder rewrites the prompt with the system
+    # prompts diffusers' pipelines/ltx2/utils.py carries for them (T2V_/I2V_DEFAULT_SYSTEM_PROMPT), up to 512 new
+    # tokens sampled at temperature 0.7 (GEMMA3_PROMPT_ENHANCEMENT_CONFIG). Its GPU time is not measured: 30 s assumes
+    # the 512 tokens at about 20 a second, a 12B model decoding token by token without compilation.
+    ltx2_enhancement = PromptEnhancementSpec(
+        system_prompt="T2V_DEFAULT_SYSTEM_PROMPT", image_system_prompt="I2V_DEFAULT_SYSTEM_PROMPT", gpu_seconds=30.0,
+        source="diffusers pipelines/ltx2/pipeline_ltx2.py LTX2Pipeline.enhance_prompt",
+    )
+    # The tiny Gemma 3 writes noise whatever its length: 48 tokens keep a preview's rewrite to a CPU second or two.
+    tiny_enhancement = dataclasses.replace(ltx2_enhancement, gpu_seconds=1.0, max_new_tokens=48)
     # The tiny previews' upsampler is built by code beside their pipelines (model/tiny_ltx2.py), so HD runs its real
     # two stages on CPU.
     tiny_hd = HdSpec(
@@ -196,6 +209,7 @@ def _entries() -> tuple[ModelSpec, ...]:
                 activation_bytes=20 * gb,
                 source=ltx2_hd_source,
             ),
+            prompt_enhancement=ltx2_enhancement,
         ),
         ModelSpec(
             key="ltx-2.3-distilled",
@@ -240,6 +254,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=ltx23_hd,
+            prompt_enhancement=ltx2_enhancement,
         ),
         ModelSpec(
             key="ltx-2.5-distilled",
@@ -441,6 +456,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=tiny_hd,
+            prompt_enhancement=tiny_enhancement,
         ),
         ModelSpec(
             key="tiny-ltx2.3",
@@ -470,6 +486,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=tiny_hd,
+            prompt_enhancement=tiny_enhancement,
         ),
         ModelSpec(
             key="tiny-ltx",

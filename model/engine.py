@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import threading
@@ -16,6 +17,7 @@ import torch
 from .adapters import AdapterSet
 from .catalog import ModelSpec
 from .encoding import encode_mp4, output_file_name, video_tensor_to_uint8
+from .prompt_enhancement import build_processor, enhance_prompt
 from .requests import GenerationRequest, plan_request
 from .sound import SoundTrack, audio_tensor_to_track
 from .version import APP_VERSION
@@ -56,10 +58,18 @@ class RenderedClip:
 @dataclass(frozen=True)
 class GeneratedClip:
     """What one GPU call makes: uint8 frames (F, H, W, 3) and, for a model with sound when the request keeps it,
-    the sound track (exactly as long as the frames once encoded)."""
+    the sound track (exactly as long as the frames once encoded). `enhanced_prompt`: the words the frames were made
+    from when the request asked for its prompt to be enhanced (the manifest keeps them)."""
 
     frames: np.ndarray
     sound: SoundTrack | None = None
+    enhanced_prompt: str | None = None
+
+    def made_for(self, request: GenerationRequest) -> GenerationRequest:
+        """`request` as it was made: with the enhanced prompt this call wrote, for its manifest."""
+        if self.enhanced_prompt is None:
+            return request
+        return dataclasses.replace(request, enhanced_prompt=self.enhanced_prompt)
 
 
 def _no_progress(fraction: float, phase: str) -> None:
@@ -175,6 +185,11 @@ class VideoEngine:
         # it on the loaded VAE's latents.
         self.upsampler = upsampler
         self.upsample_pipeline = build_upsample_pipeline(pipeline, upsampler)
+        # Prompt enhancement's chat template and image processor (model/prompt_enhancement.py); None: not offered.
+        processor = build_processor(pipeline) if spec.prompt_enhancement else None
+        if processor is not None and getattr(pipeline, "processor", None) is None:
+            pipeline.register_modules(processor=processor)
+        self.enhances_prompts = processor is not None
         vocoder = getattr(pipeline, "vocoder", None)
         # The rate the loaded vocoder really produces (the catalog's figure is for the full-size model).
         self.sample_rate = getattr(getattr(vocoder, "config", None), "output_sampling_rate", None) or (
@@ -198,16 +213,19 @@ class VideoEngine:
         """Validate one request; `image` (PIL image or None) makes it image-to-video."""
         return plan_request(
             self.spec, image=image, image_alternatives=self.image_alternatives, served_loras=self.served_loras,
-            audio_alternatives=self.audio_alternatives, hd_available=self.supports_hd, **kwargs,
+            audio_alternatives=self.audio_alternatives, hd_available=self.supports_hd,
+            enhance_available=self.enhances_prompts, **kwargs,
         )
 
     def prompt_for(self, request: GenerationRequest) -> str:
-        """The prompt the pipeline gets: the adapter's trigger words in front when the prompt lacks them."""
+        """The prompt the pipeline gets (the enhanced one where there is one): the adapter's trigger words in front
+        when the prompt lacks them."""
+        prompt = request.enhanced_prompt or request.prompt
         lora = self.served_loras.get(request.lora) if request.lora else None
         trigger = lora.trigger_words.strip() if lora else ""
-        if trigger and trigger.lower() not in request.prompt.lower():
-            return f"{trigger}, {request.prompt}"
-        return request.prompt
+        if trigger and trigger.lower() not in prompt.lower():
+            return f"{trigger}, {prompt}"
+        return prompt
 
     def _call_kwargs(
         self,
@@ -296,8 +314,13 @@ class VideoEngine:
         if conditioned and self.image_pipeline is None:
             raise ValueError(f"{self.spec.label} cannot animate an image")
         pipeline = self.image_pipeline if conditioned else self.pipeline
-        on_progress(0.0, "Encoding text")
         with self._lock, torch.inference_mode():
+            if request.enhance_prompt and request.enhanced_prompt is None:
+                on_progress(0.0, "Enhancing the prompt")
+                request = dataclasses.replace(request, enhanced_prompt=enhance_prompt(
+                    self.pipeline, self.spec, request.prompt, request.seed, self.device, image=request.image,
+                ))
+            on_progress(0.0, "Encoding text")
             logger.info(
                 "Generating %d frames at %dx%d, %d steps, seed %d on %s (%s%s)",
                 request.num_frames, request.width, request.height, request.steps, request.seed, self.spec.key,
@@ -315,7 +338,7 @@ class VideoEngine:
             sound = None
             if request.audio and audio is not None:
                 sound = audio_tensor_to_track(audio, self.sample_rate).fitted(len(frames) / request.fps)
-        return GeneratedClip(frames=frames, sound=sound)
+        return GeneratedClip(frames=frames, sound=sound, enhanced_prompt=request.enhanced_prompt)
 
     def _two_stage_hd(self, pipeline, request: GenerationRequest, kwargs: dict, on_progress: ProgressCallback):
         """Lightricks' HD recipe (model/spec.py HdSpec): the request's steps at half its width and height, the
@@ -357,6 +380,8 @@ class VideoEngine:
             "created_at": created_at.isoformat(timespec="seconds"),
             "app_version": APP_VERSION,
         }
+        if request.enhance_prompt:  # the person's words stay in "prompt"; the frames were made from these
+            manifest["enhanced_prompt"] = request.enhanced_prompt
         if request.audio:
             manifest["sound"] = {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.spec.audio.channels}
         return manifest
@@ -366,7 +391,7 @@ class VideoEngine:
     ) -> RenderedClip:
         """Generate and encode one clip into output_dir; the manifest travels inside the MP4."""
         clip = self.generate(request, on_progress)
-        return self.encode(clip.frames, request, output_dir, on_progress, sound=clip.sound)
+        return self.encode(clip.frames, clip.made_for(request), output_dir, on_progress, sound=clip.sound)
 
     def encode(
         self, frames: np.ndarray, request: GenerationRequest, output_dir: Path,

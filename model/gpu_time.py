@@ -53,6 +53,8 @@ def estimate_gpu_seconds(
         step_megapixel_frames * cost.seconds_per_step_per_megapixel_frame
         + megapixel_frames * cost.seconds_per_megapixel_frame
     )
+    if request.enhance_prompt and request.enhanced_prompt is None:  # the rewrite runs first, in the same call
+        work += spec.prompt_enhancement.gpu_seconds
     move = resident_weight_bytes / kind.weight_move_bytes_per_second if kind.weight_move_bytes_per_second else 0.0
     return cost.overhead_seconds + move + work / kind.relative_speed
 
@@ -160,7 +162,8 @@ class GpuPolicy:
             budget = self._on_xlarge(spec, request)
             if budget.scheduled_seconds <= self.cap_seconds:
                 return budget
-            raise InvalidRequest(self.too_long_message(spec, request, budget), "quality")
+            xlarge = gpu_kind(self.kind.xlarge)
+            raise InvalidRequest(self.too_long_message(spec, request, budget, on=xlarge), "quality")
         if where == "xlarge":
             raise InvalidRequest(
                 f"HD with {spec.label} needs more GPU memory than {self.kind.label} has, and this Space does not use "
@@ -183,12 +186,15 @@ class GpuPolicy:
             f"{PRO_DAILY_QUOTA_SECONDS // 60} min."
         )
 
-    def too_long_message(self, spec: ModelSpec, request: GenerationRequest, budget: GpuBudget) -> str:
+    def too_long_message(
+        self, spec: ModelSpec, request: GenerationRequest, budget: GpuBudget, on: GpuKind | None = None
+    ) -> str:
+        """Why `request` is refused, on the size its `budget` was asked on (`on`: this policy's own by default)."""
         options = what_fits(self, spec, request)
         twice = budget.quota_seconds != budget.scheduled_seconds
         cost = f" ({budget.quota_seconds} s of your ZeroGPU quota)" if twice else ""
         message = (
-            f"This request needs about {budget.scheduled_seconds} s of GPU time{cost} on {self.kind.label}; one "
+            f"This request needs about {budget.scheduled_seconds} s of GPU time{cost} on {(on or self.kind).label}; one "
             f"request may use at most {self.cap_seconds} s."
         )
         if options:

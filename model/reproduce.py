@@ -16,6 +16,7 @@ from .catalog import ModelSpec
 from .continuity import ColourStats, continuity_for
 from .engine import VideoEngine
 from .images import pixel_sha256, to_rgb
+from .prompt_enhancement import MAX_ENHANCED_PROMPT_CHARS
 from .requests import MAX_SEED, GenerationRequest, InvalidRequest, plan_request
 from .shot_cache import ShotCache
 from .storyboard import MAX_SHOTS, PlannedShot, StoryboardPlan, Style, prepare_end_image
@@ -129,7 +130,25 @@ def request_from_entry(
         raise InvalidRequest(f"{where}{error.message}", "manifest") from None
     if input_image is not None and (request.width, request.height) != (width, height):
         raise InvalidRequest(f"{where}the input image does not give the manifest's size.", "manifest")
-    return dataclasses.replace(request, width=width, height=height, num_frames=num_frames, fps=fps)
+    return dataclasses.replace(
+        request, width=width, height=height, num_frames=num_frames, fps=fps, **_enhanced_entry(entry, where)
+    )
+
+
+def _enhanced_entry(entry: dict, where: str) -> dict:
+    """An enhanced clip is made again from the words it was made from, without rewriting: frame-exact, and no
+    enhancer needed."""
+    enhanced = entry.get("enhanced_prompt")
+    if enhanced is None:
+        return {}
+    if not isinstance(enhanced, str) or not enhanced.strip():
+        raise InvalidRequest(f"{where}the manifest's 'enhanced_prompt' has the wrong type.", "manifest")
+    if len(enhanced) > MAX_ENHANCED_PROMPT_CHARS:
+        raise InvalidRequest(
+            f"{where}the manifest's 'enhanced_prompt' is longer than {MAX_ENHANCED_PROMPT_CHARS} characters.",
+            "manifest",
+        )
+    return {"enhance_prompt": True, "enhanced_prompt": enhanced}
 
 
 def _lora_entry(entry: dict, where: str) -> tuple[str | None, float | None]:

@@ -55,6 +55,11 @@ class GenerationRequest:
     quality: str = "standard"
     # The HD refine's steps, run after `steps` (0 for standard quality).
     refine_steps: int = 0
+    # Rewrite the prompt with the model's enhancer inside the GPU call (model/prompt_enhancement.py).
+    enhance_prompt: bool = False
+    # The words the frames are made from when enhanced: filled in by the GPU call, or given by a manifest to
+    # make the same clip again without rewriting.
+    enhanced_prompt: str | None = None
 
     @property
     def seconds(self) -> float:
@@ -126,6 +131,8 @@ def plan_request(
     audio_alternatives=(),
     quality=None,
     hd_available: bool | None = None,
+    enhance_prompt=None,
+    enhance_available: bool | None = None,
 ) -> GenerationRequest:
     """Validate and snap one request for `spec`. None means "the model's default".
 
@@ -134,7 +141,8 @@ def plan_request(
     image, named in the refusal when this one cannot; `audio_alternatives` likewise for sound. `served_loras`
     are the adapters actually loaded (by name); None means the ones the catalog lists. `quality` "hd" doubles the
     width and height (two stages); `hd_available` says whether the loaded model has its upsampler (None: the
-    catalog's word).
+    catalog's word). `enhance_prompt` true rewrites the prompt with the model's enhancer; `enhance_available` says
+    whether the loaded model can (None: the catalog's word).
     """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
@@ -175,6 +183,8 @@ def plan_request(
     quality = check_quality(spec, quality, spec.hd is not None if hd_available is None else hd_available)
     if quality == "hd":
         width, height = width * spec.hd.scale, height * spec.hd.scale
+    available = spec.prompt_enhancement is not None if enhance_available is None else enhance_available
+    enhance_prompt = check_enhance_prompt(spec, enhance_prompt, available)
 
     return GenerationRequest(
         prompt=prompt,
@@ -194,7 +204,23 @@ def plan_request(
         lora_scale=lora_scale,
         quality=quality,
         refine_steps=spec.hd.refine_steps if quality == "hd" else 0,
+        enhance_prompt=enhance_prompt,
     )
+
+
+def check_enhance_prompt(spec: ModelSpec, enhance_prompt, available: bool) -> bool:
+    """None means no; true from a model without an enhancer is refused, never quietly ignored."""
+    if enhance_prompt is None or (isinstance(enhance_prompt, str) and not enhance_prompt.strip()):
+        return False
+    if isinstance(enhance_prompt, str) and enhance_prompt.strip().lower() in ("true", "false"):
+        enhance_prompt = enhance_prompt.strip().lower() == "true"
+    if not isinstance(enhance_prompt, bool):
+        raise InvalidRequest("enhance_prompt must be true or false.", "enhance_prompt")
+    if enhance_prompt and not available:
+        raise InvalidRequest(
+            f"{spec.label} has no prompt enhancer here; turn prompt enhancement off.", "enhance_prompt"
+        )
+    return enhance_prompt
 
 
 def check_quality(spec: ModelSpec, quality, hd_available: bool) -> str:

@@ -140,6 +140,23 @@ class HdSpec:
 
 
 @dataclass(frozen=True)
+class PromptEnhancementSpec:
+    """How a model rewrites a short prompt into the detailed one it was trained on (`enhance_prompt=True`), inside
+    the GPU call, with diffusers' `LTX2Pipeline.enhance_prompt`. LTX-2.0 and 2.3 use their own Gemma 3 text encoder
+    for it and need a system prompt from the caller; the pipeline's default one is LTX-2.5's, written for its
+    dedicated enhancer."""
+
+    # Names of the system prompts in diffusers.pipelines.ltx2.utils, for text-to-video and for image-to-video.
+    system_prompt: str
+    image_system_prompt: str
+    # GPU seconds the rewrite adds to a call (the ZeroGPU estimate), on one whole H200; see the entry's source.
+    gpu_seconds: float
+    # The most tokens the rewrite may write; None: diffusers' own default for the enhancer (512 for Gemma 3).
+    max_new_tokens: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     key: str
     label: str
@@ -182,6 +199,8 @@ class ModelSpec:
     encoder_preset: str = "veryfast"
     # Two-stage HD (`quality="hd"`); None: standard quality only.
     hd: HdSpec | None = None
+    # Prompt enhancement (`enhance_prompt=True`); None: the model has no enhancer Reel loads.
+    prompt_enhancement: PromptEnhancementSpec | None = None
 
     @property
     def is_preview(self) -> bool:

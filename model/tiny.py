@@ -30,7 +30,8 @@ BUILD_INFO_FILE = "reel_tiny_build.json"
 # Bump when a tiny config changes, so stale builds under the data dir are rebuilt instead of reused.
 # 2: tiny-ltx saved as LTXConditionPipeline, tiny-wan built like Wan 2.2 TI2V, tiny-wan-t2v added.
 # 3: tiny-ltx2 gains its latent upsampler (HD).
-TINY_BUILD_VERSION = 3
+# 4: the tiny Gemma tokenizer names its image tokens and renders pictures in its chat template (prompt enhancement).
+TINY_BUILD_VERSION = 4
 
 
 def _tiny_tokenizer() -> T5Tokenizer:

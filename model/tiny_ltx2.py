@@ -150,12 +150,17 @@ def build_tiny_gemma_tokenizer():
         add_bos_token=True,  # like the real Gemma 3 tokenizer: "<bos>" + text (must be explicit, default is False)
         add_eos_token=False,
         extra_special_tokens=_SPECIAL_TOKENS[5:],
+        # Named as the real Gemma 3 tokenizer names them: Gemma3Processor reads them (prompt enhancement).
+        boi_token="<start_of_image>",
+        eoi_token="<end_of_image>",
+        image_token="<image_soft_token>",
     )
-    # Minimal Gemma-style chat template (only used by prompt enhancement, which this tiny pipeline doesn't support).
+    # Gemma 3's chat template, shortened: turns, and a picture as its start-of-image token (prompt enhancement).
     tok.chat_template = (
         "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
-        "{{ m['content'] if m['content'] is string else '' }}<end_of_turn>\n{% endfor %}"
-        "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+        "{% if m['content'] is string %}{{ m['content'] }}{% else %}{% for part in m['content'] %}"
+        "{% if part['type'] == 'image' %}<start_of_image>{% else %}{{ part['text'] }}{% endif %}{% endfor %}"
+        "{% endif %}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
     )
     return tok
 

@@ -57,6 +57,15 @@ def test_on_zerogpu_large_the_default_models_hd_runs_on_xlarge_only_where_the_op
     assert allowing.budget(LTX2, plan_request(LTX2, "a harbour", seed=1)).size == "large"
 
 
+def test_an_hd_call_too_long_for_xlarge_is_refused_naming_xlarge_the_size_it_was_planned_on():
+    sizes = hd_sizes(check_memory([LTX2], LARGE), [LTX2])
+    policy = GpuPolicy(kind=LARGE, cap_seconds=60, hd_sizes=sizes, allow_xlarge=True)
+    long_hd = plan_request(LTX2, "a harbour", seed=1, quality="hd", seconds=5)
+    with pytest.raises(InvalidRequest, match=r"on ZeroGPU xlarge \(a whole NVIDIA RTX PRO 6000") as refused:
+        policy.budget(LTX2, long_hd)
+    assert "ZeroGPU large" not in refused.value.message and refused.value.field == "quality"
+
+
 def test_on_a_whole_h200_hd_fits_as_planned():
     plan = check_memory([LTX2], KINDS["h200"])
     assert hd_sizes(plan, [LTX2]) == {"ltx-2-distilled": "planned"}

@@ -212,6 +212,25 @@ def quality_update(engine):
     return gr.update(**_quality_settings(engine))
 
 
+def enhance_checkbox(engine, elem_id: str) -> gr.Checkbox:
+    """Off by default (a rewrite costs GPU time and changes the words); locked where the model has no enhancer."""
+    return gr.Checkbox(
+        label="Enhance prompt (the model rewrites it in detail first)", value=False,
+        interactive=engine.enhances_prompts, elem_id=elem_id,
+    )
+
+
+def enhance_update(engine):
+    """The Enhance prompt checkbox for the chosen model."""
+    return gr.update(value=False, interactive=engine.enhances_prompts)
+
+
+def enhanced_prompt_update(manifest) -> dict:
+    """The enhanced prompt under the video: shown when the clip on the page was made from one."""
+    enhanced = manifest.get("enhanced_prompt") if isinstance(manifest, dict) else None
+    return gr.update(value=enhanced or "", visible=bool(enhanced))
+
+
 def preview_banner(spec: ModelSpec) -> str:
     """One line, with the why folded under it (a `<details>`): on a phone the notice must not push the prompt
     off the first screen."""

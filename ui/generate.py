@@ -17,6 +17,9 @@ from .components import (
     PlannedNumber,
     PlannedRadio,
     PlannedSlider,
+    enhance_checkbox,
+    enhance_update,
+    enhanced_prompt_update,
     lora_default_scale,
     lora_picker,
     lora_scale_slider,
@@ -57,6 +60,7 @@ class GenerateTab:
             gr.update(label=image_label(spec), interactive=spec.supports_image),
             quality_update(engine),
             *model_extras(engine),
+            enhance_update(engine),
         )
 
     def examples(self, prompt: gr.Textbox, image: gr.Image) -> None:
@@ -150,6 +154,7 @@ class GenerateTab:
                 with gr.Row():
                     audio = sound_checkbox(spec, elem_id="audio")
                     lora = lora_picker(engine, elem_id="lora")
+                enhance_prompt = enhance_checkbox(engine, elem_id="enhance-prompt")
                 with gr.Accordion("Advanced", open=False) as advanced:
                     negative_prompt = gr.Textbox(
                         label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS,
@@ -167,6 +172,10 @@ class GenerateTab:
             with gr.Column():
                 # Display only: it is also the Extend action's input, which would otherwise offer an upload box.
                 video = gr.Video(label="Video", elem_id="video", autoplay=True, loop=True, interactive=False)
+                enhanced_prompt = gr.Textbox(
+                    label="Enhanced prompt (what the clip was made from)", interactive=False, visible=False, lines=3,
+                    elem_id="enhanced-prompt",
+                )
                 with gr.Accordion("Details", open=False, elem_id="details"):  # a long JSON: closed under the video
                     manifest = JsonObject(label="Manifest", elem_id="manifest")  # its label names the API output
                 result_jobs = self.result_actions(access_token, video, manifest, stop_button)
@@ -176,7 +185,7 @@ class GenerateTab:
         model.change(
             self.show_model_settings,
             inputs=model,
-            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora],
+            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora, enhance_prompt],
             api_visibility="private",
             queue=False,
         )
@@ -189,7 +198,8 @@ class GenerateTab:
         # Queued (its warning travels with queue messages) but never behind a GPU job.
         reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
                          concurrency_limit=None)
-        for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale):
+        manifest.change(enhanced_prompt_update, inputs=manifest, outputs=enhanced_prompt, **page)
+        for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale, enhance_prompt):
             # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
@@ -201,7 +211,7 @@ class GenerateTab:
             inputs=ClipForm.inputs(
                 prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
                 steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-                lora_scale=lora_scale, quality=quality,
+                lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
             ),
             outputs=[video, manifest],
             api_name="generate",

@@ -29,7 +29,7 @@ class Clips:
 
     async def validate(
         self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-        lora_scale, quality, request: gr.Request, profile: gr.OAuthProfile | None,
+        lora_scale, quality, enhance_prompt, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
         running job. Nothing is reserved here; the job reserves its clip when it starts.
@@ -41,7 +41,7 @@ class Clips:
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale, quality=quality,
+            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
         )
         grant, problems = self.runtime.admission(form.access_token, profile, request)
         generation_request = None
@@ -69,6 +69,7 @@ class Clips:
         lora: str = "none",
         lora_scale: float = 1.0,
         quality: str = "standard",
+        enhance_prompt: bool = False,
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
@@ -79,7 +80,7 @@ class Clips:
         Takes seconds to minutes and counts one clip and its seconds against the access token's daily quota.
         Returns the video (a URL to download the MP4, for a few hours; it also stays in the token holder's
         history) and its manifest: model, prompt, the seed used, steps, size, frames, fps, sound and adapter,
-        enough to make the same clip again.
+        enough to make the same clip again; with enhance_prompt, also the enhanced prompt the clip was made from.
         A job can be stopped (`job.cancel()` in gradio_client) and is then refunded; each person may have a few
         jobs queued or running at once, and more are refused at once.
         Over MCP the answer is one JSON object: {"video_url", "seconds", "seed", "model", "sound" (true when the
@@ -100,11 +101,12 @@ class Clips:
             lora: a camera-move adapter the model serves, by name (e.g. "dolly-in"); "none" for none.
             lora_scale: the adapter's strength, 0 (the base model) to 2.
             quality: "standard", or "hd" for twice the width and height in two stages (models with an upscaler: LTX-2).
+            enhance_prompt: true to have the model first rewrite the prompt in detail (LTX-2.0 and 2.3), seeded.
         """
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale, quality=quality,
+            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
         )
         return await self.runtime.job_control.run(
             request, functools.partial(self.make_clip, form, request, profile, progress)

@@ -184,7 +184,7 @@ def render_clip(
     try:
         with settled(runtime, reservation, request.seconds):
             made = gpu.generate(engine.spec.key, request, budget, progress=report)
-            manifest = engine.manifest(request, datetime.now(timezone.utc))
+            manifest = engine.manifest(made.made_for(request), datetime.now(timezone.utc))
             path = encode_video(runtime, engine, "clip", [made.frames], request.fps, manifest, made.sound,
                                 request.seed, report)
             delivered = deliver(runtime, grant, path, manifest, "clip", engine.spec.label, job)  # then committed

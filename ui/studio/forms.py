@@ -53,6 +53,7 @@ class ClipForm(Form):
     lora: str
     lora_scale: float
     quality: str
+    enhance_prompt: bool
 
 
 @dataclass(frozen=True)
