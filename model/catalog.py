@@ -294,6 +294,8 @@ def _entries() -> tuple[ModelSpec, ...]:
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=ltx23_hd,
+            # The duration head (pipelines/ltx2/duration_head.py, in the repo's model_index) for `seconds="auto"`.
+            auto_length=True,
         ),
         ModelSpec(
             key="wan2.2-ti2v-5b",

@@ -18,7 +18,7 @@ from .adapters import AdapterSet
 from .catalog import ModelSpec
 from .encoding import encode_mp4, output_file_name, video_tensor_to_uint8
 from .prompt_enhancement import build_processor, enhance_prompt
-from .requests import GenerationRequest, plan_request
+from .requests import AUTO_MIN_SECONDS, GenerationRequest, plan_request
 from .sound import SoundTrack, audio_tensor_to_track
 from .version import APP_VERSION
 
@@ -66,7 +66,10 @@ class GeneratedClip:
     enhanced_prompt: str | None = None
 
     def made_for(self, request: GenerationRequest) -> GenerationRequest:
-        """`request` as it was made: with the enhanced prompt this call wrote, for its manifest."""
+        """`request` as it was made, for its manifest and the quota: with the enhanced prompt this call wrote and
+        the length the model chose."""
+        if request.auto_length:
+            request = dataclasses.replace(request, num_frames=len(self.frames))
         if self.enhanced_prompt is None:
             return request
         return dataclasses.replace(request, enhanced_prompt=self.enhanced_prompt)
@@ -190,6 +193,8 @@ class VideoEngine:
         if processor is not None and getattr(pipeline, "processor", None) is None:
             pipeline.register_modules(processor=processor)
         self.enhances_prompts = processor is not None
+        # LTX-2.5's duration head, which chooses a clip's length from its prompt (`seconds="auto"`).
+        self.chooses_length = getattr(pipeline, "duration_head", None) is not None
         vocoder = getattr(pipeline, "vocoder", None)
         # The rate the loaded vocoder really produces (the catalog's figure is for the full-size model).
         self.sample_rate = getattr(getattr(vocoder, "config", None), "output_sampling_rate", None) or (
@@ -214,7 +219,7 @@ class VideoEngine:
         return plan_request(
             self.spec, image=image, image_alternatives=self.image_alternatives, served_loras=self.served_loras,
             audio_alternatives=self.audio_alternatives, hd_available=self.supports_hd,
-            enhance_available=self.enhances_prompts, **kwargs,
+            enhance_available=self.enhances_prompts, length_available=self.chooses_length, **kwargs,
         )
 
     def prompt_for(self, request: GenerationRequest) -> str:
@@ -249,6 +254,8 @@ class VideoEngine:
         )
         if self.spec.family in ("ltx", "ltx2"):
             kwargs["frame_rate"] = request.fps
+        if request.auto_length:  # the duration head chooses, within Reel's bounds
+            kwargs.update(num_frames=None, min_seconds=AUTO_MIN_SECONDS, max_seconds=request.seconds)
         timesteps = self.spec.distilled_timesteps
         if timesteps and len(timesteps) == request.steps:
             kwargs["timesteps"] = list(timesteps)
@@ -354,6 +361,8 @@ class VideoEngine:
             video_latents = self.upsample_pipeline(latents=video_latents, output_type="latent", return_dict=False)[0]
         finally:
             self.upsampler.to("cpu")  # out of GPU memory until the next HD call
+        if request.auto_length:  # the length the first stage chose, not chosen again
+            kwargs = dict(kwargs, num_frames=(video_latents.shape[2] - 1) * pipeline.vae_temporal_compression_ratio + 1)
         refine = list(hd.refine_sigmas)
         second = dict(
             kwargs, latents=video_latents, audio_latents=audio_latents, sigmas=refine, num_inference_steps=len(refine),
@@ -382,6 +391,8 @@ class VideoEngine:
         }
         if request.enhance_prompt:  # the person's words stay in "prompt"; the frames were made from these
             manifest["enhanced_prompt"] = request.enhanced_prompt
+        if request.auto_length:  # num_frames is the length the model chose; a reproduction makes exactly that
+            manifest["auto_length"] = True
         if request.audio:
             manifest["sound"] = {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.spec.audio.channels}
         return manifest

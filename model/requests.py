@@ -18,6 +18,8 @@ from .images import ImageProblem, prepare_image
 MAX_PROMPT_CHARS = 1000
 MAX_SEED = 2**32 - 1
 MIN_SECONDS = 0.5
+# The shortest length a duration head may choose: LTX2Pipeline's own default lower bound (`min_seconds`).
+AUTO_MIN_SECONDS = 1.0
 MAX_GUIDANCE = 20.0
 
 
@@ -60,6 +62,9 @@ class GenerationRequest:
     # The words the frames are made from when enhanced: filled in by the GPU call, or given by a manifest to
     # make the same clip again without rewriting.
     enhanced_prompt: str | None = None
+    # `seconds="auto"`: the model's duration head chooses the length, up to `num_frames` (the longest it may make,
+    # which the GPU time and the quota reservation are planned for).
+    auto_length: bool = False
 
     @property
     def seconds(self) -> float:
@@ -133,6 +138,7 @@ def plan_request(
     hd_available: bool | None = None,
     enhance_prompt=None,
     enhance_available: bool | None = None,
+    length_available: bool | None = None,
 ) -> GenerationRequest:
     """Validate and snap one request for `spec`. None means "the model's default".
 
@@ -142,7 +148,8 @@ def plan_request(
     are the adapters actually loaded (by name); None means the ones the catalog lists. `quality` "hd" doubles the
     width and height (two stages); `hd_available` says whether the loaded model has its upsampler (None: the
     catalog's word). `enhance_prompt` true rewrites the prompt with the model's enhancer; `enhance_available` says
-    whether the loaded model can (None: the catalog's word).
+    whether the loaded model can (None: the catalog's word). `seconds` "auto" lets the model's duration head choose
+    the length; `length_available` says whether the loaded model has one (None: the catalog's word).
     """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
@@ -162,6 +169,9 @@ def plan_request(
     if prepared is not None:
         width, height = prepared.width, prepared.height
 
+    auto_length = _wants_auto_length(spec, seconds, spec.auto_length if length_available is None else length_available)
+    if auto_length:
+        seconds = spec.max_seconds
     seconds = spec.default_seconds if seconds is None else _number(seconds, "The duration", "seconds")
     if not MIN_SECONDS <= seconds <= spec.max_seconds:
         raise InvalidRequest(
@@ -205,7 +215,20 @@ def plan_request(
         quality=quality,
         refine_steps=spec.hd.refine_steps if quality == "hd" else 0,
         enhance_prompt=enhance_prompt,
+        auto_length=auto_length,
     )
+
+
+def _wants_auto_length(spec: ModelSpec, seconds, available: bool) -> bool:
+    """`seconds="auto"`: only where the model can choose; elsewhere refused with what to send instead."""
+    if not (isinstance(seconds, str) and seconds.strip().lower() == "auto"):
+        return False
+    if not available:
+        raise InvalidRequest(
+            f"{spec.label} cannot choose a clip's length; give the duration in seconds, up to {spec.max_seconds:g}.",
+            "seconds",
+        )
+    return True
 
 
 def check_enhance_prompt(spec: ModelSpec, enhance_prompt, available: bool) -> bool:

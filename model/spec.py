@@ -201,6 +201,8 @@ class ModelSpec:
     hd: HdSpec | None = None
     # Prompt enhancement (`enhance_prompt=True`); None: the model has no enhancer Reel loads.
     prompt_enhancement: PromptEnhancementSpec | None = None
+    # A duration head picks each clip's length from its prompt (`seconds="auto"`): LTX-2.5 and later.
+    auto_length: bool = False
 
     @property
     def is_preview(self) -> bool:

@@ -219,6 +219,9 @@ def plan_shot(
     if isinstance(negative, str) and style.negative_prompt:
         negative = ", ".join(part for part in (negative.strip(), style.negative_prompt) if part)
     try:
+        if isinstance(shot.get("seconds"), str) and shot["seconds"].strip().lower() == "auto":
+            # Shots are cut to their lengths before any runs (the total, the overlaps): a length must be known.
+            raise InvalidRequest('seconds "auto" is for single clips; give this shot\'s length in seconds.', "seconds")
         request = plan_request(
             spec, prompt=prompt, negative_prompt=negative, seed=seed, seconds=shot.get("seconds"),
             resolution=resolution, steps=steps, guidance=guidance, image=reference,

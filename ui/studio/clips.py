@@ -91,7 +91,7 @@ class Clips:
             prompt: what the video shows, in plain words (at most 1000 characters).
             negative_prompt: what to avoid; empty for nothing.
             seed: -1 picks one; the same seed, prompt and settings give the same clip. The manifest says which.
-            seconds: the clip's length, up to the model's longest (5 s on most); the model's default if left out.
+            seconds: the clip's length, up to the model's longest (5 s on most); "auto" lets LTX-2.5 choose it.
             resolution: "landscape", "portrait" or "square"; each model has its own sizes.
             steps: denoising steps (more is slower and finer); the model's default when left out.
             access_token: a Reel access token (reel_...); may be left empty when sent as "Authorization: Bearer".

@@ -100,16 +100,26 @@ class GradioProgress:
             self.progress(fraction, desc=text + time_left(fraction, time.time() - self.started))
 
 
+@dataclass
+class Settlement:
+    """The seconds a reservation is committed with: what was reserved, unless the block learns the real length (a
+    clip whose length the model chose)."""
+
+    seconds: float
+
+
 @contextlib.contextmanager
 def settled(runtime: Runtime, reservation, seconds: float):
-    """Settle a clip reserved with `gate.begin` by the end of the block: committed when it finishes, refunded
-    (audited "failed" or "cancelled") when it raises, and the error passes on unchanged."""
+    """Settle a clip reserved with `gate.begin` by the end of the block: committed when it finishes (with the
+    Settlement's seconds, which the block may lower), refunded (audited "failed" or "cancelled") when it raises, and
+    the error passes on unchanged."""
+    settlement = Settlement(seconds)
     try:
-        yield
+        yield settlement
     except BaseException as error:  # a cancelled job is refunded too
         runtime.gate.fail(reservation, "failed" if isinstance(error, Exception) else "cancelled")
         raise
-    runtime.gate.succeed(reservation, seconds)
+    runtime.gate.succeed(reservation, settlement.seconds)
 
 
 def server_failure(error: BaseException) -> BaseException:
@@ -182,9 +192,11 @@ def render_clip(
     )
     report = GradioProgress(progress, job)
     try:
-        with settled(runtime, reservation, request.seconds):
+        with settled(runtime, reservation, request.seconds) as settlement:
             made = gpu.generate(engine.spec.key, request, budget, progress=report)
-            manifest = engine.manifest(made.made_for(request), datetime.now(timezone.utc))
+            request = made.made_for(request)  # the words and the length it was made with
+            settlement.seconds = request.seconds
+            manifest = engine.manifest(request, datetime.now(timezone.utc))
             path = encode_video(runtime, engine, "clip", [made.frames], request.fps, manifest, made.sound,
                                 request.seed, report)
             delivered = deliver(runtime, grant, path, manifest, "clip", engine.spec.label, job)  # then committed
