@@ -5,12 +5,15 @@ import numpy as np
 import pytest
 import torch
 
+from model.catalog import CATALOG
 from model.tiny import TINY_BUILDERS, TINY_COMPANIONS, ensure_tiny_pipeline
 
 pytestmark = pytest.mark.models
 
 FPS = 24
-CALL = dict(width=64, height=64, num_inference_steps=1, guidance_scale=1.0, frame_rate=FPS, output_type="np")
+# As the engine calls it (the catalog's extra arguments: no guidance passes), at a small size and the tokenizer's length.
+CALL = dict(CATALOG["tiny-ltx2.5"].extra_call_kwargs, width=64, height=64, num_inference_steps=1, guidance_scale=1.0,
+            frame_rate=FPS, max_sequence_length=128, output_type="np")
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +65,10 @@ def test_a_given_frame_count_never_asks_the_duration_head(pipeline, monkeypatch)
         raise AssertionError("the duration head was called although num_frames was given")
 
     monkeypatch.setattr(head, "forward", refuse)
-    with_head = _run(pipeline, num_frames=17)
+    with_head = _run(pipeline, num_frames=9)
     monkeypatch.setattr(pipeline, "duration_head", None)
-    without_head = _run(pipeline, num_frames=17)
-    assert with_head.frames.shape[1] == 17
+    without_head = _run(pipeline, num_frames=9)
+    assert with_head.frames.shape[1] == 9
     assert np.array_equal(with_head.frames, without_head.frames) and torch.equal(with_head.audio, without_head.audio)
 
 
@@ -87,3 +90,26 @@ def test_2_0_and_2_3_builds_have_no_duration_head():
     for key in ("tiny-ltx2", "tiny-ltx2.3"):
         built = TINY_BUILDERS[key]()
         assert built.duration_head is None and type(built.text_encoder).__name__ == "Gemma3ForConditionalGeneration"
+
+
+def test_the_tiny_build_has_the_full_size_2_5s_classes_and_flags(pipeline):
+    """Against bench/full_size_ltx25.py: the same class for every component, and the same value for every config
+    entry that is a switch (booleans and strings) rather than a size, but RoPE's precision."""
+    from bench.full_size import full_size_config
+
+    full = full_size_config(CATALOG["ltx-2.5-distilled"].repo_id)["components"]
+    for name, component in full.items():
+        if name == "tokenizer":  # a stand-in there as here: GemmaTokenizer in both
+            continue
+        assert type(getattr(pipeline, name)).__name__ == component["class"], name
+    # All tiny LTX-2 builds compute RoPE in float32 (model/tiny_ltx2.py), a precision choice rather than a layout.
+    precision = {"rope_double_precision"}
+    for name in ("transformer", "connectors", "vocoder"):
+        config = getattr(pipeline, name).config
+        switches = {key: value for key, value in full[name]["config"].items()
+                    if isinstance(value, (bool, str)) and key in config and key not in precision}
+        assert switches and {key: config[key] for key in switches} == switches, name
+    text = pipeline.text_encoder.config.text_config
+    for key, value in full["text_encoder"]["config"]["text_config"].items():
+        if isinstance(value, (bool, str)) or key in ("final_logit_softcapping", "rope_parameters"):
+            assert getattr(text, key) == value, key
