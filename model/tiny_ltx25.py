@@ -24,11 +24,12 @@ text encoder changes size.
 
 Determinism: when `num_frames` is passed (Reel always passes it today) the duration head is never called, so a
 request runs exactly as on a pipeline without one. When `num_frames` is None the head's random weights decide the
-length: with BUILD_SEED 0 it predicts about 1.12 s for any prompt (1.1205 s for an empty one, 1.1224 s for an
-eleven-word one: random weights make its output a near-constant that the text barely moves). `predict_num_frames`
-clamps that into [min_seconds, max_seconds] and snaps it to the 8k+1 frame grid: at 24 fps with bounds [1, 5] s,
-round(1.12 * 24) = 27 frames floors to 25; with [2, 3] s it is clamped to 48 frames and snaps up to 49, inside the
-bounds. Tests should rely on the bounds and the grid, not on this value.
+length: with BUILD_SEED 0 it predicts about 1.12 s for any prompt (padded to the tokenizer's 128 tokens: 1.1205 s for
+an empty one, 1.1224 s for an eleven-word one; 1.120-1.121 s at the pipeline's default 1024: random weights make its
+output a near-constant that the text barely moves). `predict_num_frames` clamps that into [min_seconds, max_seconds]
+and snaps it to the 8k+1 frame grid: at 24 fps with bounds [1, 5] s, round(1.12 * 24) = 27 frames floors to 25; with
+[2, 3] s it is clamped to 48 frames and snaps up to 49; with [0.3, 0.8] s clamped to 19, it floors to 17. Tests should
+rely on the bounds and the grid, not on these values.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from model.tiny import TINY_BUILDERS, TINY_COMPANIONS, ensure_tiny_pipeline
 pytestmark = pytest.mark.models
 
 FPS = 24
-# As the engine calls it (the catalog's extra arguments: no guidance passes), at a small size and the tokenizer's length.
+# As the engine calls it (the catalog's extra arguments: no guidance passes), small, at the tokenizer's length.
 CALL = dict(CATALOG["tiny-ltx2.5"].extra_call_kwargs, width=64, height=64, num_inference_steps=1, guidance_scale=1.0,
             frame_rate=FPS, max_sequence_length=128, output_type="np")
 
