@@ -18,6 +18,7 @@ from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5
 
 from .tiny_ltx2 import build_tiny_ltx2, build_tiny_ltx2_upsampler
 from .tiny_ltx23 import build_tiny_ltx23
+from .tiny_ltx25 import build_tiny_ltx25
 
 # A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
 # any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
@@ -30,7 +31,8 @@ BUILD_INFO_FILE = "reel_tiny_build.json"
 # Bump when a tiny config changes, so stale builds under the data dir are rebuilt instead of reused.
 # 2: tiny-ltx saved as LTXConditionPipeline, tiny-wan built like Wan 2.2 TI2V, tiny-wan-t2v added.
 # 3: tiny-ltx2 gains its latent upsampler (HD).
-# 4: the tiny Gemma tokenizer names its image tokens and renders pictures in its chat template (prompt enhancement).
+# 4: the tiny Gemma tokenizer names its image tokens and renders pictures in its chat template (prompt enhancement);
+#    tiny-ltx2.5 added (2.0 and 2.3 weights unchanged).
 TINY_BUILD_VERSION = 4
 
 
@@ -194,12 +196,14 @@ TINY_BUILDERS = {
     "tiny-wan-t2v": build_tiny_wan_t2v,
     "tiny-ltx2": functools.partial(build_tiny_ltx2, seed=BUILD_SEED),
     "tiny-ltx2.3": functools.partial(build_tiny_ltx23, seed=BUILD_SEED),
+    "tiny-ltx2.5": functools.partial(build_tiny_ltx25, seed=BUILD_SEED),
 }
 # Models saved in a subfolder beside a tiny pipeline's components, as the real repos keep theirs (the catalog entry
 # names the subfolder): loaded separately, never by the pipeline's own from_pretrained.
 TINY_COMPANIONS = {
     "tiny-ltx2": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
     "tiny-ltx2.3": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
+    "tiny-ltx2.5": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
 }
 
 

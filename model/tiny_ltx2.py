@@ -126,12 +126,14 @@ _SPECIAL_TOKENS = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "<start_of_turn
                    "<start_of_image>", "<end_of_image>", "<image_soft_token>"]
 
 
-def build_tiny_gemma_tokenizer():
-    """Character-level Gemma tokenizer (BPE with byte fallback) built from an in-memory vocab."""
+def build_tiny_gemma_tokenizer(extra_special_tokens: tuple[str, ...] = ()):
+    """Character-level Gemma tokenizer (BPE with byte fallback) built from an in-memory vocab. `extra_special_tokens`
+    follow the Gemma 3 ones (ids from 10 on), before the byte-fallback pieces; none for Gemma 3."""
     from transformers import GemmaTokenizer
 
+    special_tokens = _SPECIAL_TOKENS + list(extra_special_tokens)
     vocab: dict[str, int] = {}
-    for tok in _SPECIAL_TOKENS:
+    for tok in special_tokens:
         vocab[tok] = len(vocab)
     for b in range(256):  # byte-fallback tokens, as in the real Gemma vocab
         vocab[f"<0x{b:02X}>"] = len(vocab)
@@ -149,7 +151,7 @@ def build_tiny_gemma_tokenizer():
         padding_side="left",
         add_bos_token=True,  # like the real Gemma 3 tokenizer: "<bos>" + text (must be explicit, default is False)
         add_eos_token=False,
-        extra_special_tokens=_SPECIAL_TOKENS[5:],
+        extra_special_tokens=special_tokens[5:],
         # Named as the real Gemma 3 tokenizer names them: Gemma3Processor reads them (prompt enhancement).
         boi_token="<start_of_image>",
         eoi_token="<end_of_image>",
@@ -216,9 +218,13 @@ def build_tiny_ltx2(
     connectors_config: dict = CONNECTORS_CONFIG,
     vocoder_class: str = "LTX2Vocoder",
     vocoder_config: dict = VOCODER_CONFIG,
+    build_tokenizer=build_tiny_gemma_tokenizer,
+    build_text_encoder=build_tiny_gemma3,
+    duration_head_config: dict | None = None,
 ):
     """A tiny random-weight LTX2Pipeline (CPU, float32), the same every build with the same seed. The defaults are
-    LTX-2.0's; a later version (model/tiny_ltx23.py) passes what it changed."""
+    LTX-2.0's; a later version (model/tiny_ltx23.py, model/tiny_ltx25.py) passes what it changed. The duration head,
+    when there is one, is built last, so the components before it draw the same random numbers as without it."""
     from diffusers import (
         AutoencoderKLLTX2Audio,
         AutoencoderKLLTX2Video,
@@ -226,19 +232,20 @@ def build_tiny_ltx2(
         LTX2Pipeline,
         LTX2VideoTransformer3DModel,
     )
-    from diffusers.pipelines.ltx2 import LTX2TextConnectors, vocoder
+    from diffusers.pipelines.ltx2 import LTX2DurationHead, LTX2TextConnectors, vocoder
 
     torch.manual_seed(seed)
-    tokenizer = build_tiny_gemma_tokenizer()
+    tokenizer = build_tokenizer()
     return LTX2Pipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(**SCHEDULER_CONFIG),
         vae=AutoencoderKLLTX2Video(**VIDEO_VAE_CONFIG),
         audio_vae=AutoencoderKLLTX2Audio(**AUDIO_VAE_CONFIG),
-        text_encoder=build_tiny_gemma3(tokenizer),
+        text_encoder=build_text_encoder(tokenizer),
         tokenizer=tokenizer,
         connectors=LTX2TextConnectors(**connectors_config),
         transformer=LTX2VideoTransformer3DModel(**transformer_config),
         vocoder=getattr(vocoder, vocoder_class)(**vocoder_config),
+        duration_head=None if duration_head_config is None else LTX2DurationHead(**duration_head_config).eval(),
     )
 
 # The spatial x2 latent upsampler of the two-stage HD recipe, at the tiny VAE's latent width. GroupNorm takes 32 groups,

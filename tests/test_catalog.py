@@ -55,6 +55,7 @@ def test_the_catalog_holds_the_documented_models_and_their_tiny_twins():
         "wan2.1-t2v-1.3b": ("Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "WanPipeline", None),
         "tiny-ltx2": (None, "LTX2Pipeline", "LTX2ConditionPipeline"),
         "tiny-ltx2.3": (None, "LTX2Pipeline", "LTX2ConditionPipeline"),
+        "tiny-ltx2.5": (None, "LTX2Pipeline", "LTX2ConditionPipeline"),
         "tiny-ltx": (None, "LTXConditionPipeline", "LTXConditionPipeline"),
         "tiny-wan": (None, "WanPipeline", "WanImageToVideoPipeline"),
         "tiny-wan-t2v": (None, "WanPipeline", None),

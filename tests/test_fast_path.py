@@ -48,6 +48,7 @@ EXPECTED_GPU_PLANS = {
     "ltx-2.3-distilled": (["bf16", "fp8_storage", "vae_tiling"], ["bf16", "fp8_storage", "vae_tiling"]),
     "ltx-2.5-distilled": (["bf16", "fp8_storage", "vae_tiling"], ["bf16", "fp8_storage", "vae_tiling"]),
     "tiny-ltx2.3": ([], []),
+    "tiny-ltx2.5": ([], []),
 }
 
 

@@ -27,7 +27,7 @@ IMAGE_KEYS = [key for key, spec in CATALOG.items() if spec.is_preview and spec.s
 
 
 def test_every_tiny_family_with_image_support_is_covered():
-    assert sorted(IMAGE_KEYS) == ["tiny-ltx", "tiny-ltx2", "tiny-ltx2.3", "tiny-wan"]
+    assert sorted(IMAGE_KEYS) == ["tiny-ltx", "tiny-ltx2", "tiny-ltx2.3", "tiny-ltx2.5", "tiny-wan"]
 
 
 @pytest.fixture(scope="module")
