@@ -518,6 +518,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             extra_call_kwargs=ltx2_call,
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=tiny_hd,
+            auto_length=True,  # its tiny duration head (model/tiny_ltx25.py)
         ),
         ModelSpec(
             key="tiny-ltx",

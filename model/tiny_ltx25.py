@@ -22,7 +22,7 @@ The connectors, both VAEs and the 48 kHz vocoder with bandwidth extension are 2.
 connector widths derived from the text encoder's (width 32, 2 layers) exactly as for Gemma 3, nothing downstream of the
 text encoder changes size.
 
-Determinism: when `num_frames` is passed (Reel always passes it today) the duration head is never called, so a
+Determinism: when `num_frames` is passed (every request but `seconds="auto"`) the duration head is never called, so a
 request runs exactly as on a pipeline without one. When `num_frames` is None the head's random weights decide the
 length: with BUILD_SEED 0 it predicts about 1.12 s for any prompt (padded to the tokenizer's 128 tokens: 1.1205 s for
 an empty one, 1.1224 s for an eleven-word one; 1.120-1.121 s at the pipeline's default 1024: random weights make its

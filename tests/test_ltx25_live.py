@@ -1,14 +1,15 @@
 """LTX-2.5's architecture on CPU: a live app serving the tiny LTX-2 and the tiny LTX-2.5 (a Gemma 4 text encoder,
 2.3's gated transformer with 2.5's flags, a duration head, the vocoder with bandwidth extension at 48 kHz), called
 through gradio_client as any caller would: a clip with its 48 kHz sound, HD, a storyboard and an extension, all on
-2.5. Reel always asks for a frame count, so the duration head is loaded but never decides a length here."""
+2.5; and `seconds="auto"`, where its duration head chooses the length, charged as made and reproduced as made."""
 
 import json
 
 import pytest
 
-from conftest import running_server
-from model import probe_audio, probe_video
+import numpy as np
+from conftest import running_server, used_today
+from model import decode_frames, probe_audio, probe_video
 
 pytestmark = [pytest.mark.live, pytest.mark.models]
 
@@ -59,3 +60,31 @@ def test_a_storyboard_and_an_extension_run_on_ltx25(client_and_token):
                                       access_token=token, api_name="/extend")
     assert len(extended["shots"]) == 3 and probe_video(longer)["num_frames"] > probe_video(film)["num_frames"]
     assert probe_audio(longer)["sample_rate"] == 48000
+
+
+def test_with_seconds_auto_the_model_chooses_the_length_is_charged_for_it_and_it_is_made_again(server):
+    client, token = server.client(), server.issue_token("auto-length")
+    path, manifest = client.predict(prompt="a bell rings once", **{**SMALL, "seconds": "auto"}, access_token=token,
+                                    api_name="/generate")
+    frames = probe_video(path)["num_frames"]
+    # Within the bounds Reel gives the head (1 s to the model's longest, 5 s) and on the 8k+1 grid.
+    assert 24 <= frames <= 5 * 24 and (frames - 1) % 8 == 0
+    assert manifest["auto_length"] is True and manifest["num_frames"] == frames
+    assert abs(probe_audio(path)["seconds"] - frames / 24) <= 1 / 24
+    clips, seconds, pending = used_today(server, "auto-length")
+    assert (clips, pending) == (1, 0) and seconds == pytest.approx(frames / 24)  # not the 5 s reserved
+    again, _ = client.predict(manifest=json.dumps(manifest), access_token=token, api_name="/reproduce")
+    assert np.array_equal(decode_frames(path), decode_frames(again))
+    hd, hd_manifest = client.predict(prompt="a bell rings once", **{**SMALL, "seconds": "auto"}, quality="hd",
+                                     access_token=token, api_name="/generate")
+    assert probe_video(hd)["num_frames"] == frames and hd_manifest["num_frames"] == frames
+
+
+def test_seconds_auto_is_refused_before_the_queue_by_a_model_without_a_duration_head(server):
+    from gradio_client.exceptions import ValidationError
+
+    client, token = server.client(), server.issue_token("no-head")
+    with pytest.raises(ValidationError, match="cannot choose a clip's length; give the duration in seconds"):
+        client.predict(prompt="a bell", **{**SMALL, "seconds": "auto", "model": "tiny-ltx2"}, access_token=token,
+                       api_name="/generate")
+    assert used_today(server, "no-head") == (0, 0, 0)
