@@ -4,6 +4,7 @@ writes the same words, and a clip is made again frame for frame from its manifes
 and the page: tests/test_prompt_enhancement_live.py."""
 
 import dataclasses
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from model.prompt_enhancement import MAX_ENHANCED_PROMPT_CHARS, build_processor,
 from model.reproduce import request_from_entry
 
 SMALL = {"seconds": 1, "steps": 2, "resolution": "landscape"}
+NOW = datetime(2026, 12, 7, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +103,15 @@ def test_a_manifests_enhanced_prompt_is_checked_before_anything_runs(enhanced, v
     with pytest.raises(InvalidRequest, match=message) as refused:
         request_from_entry(CATALOG["tiny-ltx2"], {**clip.manifest, "enhanced_prompt": value})
     assert refused.value.field == "manifest"
+
+
+def test_an_image_to_video_request_is_enhanced_with_its_picture_and_made_again_the_same(engine):
+    from PIL import Image
+
+    picture = Image.new("RGB", (640, 400), (200, 120, 40))
+    request = engine.plan(prompt="the lantern sways", seed=3, image=picture, enhance_prompt=True, **SMALL)
+    made = engine.generate(request)
+    assert made.enhanced_prompt and made.enhanced_prompt != request.prompt
+    again = request_from_entry(engine.spec, engine.manifest(made.made_for(request), NOW), image=picture)
+    assert np.array_equal(made.frames, engine.generate(again).frames)
+
