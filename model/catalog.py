@@ -43,6 +43,7 @@ from .spec import (  # noqa: F401 (the entry types, re-exported: callers import 
     LoraSpec,
     ModelSpec,
     PromptEnhancementSpec,
+    SmoothSpec,
     SpeedOptions,
     WeightSizes,
 )
@@ -119,6 +120,17 @@ def _entries() -> tuple[ModelSpec, ...]:
     )
     # The tiny Gemma 3 writes noise whatever its length: 48 tokens keep a preview's rewrite to a CPU second or two.
     tiny_enhancement = dataclasses.replace(ltx2_enhancement, gpu_seconds=1.0, max_new_tokens=48)
+    # Smooth motion as diffusers' LTX-2.5 docs compose it (pipelines/ltx2/pipeline_ltx2_dfr_temporal_refine.py): a DFR
+    # pass, then one temporal round of 4 steps (TEMPORAL_ROUND_DISTILLED_SIGMA_VALUES). The temporal x2 upsampler's
+    # 130,968,192 parameters are counted on the meta device (bench/full_size_ltx25.py). diffusers' own example loads it
+    # from "path/to/converted/temporal_latent_upsampler": that the repo ships it there is not verified here; without the
+    # folder the model serves its own frame rate only, with a warning. Not measured: the round's activations are taken
+    # as twice the standard clip's 5 GB allowance, since it runs over twice the frames.
+    ltx25_smooth = SmoothSpec(
+        upsampler_subfolder="temporal_latent_upsampler", refine_steps=4, upsampler_parameters=130_968_192,
+        activation_bytes=10 * gb, source="diffusers pipelines/ltx2/pipeline_ltx2_dfr_temporal_refine.py",
+    )
+    tiny_smooth = dataclasses.replace(ltx25_smooth, upsampler_parameters=0, activation_bytes=0)
     # The tiny previews' upsampler is built by code beside their pipelines (model/tiny_ltx2.py), so HD runs its real
     # two stages on CPU.
     tiny_hd = HdSpec(
@@ -296,6 +308,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             hd=ltx23_hd,
             # The duration head (pipelines/ltx2/duration_head.py, in the repo's model_index) for `seconds="auto"`.
             auto_length=True,
+            smooth=ltx25_smooth,
         ),
         ModelSpec(
             key="wan2.2-ti2v-5b",
@@ -519,6 +532,7 @@ def _entries() -> tuple[ModelSpec, ...]:
             distilled_sigmas=ltx2_distilled_sigmas,
             hd=tiny_hd,
             auto_length=True,  # its tiny duration head (model/tiny_ltx25.py)
+            smooth=tiny_smooth,
         ),
         ModelSpec(
             key="tiny-ltx",

@@ -9,7 +9,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -20,6 +19,15 @@ from .encoding import encode_mp4, output_file_name, video_tensor_to_uint8
 from .prompt_enhancement import build_processor, enhance_prompt
 from .requests import AUTO_MIN_SECONDS, GenerationRequest, plan_request
 from .sound import SoundTrack, audio_tensor_to_track
+from .stages import (
+    ENCODE_PHASE_START,
+    ProgressCallback,
+    build_smooth_pipelines,
+    build_upsample_pipeline,
+    render_hd,
+    render_smooth,
+    step_reporter,
+)
 from .version import APP_VERSION
 
 logger = logging.getLogger("reel.model")
@@ -34,14 +42,6 @@ class _DistilledScheduleNotice(logging.Filter):
 
 
 logging.getLogger("diffusers.schedulers.scheduling_flow_match_euler_discrete").addFilter(_DistilledScheduleNotice())
-
-# on_progress(fraction in [0, 1], phase description)
-ProgressCallback = Callable[[float, str], None]
-
-# Where each phase sits on the progress bar. Denoising dominates on real models; decoding is the long tail.
-_TEXT_PHASE_END = 0.05
-_DENOISE_PHASE_END = 0.85
-_ENCODE_PHASE_START = 0.95
 
 MANIFEST_REQUEST_FIELDS = (
     "prompt", "negative_prompt", "seed", "steps", "guidance", "width", "height", "num_frames", "fps", "resolution",
@@ -102,18 +102,6 @@ def build_image_pipeline(spec: ModelSpec, pipeline):
     return image_pipeline
 
 
-def build_upsample_pipeline(pipeline, upsampler):
-    """HD's LTX2LatentUpsamplePipeline on the loaded VAE (used for its latent geometry only: latents in, latents
-    out), or None for a model without an upsampler."""
-    if upsampler is None:
-        return None
-    from diffusers import LTX2LatentUpsamplePipeline
-
-    upsample = LTX2LatentUpsamplePipeline(vae=pipeline.vae, latent_upsampler=upsampler)
-    upsample.set_progress_bar_config(disable=True)
-    return upsample
-
-
 def _pictures_at_frames(first, start_frames, end_image, last_index: int) -> list[tuple[object, bool, int]]:
     """(picture or list of pictures, is_video, frame index) for each conditioning input that is given, in order."""
     from PIL import Image
@@ -141,24 +129,6 @@ def _frame_condition(family: str, picture, is_video: bool, index: int):
     )
 
 
-def _stage_fraction(done: int, total: int) -> float:
-    return _TEXT_PHASE_END + (_DENOISE_PHASE_END - _TEXT_PHASE_END) * done / total
-
-
-def _step_reporter(on_progress: ProgressCallback, first_step: int, total_steps: int):
-    """The pipeline's step callback: progress over every denoising step of the request, `first_step` of them
-    already done (HD's refine follows its first stage on one bar)."""
-
-    def report_step(pipeline, step_index, timestep, callback_kwargs):
-        done = first_step + step_index + 1
-        on_progress(_stage_fraction(done, total_steps), f"Denoising step {done}/{total_steps}")
-        if done == total_steps:
-            on_progress(_DENOISE_PHASE_END, "Decoding frames")
-        return callback_kwargs
-
-    return report_step
-
-
 class VideoEngine:
     """Owns one diffusers pipeline (plus its image-to-video twin sharing the same modules) and the spec that
     says how to drive it.
@@ -169,7 +139,7 @@ class VideoEngine:
 
     def __init__(
         self, spec: ModelSpec, pipeline, device: str, source: str, fast_path=None, adapters: AdapterSet | None = None,
-        upsampler=None,
+        upsampler=None, temporal_upsampler=None,
     ):
         self.spec = spec
         self.pipeline = pipeline
@@ -188,6 +158,9 @@ class VideoEngine:
         # it on the loaded VAE's latents.
         self.upsampler = upsampler
         self.upsample_pipeline = build_upsample_pipeline(pipeline, upsampler)
+        # Smooth motion's temporal upsampler (LTX-2.5), kept in CPU memory the same way, and its two pipelines.
+        self.temporal_upsampler = temporal_upsampler
+        self.smooth_pipelines = build_smooth_pipelines(pipeline, temporal_upsampler)
         # Prompt enhancement's chat template and image processor (model/prompt_enhancement.py); None: not offered.
         processor = build_processor(pipeline) if spec.prompt_enhancement else None
         if processor is not None and getattr(pipeline, "processor", None) is None:
@@ -210,6 +183,10 @@ class VideoEngine:
         return self.upsampler is not None
 
     @property
+    def supports_smooth(self) -> bool:
+        return self.temporal_upsampler is not None
+
+    @property
     def served_loras(self) -> dict:
         """Adapters loaded and offered per request, by name (LoraSpec)."""
         return {name: adapter.spec for name, adapter in self.adapters.adapters.items()}
@@ -219,7 +196,8 @@ class VideoEngine:
         return plan_request(
             self.spec, image=image, image_alternatives=self.image_alternatives, served_loras=self.served_loras,
             audio_alternatives=self.audio_alternatives, hd_available=self.supports_hd,
-            enhance_available=self.enhances_prompts, length_available=self.chooses_length, **kwargs,
+            enhance_available=self.enhances_prompts, length_available=self.chooses_length,
+            smooth_available=self.supports_smooth, **kwargs,
         )
 
     def prompt_for(self, request: GenerationRequest) -> str:
@@ -250,7 +228,7 @@ class VideoEngine:
             guidance_scale=request.guidance,
             generator=torch.Generator(device="cpu").manual_seed(request.seed),
             output_type="pt",  # converted to uint8 where it lives: see video_tensor_to_uint8
-            callback_on_step_end=_step_reporter(on_progress, 0, request.total_steps),
+            callback_on_step_end=step_reporter(on_progress, 0, request.total_steps),
         )
         if self.spec.family in ("ltx", "ltx2"):
             kwargs["frame_rate"] = request.fps
@@ -336,39 +314,22 @@ class VideoEngine:
             self.adapters.select(request.lora, request.lora_scale)
             self._set_vae_tiling(request)
             kwargs = self._call_kwargs(request, on_progress, start_image, start_frames, end_image)
-            if request.quality == "hd":
-                output = self._two_stage_hd(pipeline, request, kwargs, on_progress)
+            if request.smooth:
+                video, audio = render_smooth(
+                    self.smooth_pipelines, self.temporal_upsampler, self.device, request, kwargs, on_progress
+                )
             else:
-                output = pipeline(**kwargs)
-            frames = video_tensor_to_uint8(output.frames[0])  # in place, so inside inference mode
-            audio = getattr(output, "audio", None)
+                if request.quality == "hd":
+                    output = render_hd(pipeline, self.upsample_pipeline, self.upsampler, self.device, self.spec,
+                                       request, kwargs, on_progress)
+                else:
+                    output = pipeline(**kwargs)
+                video, audio = output.frames, getattr(output, "audio", None)
+            frames = video_tensor_to_uint8(video[0])  # in place, so inside inference mode
             sound = None
             if request.audio and audio is not None:
                 sound = audio_tensor_to_track(audio, self.sample_rate).fitted(len(frames) / request.fps)
         return GeneratedClip(frames=frames, sound=sound, enhanced_prompt=request.enhanced_prompt)
-
-    def _two_stage_hd(self, pipeline, request: GenerationRequest, kwargs: dict, on_progress: ProgressCallback):
-        """Lightricks' HD recipe (model/spec.py HdSpec): the request's steps at half its width and height, the
-        latents doubled by the upsampler, then the short refine at full size with the sound's latents carried
-        through. The generator runs on from one stage to the next, so the same request gives the same frames."""
-        hd = self.spec.hd
-        first = dict(kwargs, width=request.width // hd.scale, height=request.height // hd.scale, output_type="latent",
-                     return_dict=False)
-        video_latents, audio_latents = pipeline(**first)
-        on_progress(_stage_fraction(request.steps, request.total_steps), "Upsampling to HD")
-        self.upsampler.to(self.device)
-        try:
-            video_latents = self.upsample_pipeline(latents=video_latents, output_type="latent", return_dict=False)[0]
-        finally:
-            self.upsampler.to("cpu")  # out of GPU memory until the next HD call
-        if request.auto_length:  # the length the first stage chose, not chosen again
-            kwargs = dict(kwargs, num_frames=(video_latents.shape[2] - 1) * pipeline.vae_temporal_compression_ratio + 1)
-        refine = list(hd.refine_sigmas)
-        second = dict(
-            kwargs, latents=video_latents, audio_latents=audio_latents, sigmas=refine, num_inference_steps=len(refine),
-            noise_scale=refine[0], callback_on_step_end=_step_reporter(on_progress, request.steps, request.total_steps),
-        )
-        return pipeline(**second)
 
     def generate_frames(self, request: GenerationRequest, on_progress: ProgressCallback = _no_progress, **conditioning):
         """Only the frames of `generate` (uint8 (F, H, W, 3))."""
@@ -393,6 +354,8 @@ class VideoEngine:
             manifest["enhanced_prompt"] = request.enhanced_prompt
         if request.auto_length:  # num_frames is the length the model chose; a reproduction makes exactly that
             manifest["auto_length"] = True
+        if request.smooth:  # fps and num_frames are the doubled ones
+            manifest["smooth"] = True
         if request.audio:
             manifest["sound"] = {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.spec.audio.channels}
         return manifest
@@ -411,7 +374,7 @@ class VideoEngine:
         """Encode frames (and sound) made for `request` into an MP4 under output_dir. Separate from generation so
         the app can run it after the ZeroGPU call returns: encoding needs no GPU and would spend the visitor's
         quota."""
-        on_progress(_ENCODE_PHASE_START, "Encoding video")
+        on_progress(ENCODE_PHASE_START, "Encoding video")
         created_at = datetime.now(timezone.utc)
         manifest = self.manifest(request, created_at)
         name = output_file_name("clip", request.seed, created_at)

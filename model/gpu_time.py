@@ -48,6 +48,8 @@ def estimate_gpu_seconds(
     # HD (model/spec.py HdSpec): the request's steps run at the first stage's size, a quarter of the pixels, and
     # the refine's steps and the decode at the full size. The upsampler itself is one small pass, left out.
     first_stage_share = 1 / spec.hd.scale**2 if request.quality == "hd" and spec.hd else 1
+    if request.smooth:  # the first stage makes half the frames; the temporal round's steps and the decode all of them
+        first_stage_share = 0.5
     step_megapixel_frames = (request.steps * first_stage_share + request.refine_steps) * megapixel_frames
     work = (
         step_megapixel_frames * cost.seconds_per_step_per_megapixel_frame

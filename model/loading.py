@@ -158,7 +158,10 @@ def load_engine(
         raise ModelUnavailable(_load_failure_message(spec.key if spec else Path(source).name, source, error)) from error
     if spec is None:
         spec = _spec_for_folder(Path(source), pipeline)
-    upsampler = _load_upsampler(spec, source, dtype)
+    upsampler = _load_upsampler(spec, source, dtype, spec.hd and spec.hd.upsampler_subfolder, "HD", "standard quality")
+    temporal_upsampler = _load_upsampler(
+        spec, source, dtype, spec.smooth and spec.smooth.upsampler_subfolder, "Smooth motion", "its own frame rate"
+    )
     adapters = load_adapters(pipeline, spec, data_dir)  # outside inference mode, before the weights move
     zerogpu = on_zerogpu()
     precision, precision_failures = choose_precision(spec, kind), {}
@@ -182,28 +185,26 @@ def load_engine(
     logger.info("Loaded %s from %s on %s", spec.key, source, device)
     return VideoEngine(
         spec=spec, pipeline=pipeline, device=device, source=str(source), fast_path=fast_path, adapters=adapters,
-        upsampler=upsampler,
+        upsampler=upsampler, temporal_upsampler=temporal_upsampler,
     )
 
 
-def _load_upsampler(spec: ModelSpec, source, dtype):
-    """The HD latent upsampler from its subfolder beside the pipeline, or None for a model without HD. It stays in
-    CPU memory: the engine moves it to the GPU for an HD call only, so a standard clip's memory plan is unchanged.
-    One that cannot be loaded is left out with a warning, as an adapter is: the model still serves, at standard
-    quality, and HD requests are refused with that reason."""
-    if spec.hd is None:
+def _load_upsampler(spec: ModelSpec, source, dtype, subfolder: str | None, feature: str, without: str):
+    """A latent upsampler (HD's spatial one, smooth motion's temporal one) from its subfolder beside the pipeline, or
+    None where the model has no such feature. It stays in CPU memory: the engine moves it to the GPU for the calls
+    that use it only, so a standard clip's memory plan is unchanged. One that cannot be loaded is left out with a
+    warning, as an adapter is: the model still serves `without` the feature, and requests for it are refused."""
+    if subfolder is None:
         return None
-    if Path(source).is_dir() and not (Path(source) / spec.hd.upsampler_subfolder).is_dir():
-        logger.info("%s has no %s folder: standard quality only", source, spec.hd.upsampler_subfolder)
+    if Path(source).is_dir() and not (Path(source) / subfolder).is_dir():
+        logger.info("%s has no %s folder: %s only", source, subfolder, without)
         return None
     from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
 
     try:
-        return LTX2LatentUpsamplerModel.from_pretrained(source, subfolder=spec.hd.upsampler_subfolder, dtype=dtype)
-    except Exception as error:  # the model serves without HD; the log says why in one line
-        logger.warning(
-            "HD left out for %s: %s", spec.key, _load_failure_message(f"its {spec.hd.upsampler_subfolder}", source, error)
-        )
+        return LTX2LatentUpsamplerModel.from_pretrained(source, subfolder=subfolder, dtype=dtype)
+    except Exception as error:  # the model serves without the feature; the log says why in one line
+        logger.warning("%s left out for %s: %s", feature, spec.key, _load_failure_message(f"its {subfolder}", source, error))
         return None
 
 

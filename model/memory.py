@@ -138,6 +138,13 @@ def hd_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
     return plan.weight_bytes + 2 * hd.upsampler_parameters + hd.activation_bytes + plan.reserve_bytes
 
 
+def smooth_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
+    """GPU memory one smooth-motion call of `spec` needs: every served weight, the temporal upsampler (moved in for
+    the call only), the temporal round's activations and the runtime."""
+    smooth = spec.smooth
+    return plan.weight_bytes + 2 * smooth.upsampler_parameters + smooth.activation_bytes + plan.reserve_bytes
+
+
 def hd_sizes(plan: MemoryPlan, specs: list[ModelSpec]) -> dict[str, str]:
     """Where each served model's HD calls can run: "planned" (the plan's own GPU or size), "xlarge" (on ZeroGPU,
     a whole card for those calls only, at twice the quota) or "none" (more memory than any size has). Standard

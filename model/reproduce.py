@@ -97,7 +97,11 @@ def request_from_entry(
     if model != spec.key:
         raise InvalidRequest(f"{where}the manifest is for model {model[:60]!r}; this one is {spec.key!r}.", "manifest")
     seed = _whole(entry, "seed", where, 0, MAX_SEED)
-    fps = _whole(entry, "fps", where, spec.fps, spec.fps)
+    smooth = entry.get("smooth", False)  # absent in manifests from before smooth motion
+    if not isinstance(smooth, bool):
+        raise InvalidRequest(f"{where}the manifest's 'smooth' has the wrong type.", "manifest")
+    rate = 2 if smooth else 1  # smooth motion: twice the frames at twice the frame rate
+    fps = _whole(entry, "fps", where, rate * spec.fps, rate * spec.fps)
     quality = entry.get("quality")  # absent in manifests from before HD: standard
     if quality is not None and not isinstance(quality, str):
         raise InvalidRequest(f"{where}the manifest's 'quality' has the wrong type.", "manifest")
@@ -109,7 +113,7 @@ def request_from_entry(
     multiple = spec.size_multiple * scale  # HD's first stage renders at half the size, on the model's own grid
     if width % multiple or height % multiple or width * height > largest_area:
         raise InvalidRequest(f"{where}the manifest's size {width}x{height} is not one this model makes.", "manifest")
-    num_frames = _whole(entry, "num_frames", where, spec.frame_step + 1, spec.max_frames)
+    num_frames = _whole(entry, "num_frames", where, spec.frame_step + 1, rate * (spec.max_frames - 1) + 1)
     if (num_frames - 1) % spec.frame_step:
         raise InvalidRequest(f"{where}the manifest's num_frames must be {spec.frame_step}k + 1.", "manifest")
     input_image = entry.get("input_image") if verify_image else None
@@ -124,7 +128,7 @@ def request_from_entry(
             spec, prompt=_get(entry, "prompt", str, where), negative_prompt=_get(entry, "negative_prompt", str, where),
             seed=seed, resolution=_get(entry, "resolution", str, where), steps=_get(entry, "steps", int, where),
             guidance=_get(entry, "guidance", (int, float), where), image=image if input_image is not None else None,
-            audio=audio, lora=lora_name, lora_scale=lora_scale, quality=quality,
+            audio=audio, lora=lora_name, lora_scale=lora_scale, quality=quality, smooth=smooth,
         )
     except InvalidRequest as error:
         raise InvalidRequest(f"{where}{error.message}", "manifest") from None

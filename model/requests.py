@@ -65,6 +65,8 @@ class GenerationRequest:
     # `seconds="auto"`: the model's duration head chooses the length, up to `num_frames` (the longest it may make,
     # which the GPU time and the quota reservation are planned for).
     auto_length: bool = False
+    # Twice the frames at twice the frame rate (num_frames and fps are the doubled ones), in two stages (SmoothSpec).
+    smooth: bool = False
 
     @property
     def seconds(self) -> float:
@@ -139,6 +141,8 @@ def plan_request(
     enhance_prompt=None,
     enhance_available: bool | None = None,
     length_available: bool | None = None,
+    smooth=None,
+    smooth_available: bool | None = None,
 ) -> GenerationRequest:
     """Validate and snap one request for `spec`. None means "the model's default".
 
@@ -149,7 +153,8 @@ def plan_request(
     width and height (two stages); `hd_available` says whether the loaded model has its upsampler (None: the
     catalog's word). `enhance_prompt` true rewrites the prompt with the model's enhancer; `enhance_available` says
     whether the loaded model can (None: the catalog's word). `seconds` "auto" lets the model's duration head choose
-    the length; `length_available` says whether the loaded model has one (None: the catalog's word).
+    the length; `length_available` says whether the loaded model has one (None: the catalog's word). `smooth` true
+    doubles the frame rate; `smooth_available` says whether the loaded model has its temporal upsampler.
     """
     prompt = _text(prompt, "The prompt", "prompt", required=True)
     negative_prompt = _text(negative_prompt, "The negative prompt", "negative_prompt", required=False)
@@ -196,6 +201,15 @@ def plan_request(
     available = spec.prompt_enhancement is not None if enhance_available is None else enhance_available
     enhance_prompt = check_enhance_prompt(spec, enhance_prompt, available)
 
+    smooth = check_smooth(
+        spec, smooth, spec.smooth is not None if smooth_available is None else smooth_available,
+        steps=steps, image=prepared, quality=quality, auto_length=auto_length, negative_prompt=negative_prompt,
+    )
+    fps = spec.fps
+    refine_steps = spec.hd.refine_steps if quality == "hd" else 0
+    if smooth:
+        num_frames, fps, refine_steps = 2 * (num_frames - 1) + 1, 2 * spec.fps, spec.smooth.refine_steps
+
     return GenerationRequest(
         prompt=prompt,
         negative_prompt=negative_prompt,
@@ -203,7 +217,7 @@ def plan_request(
         width=width,
         height=height,
         num_frames=num_frames,
-        fps=spec.fps,
+        fps=fps,
         steps=steps,
         guidance=guidance,
         resolution=resolution,
@@ -213,10 +227,39 @@ def plan_request(
         lora=lora,
         lora_scale=lora_scale,
         quality=quality,
-        refine_steps=spec.hd.refine_steps if quality == "hd" else 0,
+        refine_steps=refine_steps,
         enhance_prompt=enhance_prompt,
         auto_length=auto_length,
+        smooth=smooth,
     )
+
+
+def check_smooth(spec: ModelSpec, smooth, available: bool, *, steps, image, quality, auto_length, negative_prompt):
+    """None means no. Smooth motion runs diffusers' distilled DFR recipe, which takes text only, the model's own
+    distilled steps, no negative prompt and one known length: anything else is refused with what to change."""
+    if smooth is None or (isinstance(smooth, str) and smooth.strip().lower() in ("", "false")):
+        return False
+    if isinstance(smooth, str) and smooth.strip().lower() == "true":
+        smooth = True
+    if not isinstance(smooth, bool):
+        raise InvalidRequest("smooth must be true or false.", "smooth")
+    if not smooth:
+        return False
+    if not available:
+        raise InvalidRequest(f"{spec.label} has no temporal upsampler here; turn smooth motion off.", "smooth")
+    conflict = (
+        "a start image" if image is not None else
+        "HD" if quality == "hd" else
+        'seconds "auto"' if auto_length else
+        "a negative prompt" if negative_prompt else None
+    )
+    if conflict:
+        raise InvalidRequest(f"Smooth motion cannot be combined with {conflict} yet; turn one of them off.", "smooth")
+    distilled = len(spec.distilled_sigmas or ())
+    if steps != distilled:
+        raise InvalidRequest(f"Smooth motion runs the model's {distilled} distilled steps; set steps to {distilled}.",
+                             "steps")
+    return True
 
 
 def _wants_auto_length(spec: ModelSpec, seconds, available: bool) -> bool:

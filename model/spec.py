@@ -140,6 +140,24 @@ class HdSpec:
 
 
 @dataclass(frozen=True)
+class SmoothSpec:
+    """How a model makes smooth motion (`smooth=True`): twice the frames at twice the frame rate, for the same length.
+    LTX-2.5's recipe in diffusers (model/stages.py): one LTX2DFRPipeline pass at the model's frame rate, then one
+    LTX2DFRTemporalRefinePipeline round that doubles the frames with the temporal upsampler and refines them
+    (`refine_steps` ancestral steps), the sound carried through."""
+
+    # Where the temporal upsampler lives, beside the pipeline's own components.
+    upsampler_subfolder: str
+    # TEMPORAL_ROUND_DISTILLED_SIGMA_VALUES' length (diffusers pipelines/ltx2/utils.py).
+    refine_steps: int
+    # Parameters of the temporal upsampler, for the memory plan (0 for the tiny previews).
+    upsampler_parameters: int
+    # Activations of the round over twice the frames, and its decode, in bytes (see the entry).
+    activation_bytes: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class PromptEnhancementSpec:
     """How a model rewrites a short prompt into the detailed one it was trained on (`enhance_prompt=True`), inside
     the GPU call, with diffusers' `LTX2Pipeline.enhance_prompt`. LTX-2.0 and 2.3 use their own Gemma 3 text encoder
@@ -203,6 +221,8 @@ class ModelSpec:
     prompt_enhancement: PromptEnhancementSpec | None = None
     # A duration head picks each clip's length from its prompt (`seconds="auto"`): LTX-2.5 and later.
     auto_length: bool = False
+    # Smooth motion (`smooth=True`, twice the frame rate); None: the model's own frame rate only.
+    smooth: SmoothSpec | None = None
 
     @property
     def is_preview(self) -> bool:

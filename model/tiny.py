@@ -18,7 +18,7 @@ from transformers import T5Config, T5EncoderModel, T5Tokenizer, UMT5Config, UMT5
 
 from .tiny_ltx2 import build_tiny_ltx2, build_tiny_ltx2_upsampler
 from .tiny_ltx23 import build_tiny_ltx23
-from .tiny_ltx25 import build_tiny_ltx25
+from .tiny_ltx25 import build_tiny_ltx25, build_tiny_ltx25_temporal_upsampler
 
 # A deterministic unigram vocabulary: special tokens, the word boundary, letters and a few words. Prompts in
 # any language still tokenize (unknown pieces map to <unk>), which is all a random-weight encoder needs.
@@ -33,7 +33,8 @@ BUILD_INFO_FILE = "reel_tiny_build.json"
 # 3: tiny-ltx2 gains its latent upsampler (HD).
 # 4: the tiny Gemma tokenizer names its image tokens and renders pictures in its chat template (prompt enhancement);
 #    tiny-ltx2.5 added (2.0 and 2.3 weights unchanged).
-TINY_BUILD_VERSION = 4
+# 5: tiny-ltx2.5 gains its temporal upsampler (smooth motion).
+TINY_BUILD_VERSION = 5
 
 
 def _tiny_tokenizer() -> T5Tokenizer:
@@ -203,7 +204,10 @@ TINY_BUILDERS = {
 TINY_COMPANIONS = {
     "tiny-ltx2": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
     "tiny-ltx2.3": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
-    "tiny-ltx2.5": {"latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED)},
+    "tiny-ltx2.5": {
+        "latent_upsampler": functools.partial(build_tiny_ltx2_upsampler, seed=BUILD_SEED),
+        "temporal_latent_upsampler": functools.partial(build_tiny_ltx25_temporal_upsampler, seed=BUILD_SEED),
+    },
 }
 
 

@@ -34,7 +34,16 @@ rely on the bounds and the grid, not on these values.
 
 from __future__ import annotations
 
-from .tiny_ltx2 import TEXT_HIDDEN, TEXT_LAYERS, TOKENIZER_MAX_LENGTH, build_tiny_gemma_tokenizer, build_tiny_ltx2
+import torch
+
+from .tiny_ltx2 import (
+    TEXT_HIDDEN,
+    TEXT_LAYERS,
+    TOKENIZER_MAX_LENGTH,
+    UPSAMPLER_CONFIG,
+    build_tiny_gemma_tokenizer,
+    build_tiny_ltx2,
+)
 from .tiny_ltx23 import CONNECTORS_CONFIG_23, TRANSFORMER_CONFIG_23, VOCODER_CONFIG_23
 
 TRANSFORMER_CONFIG_25 = dict(
@@ -124,3 +133,23 @@ def build_tiny_ltx25(seed: int):
         build_tokenizer=build_tiny_gemma4_tokenizer, build_text_encoder=build_tiny_gemma4,
         duration_head_config=DURATION_HEAD_CONFIG,
     )
+
+
+# Smooth motion's temporal x2 upsampler (bench/full_size_ltx25.py, "temporal_latent_upsampler": time only, no spatial
+# step) at the tiny VAE's latent width; 32 middle channels as the tiny spatial one's (GroupNorm's 32 groups).
+TEMPORAL_UPSAMPLER_CONFIG = dict(
+    in_channels=UPSAMPLER_CONFIG["in_channels"],
+    mid_channels=UPSAMPLER_CONFIG["mid_channels"],
+    num_blocks_per_stage=1,
+    dims=3,
+    spatial_upsample=False,
+    temporal_upsample=True,
+)
+
+
+def build_tiny_ltx25_temporal_upsampler(seed: int):
+    """A tiny random temporal LTX2LatentUpsamplerModel, saved beside the tiny pipeline in its own subfolder."""
+    from diffusers.pipelines.ltx2.latent_upsampler import LTX2LatentUpsamplerModel
+
+    torch.manual_seed(seed)
+    return LTX2LatentUpsamplerModel(**TEMPORAL_UPSAMPLER_CONFIG).eval()

@@ -28,7 +28,8 @@ EXPECTED = {
          ("seconds", "float", False), ("resolution", RESOLUTION, False), ("steps", "int", False), TOKEN,
          ("image", FILE, False), ("model", "Literal['tiny-ltx']", False), ("audio", "bool", False),
          ("lora", "Literal['none']", False), ("lora_scale", "float", False),
-         ("quality", "Literal['standard']", False), ("enhance_prompt", "bool", False)],
+         ("quality", "Literal['standard']", False), ("enhance_prompt", "bool", False),
+         ("smooth", "bool", False)],
         ["video", "manifest"],
     ),
     "/storyboard": (

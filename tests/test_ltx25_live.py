@@ -1,7 +1,8 @@
 """LTX-2.5's architecture on CPU: a live app serving the tiny LTX-2 and the tiny LTX-2.5 (a Gemma 4 text encoder,
 2.3's gated transformer with 2.5's flags, a duration head, the vocoder with bandwidth extension at 48 kHz), called
 through gradio_client as any caller would: a clip with its 48 kHz sound, HD, a storyboard and an extension, all on
-2.5; and `seconds="auto"`, where its duration head chooses the length, charged as made and reproduced as made."""
+2.5; `seconds="auto"`, where its duration head chooses the length, charged as made and reproduced as made; and
+smooth motion, twice the frames at twice the frame rate with the sound as long."""
 
 import json
 
@@ -88,3 +89,21 @@ def test_seconds_auto_is_refused_before_the_queue_by_a_model_without_a_duration_
         client.predict(prompt="a bell", **{**SMALL, "seconds": "auto", "model": "tiny-ltx2"}, access_token=token,
                        api_name="/generate")
     assert used_today(server, "no-head") == (0, 0, 0)
+
+
+def test_smooth_motion_has_twice_the_frames_at_48_fps_with_its_sound_and_is_made_again(server):
+    client, token = server.client(), server.issue_token("smooth")
+    path, manifest = client.predict(prompt="a flag in the wind", **{**SMALL, "seconds": 2, "steps": 8}, smooth=True,
+                                    access_token=token, api_name="/generate")
+    video, audio = probe_video(path), probe_audio(path)
+    assert (video["num_frames"], video["fps"]) == (97, 48.0) and manifest["smooth"] is True
+    assert abs(audio["seconds"] - 97 / 48) <= 1 / 48 and audio["sample_rate"] == 48000
+    clips, seconds, _ = used_today(server, "smooth")
+    assert clips == 1 and seconds == pytest.approx(97 / 48)
+    again, _ = client.predict(manifest=json.dumps(manifest), access_token=token, api_name="/reproduce")
+    assert np.array_equal(decode_frames(path), decode_frames(again))
+    from gradio_client.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="has no temporal upsampler here; turn smooth motion off"):
+        client.predict(prompt="a flag", **{**SMALL, "model": "tiny-ltx2"}, smooth=True, access_token=token,
+                       api_name="/generate")

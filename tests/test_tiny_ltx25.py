@@ -75,7 +75,7 @@ def test_a_given_frame_count_never_asks_the_duration_head(pipeline, monkeypatch)
 def test_the_saved_build_loads_back_with_its_gemma_4_and_duration_head(tmp_path, pipeline):
     from diffusers import LTX2Pipeline
 
-    assert set(TINY_COMPANIONS["tiny-ltx2.5"]) == {"latent_upsampler"}
+    assert set(TINY_COMPANIONS["tiny-ltx2.5"]) == {"latent_upsampler", "temporal_latent_upsampler"}
     folder = ensure_tiny_pipeline("tiny-ltx2.5", tmp_path / "tiny-ltx2.5")
     loaded = LTX2Pipeline.from_pretrained(folder)
     assert type(loaded.text_encoder).__name__ == "Gemma4UnifiedForConditionalGeneration"
@@ -83,7 +83,7 @@ def test_the_saved_build_loads_back_with_its_gemma_4_and_duration_head(tmp_path,
     for name in ("text_encoder", "duration_head", "transformer"):
         saved, built = getattr(loaded, name).state_dict(), getattr(pipeline, name).state_dict()
         assert saved.keys() == built.keys() and all(torch.equal(saved[key], built[key]) for key in built), name
-    assert (folder / "latent_upsampler").is_dir()
+    assert (folder / "latent_upsampler").is_dir() and (folder / "temporal_latent_upsampler").is_dir()
 
 
 def test_2_0_and_2_3_builds_have_no_duration_head():

@@ -225,6 +225,17 @@ def enhance_update(engine):
     return gr.update(value=False, interactive=engine.enhances_prompts)
 
 
+def smooth_checkbox(engine, elem_id: str) -> gr.Checkbox:
+    """Off by default; locked where the model has no temporal upsampler."""
+    return gr.Checkbox(
+        label="Smooth motion (twice the frame rate)", value=False, interactive=engine.supports_smooth, elem_id=elem_id
+    )
+
+
+def smooth_update(engine):
+    return gr.update(value=False, interactive=engine.supports_smooth)
+
+
 def enhanced_prompt_update(manifest) -> dict:
     """The enhanced prompt under the video: shown when the clip on the page was made from one."""
     enhanced = manifest.get("enhanced_prompt") if isinstance(manifest, dict) else None

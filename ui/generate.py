@@ -20,6 +20,8 @@ from .components import (
     enhance_checkbox,
     enhance_update,
     enhanced_prompt_update,
+    smooth_checkbox,
+    smooth_update,
     lora_default_scale,
     lora_picker,
     lora_scale_slider,
@@ -61,6 +63,7 @@ class GenerateTab:
             quality_update(engine),
             *model_extras(engine),
             enhance_update(engine),
+            smooth_update(engine),
         )
 
     def examples(self, prompt: gr.Textbox, image: gr.Image) -> None:
@@ -154,7 +157,9 @@ class GenerateTab:
                 with gr.Row():
                     audio = sound_checkbox(spec, elem_id="audio")
                     lora = lora_picker(engine, elem_id="lora")
-                enhance_prompt = enhance_checkbox(engine, elem_id="enhance-prompt")
+                with gr.Row():
+                    enhance_prompt = enhance_checkbox(engine, elem_id="enhance-prompt")
+                    smooth = smooth_checkbox(engine, elem_id="smooth")
                 with gr.Accordion("Advanced", open=False) as advanced:
                     negative_prompt = gr.Textbox(
                         label="Negative prompt", lines=2, value="", max_length=MAX_PROMPT_CHARS,
@@ -185,7 +190,7 @@ class GenerateTab:
         model.change(
             self.show_model_settings,
             inputs=model,
-            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora, enhance_prompt],
+            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora, enhance_prompt, smooth],
             api_visibility="private",
             queue=False,
         )
@@ -199,7 +204,8 @@ class GenerateTab:
         reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
                          concurrency_limit=None)
         manifest.change(enhanced_prompt_update, inputs=manifest, outputs=enhanced_prompt, **page)
-        for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale, enhance_prompt):
+        for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale, enhance_prompt,
+                      smooth):
             # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
             field.input(page_js.accept_edit, inputs=field, show_progress="hidden", **page)
         # The old result goes at once, in the browser: a refused run leaves no video from before on the page.
@@ -211,7 +217,7 @@ class GenerateTab:
             inputs=ClipForm.inputs(
                 prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
                 steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-                lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
+                lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt, smooth=smooth,
             ),
             outputs=[video, manifest],
             api_name="generate",

@@ -29,7 +29,7 @@ class Clips:
 
     async def validate(
         self, prompt, negative_prompt, seed, seconds, resolution, steps, access_token, image, model, audio, lora,
-        lora_scale, quality, enhance_prompt, request: gr.Request, profile: gr.OAuthProfile | None,
+        lora_scale, quality, enhance_prompt, smooth, request: gr.Request, profile: gr.OAuthProfile | None,
     ):
         """Runs before the queue: a bad token, a spent quota or bad input is answered at once, never behind a
         running job. Nothing is reserved here; the job reserves its clip when it starts.
@@ -41,7 +41,7 @@ class Clips:
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
+            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt, smooth=smooth,
         )
         grant, problems = self.runtime.admission(form.access_token, profile, request)
         generation_request = None
@@ -70,6 +70,7 @@ class Clips:
         lora_scale: float = 1.0,
         quality: str = "standard",
         enhance_prompt: bool = False,
+        smooth: bool = False,
         request: gr.Request = None,
         profile: gr.OAuthProfile | None = None,
         progress=gr.Progress(),
@@ -102,11 +103,12 @@ class Clips:
             lora_scale: the adapter's strength, 0 (the base model) to 2.
             quality: "standard", or "hd" for twice the width and height in two stages (models with an upscaler: LTX-2).
             enhance_prompt: true to have the model first rewrite the prompt in detail (LTX-2.0 and 2.3), seeded.
+            smooth: true for twice the frames at twice the frame rate, the same length (LTX-2.5; text to video).
         """
         form = ClipForm(
             prompt=prompt, negative_prompt=negative_prompt, seed=seed, seconds=seconds, resolution=resolution,
             steps=steps, access_token=access_token, image=image, model=model, audio=audio, lora=lora,
-            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt,
+            lora_scale=lora_scale, quality=quality, enhance_prompt=enhance_prompt, smooth=smooth,
         )
         return await self.runtime.job_control.run(
             request, functools.partial(self.make_clip, form, request, profile, progress)

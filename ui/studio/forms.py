@@ -54,6 +54,7 @@ class ClipForm(Form):
     lora_scale: float
     quality: str
     enhance_prompt: bool
+    smooth: bool
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def plan_clip(runtime: Runtime, form: ClipForm) -> tuple[VideoEngine, Generation
         prompt=form.prompt, negative_prompt=form.negative_prompt, seed=form.seed, seconds=form.seconds,
         resolution=form.resolution, steps=form.steps, image=uploaded_picture(form.image, "image"), audio=form.audio,
         lora=form.lora, lora_scale=form.lora_scale, quality=form.quality, enhance_prompt=form.enhance_prompt,
+        smooth=form.smooth,
     )
     return engine, request, runtime.policy.budget(engine.spec, request)
 
