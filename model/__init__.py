@@ -59,7 +59,7 @@ from .loading import (
     plan_served_memory,
     resolve_model_choice,
 )
-from .memory import MemoryPlan, MemoryPlanError, check_memory, hd_sizes, plan_memory
+from .memory import MemoryPlan, MemoryPlanError, check_memory, hd_sizes, plan_memory, smooth_too_big
 from .precision import Precision, choose_precision, resident_weight_bytes
 from .reproduce import (
     MAX_MANIFEST_BYTES,
@@ -173,6 +173,7 @@ __all__ = [
     "plan_fast_path",
     "plan_from_manifest",
     "hd_sizes",
+    "smooth_too_big",
     "plan_memory",
     "plan_request",
     "plan_storyboard",

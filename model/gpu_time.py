@@ -105,6 +105,8 @@ class GpuPolicy:
     resident_weight_bytes: int = 0
     # Model key -> where its HD calls fit (model/memory.py hd_sizes): "planned", "xlarge" or "none".
     hd_sizes: dict = field(default_factory=dict)
+    # Model keys whose smooth-motion calls do not fit the planned size (model/memory.py smooth_too_big).
+    smooth_too_big: frozenset = frozenset()
 
     @classmethod
     def from_env(cls, kind: GpuKind, environ=None) -> "GpuPolicy":
@@ -138,6 +140,11 @@ class GpuPolicy:
         Off ZeroGPU nothing stops a long call, so every request gets its estimate and nothing is refused."""
         if request.quality == "hd" and self.hd_sizes.get(spec.key, "planned") != "planned":
             return self._hd_on_xlarge(spec, request)
+        if request.smooth and spec.key in self.smooth_too_big:
+            raise InvalidRequest(
+                f"Smooth motion with {spec.label} needs more GPU memory than {self.kind.label} has. Turn smooth "
+                "motion off.", "smooth",
+            )
         needed = self.needs(spec, request)
         if not self.kind.zerogpu:
             seconds = max(1, math.ceil(needed))

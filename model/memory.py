@@ -145,6 +145,15 @@ def smooth_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
     return plan.weight_bytes + 2 * smooth.upsampler_parameters + smooth.activation_bytes + plan.reserve_bytes
 
 
+def smooth_too_big(plan: MemoryPlan, specs: list[ModelSpec]) -> frozenset[str]:
+    """Keys of the served models whose smooth-motion calls would not fit the planned GPU or size (refused per call;
+    their other calls are not affected)."""
+    return frozenset(
+        spec.key for spec in specs
+        if spec.smooth and plan.usable_bytes is not None and smooth_call_bytes(plan, spec) > plan.usable_bytes
+    )
+
+
 def hd_sizes(plan: MemoryPlan, specs: list[ModelSpec]) -> dict[str, str]:
     """Where each served model's HD calls can run: "planned" (the plan's own GPU or size), "xlarge" (on ZeroGPU,
     a whole card for those calls only, at twice the quota) or "none" (more memory than any size has). Standard

@@ -7,9 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from model import CATALOG, KINDS, InvalidRequest, MemoryPlanError, check_memory, load_engine, plan_request
+from model import (
+    CATALOG, KINDS, GpuPolicy, InvalidRequest, MemoryPlanError, check_memory, load_engine, plan_request, smooth_too_big,
+)
 from model.gpu_time import estimate_gpu_seconds
-from model.memory import smooth_call_bytes, usable_bytes
 from model.reproduce import request_from_entry
 
 LTX25 = CATALOG["ltx-2.5-distilled"]
@@ -71,8 +72,18 @@ def test_wherever_ltx25_fits_its_smooth_calls_fit_the_same_size(kind):
         plan = check_memory([LTX25], KINDS[kind])
     except MemoryPlanError:
         return  # 2.5 is refused there at start: no smooth call to plan
-    if plan.usable_bytes is not None:
-        assert smooth_call_bytes(plan, LTX25) <= usable_bytes(plan.kind)
+    assert smooth_too_big(plan, [LTX25]) == frozenset()
+
+
+def test_a_smooth_call_that_would_not_fit_is_refused_before_the_queue():
+    plan = check_memory([LTX25], KINDS["h200"])
+    crowded = dataclasses.replace(plan, reserve_bytes=plan.usable_bytes - plan.weight_bytes - 1)
+    assert smooth_too_big(crowded, [LTX25]) == {"ltx-2.5-distilled"}
+    policy = GpuPolicy(kind=KINDS["h200"], smooth_too_big=smooth_too_big(crowded, [LTX25]))
+    with pytest.raises(InvalidRequest, match="Smooth motion with LTX-2.5 .* needs more GPU memory") as refused:
+        policy.budget(LTX25, plan_request(LTX25, "a bell", smooth=True))
+    assert refused.value.field == "smooth"
+    assert policy.budget(LTX25, plan_request(LTX25, "a bell")).seconds > 0  # its other calls are not affected
 
 
 def test_the_tiny_ltx25_makes_smooth_frames_and_makes_them_again_from_the_manifest(tmp_path):

@@ -51,6 +51,7 @@ from model import (
     load_engines,
     on_zerogpu,
     hd_sizes as hd_sizes_for,
+    smooth_too_big,
     plan_served_memory,
     resident_weight_bytes,
 )
@@ -176,7 +177,10 @@ class Runtime:
             resident_weight_bytes(engine.spec, choose_precision(engine.spec, plan.kind)) for engine in engines.values()
         )
         hd_sizes = hd_sizes_for(plan, [engine.spec for engine in engines.values() if engine.supports_hd])
-        policy = dataclasses.replace(time_policy, kind=plan.kind, resident_weight_bytes=resident, hd_sizes=hd_sizes)
+        too_big = smooth_too_big(plan, [engine.spec for engine in engines.values() if engine.supports_smooth])
+        policy = dataclasses.replace(
+            time_policy, kind=plan.kind, resident_weight_bytes=resident, hd_sizes=hd_sizes, smooth_too_big=too_big
+        )
         for key, engine in engines.items():
             logger.info("Model %s, fast path %s", key, engine.fast_path.summary())
         gpu.serve(engines)
