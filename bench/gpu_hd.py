@@ -33,6 +33,11 @@ weights and reserve plus the measured extra, set against the plan's usable memor
 
 Errors (out of memory above all, say in the one-stage render at the HD size) are reported in the result, per row
 and in `error`, not raised: the rows that did run keep their figures.
+
+Only the default model's fast variant and this row, without `python -m bench`'s minutes of CPU figures first: with
+REEL_BENCH_MODELS=ltx-2-distilled REEL_BENCH_BASELINE=off REEL_BENCH_STORYBOARD_SHOTS=0 REEL_BENCH_PRECISIONS=off
+in the environment, run python -c "from bench.gpu import run_gpu_benchmark; run_gpu_benchmark()".
+Not run on a GPU yet (2026-12-07): tests/test_bench_hd.py runs it on CPU on the shrunk config.
 """
 
 from __future__ import annotations

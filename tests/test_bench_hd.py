@@ -96,7 +96,8 @@ def test_bench_gpu_runs_the_hd_row_on_the_fast_model_only_when_on(capsys):
     from settings import read_setting
 
     spec = CATALOG[gpu.FAST_MODEL]
-    assert read_setting("REEL_BENCH_HD", {}) == "on" and read_setting("REEL_BENCH_HD", {"REEL_BENCH_HD": "off"}) == "off"
+    assert read_setting("REEL_BENCH_HD", {}) == "on"
+    assert read_setting("REEL_BENCH_HD", {"REEL_BENCH_HD": "off"}) == "off"
     result = gpu.measure_model(
         spec, "cpu", baseline="off", configs=_shrunk(spec.repo_id), request_overrides=_small_request(spec, steps=1),
         hd={**_small_request(spec, steps=1), "warmup_steps": 1},
@@ -105,3 +106,10 @@ def test_bench_gpu_runs_the_hd_row_on_the_fast_model_only_when_on(capsys):
     assert hd["error"] is None, hd["error"]
     assert hd["rows"]["hd"]["frames_shape"][1:3] == [2 * dim for dim in result["fast"]["frames_shape"][1:3]]
     assert f"[bench --gpu] {spec.key} HD, 9 frames: standard 64x64" in capsys.readouterr().out
+    models = {spec.key: result}
+    gpu.print_report({"device": "cpu", "torch": torch.__version__, "cuda": None, "diffusers": "-",
+                      "baseline_steps": 1, "models": models, "goals": gpu._evaluate_goals(models),
+                      "notes": gpu._notes(models)})
+    printed = capsys.readouterr().out
+    assert "HD (fast path)" in printed and f"  {spec.key} HD, 9 frames: " in printed
+    assert f"two-stage HD at most 0.6x the one-stage time: {spec.key} (128x128 vs 128x128" in printed
