@@ -24,7 +24,7 @@ Wan and LTX-Video have three model components (transformer, text encoder, VAE), 
 WeightSizes. LTX-2 has six (LTX-2.5 seven, with its duration head); each of the others names the row it is counted
 under ("counted_as"), and `weight_rows` folds the per-component counts into those rows.
 
-Published weights that are not part of the pipeline a config builds (LTX-2.3's and LTX-2.5's latent upsamplers,
+Published weights that are not part of the pipeline a config builds (the LTX-2 versions' latent upsamplers,
 LTX-2.5's diffusion decoder and its Gemma 4 E2B prompt enhancer) are a config's "extra_components": never passed to
 the pipeline and counted in no row; `extra_parameter_counts` counts them.
 """

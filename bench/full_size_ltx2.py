@@ -11,8 +11,8 @@ name the module they live in ("module").
 
 The distilled checkpoint has the dev checkpoint's architecture: diffusers' scripts/convert_ltx2_to_diffusers.py
 converts both with the same `version == "2.0"` configs and only picks another scheduler when the file name contains
-"distilled". The latent upsampler (the optional second stage) is not part of the pipeline Reel runs, so it is not
-here.
+"distilled". The spatial latent upsampler of HD's second stage (model/stages.py render_hd) is not part of the
+pipeline: it is the config's "extra_components" entry, built on its own (bench/gpu_hd.py) and counted in no row.
 """
 
 from __future__ import annotations
@@ -302,6 +302,32 @@ LTX2_CONFIGS: dict[str, dict] = {
                     f"{_CONVERT}, __main__: for a file name containing 'distilled', "
                     "FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=False, ..., shift_terminal=None) 'so that "
                     "distilled sigmas are used as-is'; Reel passes the distilled sigmas itself (model/catalog.py)"
+                ),
+            },
+        },
+        "extra_components": {
+            "latent_upsampler": {
+                "class": "LTX2LatentUpsamplerModel",
+                "module": "diffusers.pipelines.ltx2",
+                "role": "spatial x2 latent upsampler: LTX2LatentUpsamplePipeline between HD's two stages",
+                "published_as": (
+                    "rootonchair/LTX-2-19b-distilled latent_upsampler/ (the catalog's HdSpec.upsampler_subfolder), "
+                    "converted from Lightricks' ltx-2-spatial-upscaler-x2-1.0.safetensors"
+                ),
+                "config": {
+                    "in_channels": 128,
+                    "mid_channels": 1024,
+                    "num_blocks_per_stage": 4,
+                    "dims": 3,
+                    "spatial_upsample": True,
+                    "temporal_upsample": False,
+                    "rational_spatial_scale": 2.0,
+                    "use_rational_resampler": True,
+                },
+                "source": (
+                    f"{_CONVERT}, get_ltx2_spatial_latent_upsampler_config('2.0') (use_rational_resampler True, also "
+                    "LTX2LatentUpsamplerModel's default in diffusers 0.42.1); 497,867,904 parameters, the catalog's "
+                    "HdSpec.upsampler_parameters"
                 ),
             },
         },

@@ -21,7 +21,8 @@ skips the others; with random weights that count is NOT what trained weights wou
 
 Code: bench/gpu_measure.py builds and times one model (bench/gpu_timing.py: the synchronised timing hooks and memory
 readings; bench/gpu_fast_path.py: the fast path as run here), bench/gpu_report.py prints the table and judges the
-goals; this module picks the models and runs them.
+goals; bench/gpu_storyboard.py and bench/gpu_hd.py are the fast model's storyboard and HD rows; this module picks the
+models and runs them.
 
 Environment knobs (all optional):
   REEL_BENCH_MODELS=key,key     catalog keys to run (default: every real entry, the default GPU model first)
@@ -30,6 +31,11 @@ Environment knobs (all optional):
   REEL_BENCH_STORYBOARD_SHOTS=12  shots of 5 s in the fast model's storyboard row (bench/gpu_storyboard.py: GPU
                                 seconds per video second of a one-minute storyboard, on the fast variant's engine
                                 after its timed request); 0 skips it
+  REEL_BENCH_HD=on              the default model's HD row (bench/gpu_hd.py, on the fast variant's engine after the
+                                storyboard): its standard clip, the same clip at quality "hd" (two stages: the
+                                spatial latent upsampler built at full size with random weights, then the short
+                                refine) and the HD size rendered in one stage; reports hd_over_one_stage (goal at
+                                most 0.6) and whether the HD call stays within the memory plan's; "off" skips it
   REEL_BENCH_PRECISIONS=...     the default model's precision comparison (bench/gpu_precision.py): bf16, FP8
                                 storage, FP8 compute, FP8 compute + AoT, as ratios to bf16; "off" skips it
 """
@@ -54,7 +60,7 @@ from .gpu_precision import measure_precisions, precision_lines, precision_varian
 from .gpu_report import FAST_MODEL, _evaluate_goals, _notes, print_report  # noqa: F401 (FAST_MODEL: re-exported)
 from .gpu_timing import GIB, _gib  # noqa: F401 (GIB: re-exported)
 
-BENCH_SETTINGS = ("REEL_BENCH_BASELINE", "REEL_BENCH_BASELINE_STEPS", "REEL_BENCH_STORYBOARD_SHOTS")
+BENCH_SETTINGS = ("REEL_BENCH_BASELINE", "REEL_BENCH_BASELINE_STEPS", "REEL_BENCH_STORYBOARD_SHOTS", "REEL_BENCH_HD")
 NO_GPU_MESSAGE = (
     "--gpu needs a CUDA GPU; none is visible (torch.cuda.is_available() is False). "
     "Run `python -m bench` without --gpu for the CPU figures, or run it where an NVIDIA GPU and a CUDA build of "
@@ -105,6 +111,7 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
         baseline_steps = settings["REEL_BENCH_BASELINE_STEPS"]
     specs = _select_specs(models)
     storyboard_shots = settings["REEL_BENCH_STORYBOARD_SHOTS"]
+    hd_row = settings["REEL_BENCH_HD"] == "on"
     precisions = precision_variants()
 
     device = torch.device("cuda", torch.cuda.current_device())
@@ -121,13 +128,15 @@ def run_gpu_benchmark(models=None, baseline: str | None = None, baseline_steps: 
         "baseline": baseline,
         "baseline_steps": baseline_steps or "all",
         "storyboard_shots": storyboard_shots,
+        "hd": settings["REEL_BENCH_HD"],
         "models": {},
     }
     for spec in specs:
         print(f"[bench --gpu] {spec.key}: building {spec.repo_id} at full size with random weights ...", flush=True)
         storyboard = {"shots": storyboard_shots} if spec.key == FAST_MODEL and storyboard_shots > 0 else None
+        hd = {} if spec.key == FAST_MODEL and hd_row else None  # measure_model passes the GPU kind on
         report["models"][spec.key] = measure_model(
-            spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind, storyboard=storyboard
+            spec, device, baseline=baseline, baseline_steps=baseline_steps, kind=kind, storyboard=storyboard, hd=hd
         )
     default = next((spec for spec in specs if spec.key == FAST_MODEL), None)
     if default is not None and precisions:

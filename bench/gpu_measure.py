@@ -65,6 +65,7 @@ def measure_variant(
     storyboard: dict | None = None,
     precision=None,
     aot: bool = False,
+    hd: dict | None = None,
 ) -> dict:
     """Build the full-size pipeline for `spec` in `dtype`, optionally with the fast path, warm it up and time one
     `request` (with `steps` steps when given, then scaled to the request's steps). Errors (out of memory above
@@ -72,6 +73,9 @@ def measure_variant(
 
     `storyboard` (keyword arguments of bench/gpu_storyboard.py's measure_storyboard, e.g. {"shots": 12}): then
     the same engine also runs that storyboard, into result["storyboard"].
+
+    `hd` (keyword arguments of bench/gpu_hd.py's measure_hd, e.g. {"kind": kind}): then the same engine also runs
+    the HD row (standard, two-stage HD and one-stage HD-size renders), into result["hd"], after any storyboard.
 
     `precision` (model.precision.Precision): the fast variant holds its weights as that says (FP8 compute, FP8
     storage or bf16, as loading.py would), and with `aot` its transformer is compiled ahead of time the way
@@ -186,11 +190,16 @@ def measure_variant(
                 "vae_tiling": bool(getattr(pipeline.vae, "use_tiling", False)),
             }
         )
+        if storyboard is not None or hd is not None:
+            probe.detach()  # its synchronised hooks would slow every pass of what follows
         if storyboard is not None:
             from .gpu_storyboard import measure_storyboard
 
-            probe.detach()  # its synchronised hooks would slow every pass of the storyboard
             result["storyboard"] = measure_storyboard(engine, device, **storyboard)
+        if hd is not None:
+            from .gpu_hd import measure_hd
+
+            result["hd"] = measure_hd(engine, device, configs=configs, dtype=dtype, **hd)
     except (torch.OutOfMemoryError, MemoryError) as error:
         result["error"] = f"out of memory: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
     except Exception as error:  # one model's failure is reported, the others still run
@@ -237,9 +246,12 @@ def measure_model(
     request_overrides: dict | None = None,
     kind=None,
     storyboard: dict | None = None,
+    hd: dict | None = None,
 ) -> dict:
     """Both variants of one catalog model at its default settings (request_overrides: tests shrink the request).
-    `storyboard`: the fast variant also runs a storyboard (see measure_variant).
+    `storyboard`: the fast variant also runs a storyboard (see measure_variant). `hd`: the fast variant also runs
+    the HD row (bench/gpu_hd.py; `kind` is passed on to it, and tests shrink it with width, height, num_frames and
+    steps in `hd`).
 
     `kind` (model.hardware.GpuKind): the GPU this runs on; the result then carries what Reel's GPU time estimate
     says for the same request there, to set against the measured seconds."""
@@ -256,7 +268,7 @@ def measure_model(
         "settings": _settings(request),
         "fast": measure_variant(
             spec, request, device, fast=True, dtype=getattr(torch, spec.torch_dtype), configs=configs,
-            parameter_counts=counts, storyboard=storyboard,
+            parameter_counts=counts, storyboard=storyboard, hd=None if hd is None else {"kind": kind, **hd},
         ),
     }
     result["fast"]["all_passes_full_estimate_s"] = (

@@ -38,6 +38,10 @@ def _progress(key: str, variant: dict) -> None:
         from .gpu_storyboard import storyboard_line
 
         print(f"[bench --gpu] {storyboard_line(key, variant['storyboard'])}", flush=True)
+    if variant.get("hd"):
+        from .gpu_hd import hd_line
+
+        print(f"[bench --gpu] {hd_line(key, variant['hd'])}", flush=True)
 
 
 def _precision_goals(precision: dict | None) -> list[dict]:
@@ -60,6 +64,8 @@ def _precision_goals(precision: dict | None) -> list[dict]:
 
 
 def _evaluate_goals(models: dict, precision: dict | None = None) -> list[dict]:
+    from .gpu_hd import hd_goals
+
     evaluated = _precision_goals(precision) if precision is not None else []
     for goal in _goals():
         entry = dict(goal)
@@ -74,7 +80,7 @@ def _evaluate_goals(models: dict, precision: dict | None = None) -> list[dict]:
         else:
             entry["settings"] = "not run"
         evaluated.append(entry)
-    return evaluated
+    return evaluated + hd_goals(models, FAST_MODEL)
 
 
 def _fmt(value, spec=".2f") -> str:
@@ -130,6 +136,14 @@ def print_report(report: dict) -> None:
         print("Storyboard (fast path, Reel's storyboard runner, GPU s = the shots' generate_frames calls):")
         for key, storyboard in storyboards.items():
             print(f"  {storyboard_line(key, storyboard)}")
+    hds = {key: model["fast"]["hd"] for key, model in report["models"].items() if model["fast"].get("hd")}
+    if hds:
+        from .gpu_hd import hd_line
+
+        print()
+        print("HD (fast path): two stages (upsampler + refine) against the same size in one stage, same engine:")
+        for key, hd in hds.items():
+            print(f"  {hd_line(key, hd)}")
     print()
     print("GPU time: measured (fast path) against Reel's estimate for the same request:")
     for key, model in report["models"].items():

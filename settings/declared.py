@@ -239,6 +239,12 @@ DECLARED: tuple[Setting, ...] = (
         read_by="bench/gpu.py", least=0,
     ),
     Setting(
+        "REEL_BENCH_HD", CHOICE, "on", "whether the benchmark runs its HD row",
+        "`bench --gpu`: the default model's HD row (its standard clip, two-stage HD and the HD size in one stage, "
+        "bench/gpu_hd.py); `off` skips it",
+        read_by="bench/gpu.py", choices=("on", "off"),
+    ),
+    Setting(
         "REEL_BENCH_PRECISIONS", LIST, None, "the benchmark's precision variants",
         "`bench --gpu`: the default model's precision variants, from `bf16`, `fp8_storage`, `fp8_compute`, "
         "`fp8_compute+aot`; `off` skips the comparison",

@@ -352,7 +352,8 @@ def test_published_components_outside_the_pipeline_build_on_the_meta_device(ltx2
     assert extras25["temporal_latent_upsampler"] < extras25["latent_upsampler"]  # half as wide
     # Published, but no citable source gives their sizes: listed, not built.
     assert set(FULL_SIZE_CONFIGS[LTX23]["unknown_components"]) == {"spatial_upsampler_x1_5", "temporal_upsampler_x2"}
-    assert extra_parameter_counts(LTX2) == {}
+    # LTX-2.0's HD upsampler: the count the memory plan uses (model/catalog.py HdSpec.upsampler_parameters).
+    assert extra_parameter_counts(LTX2) == {"latent_upsampler": CATALOG["ltx-2-distilled"].hd.upsampler_parameters}
 
 
 @pytest.mark.parametrize("repo_id", [LTX23, LTX25])
@@ -463,6 +464,9 @@ def _shrunk(repo_id: str) -> dict:
     parts = config["components"]
     if parts["transformer"]["class"] == "LTX2VideoTransformer3DModel":
         _shrink_ltx2(parts)
+        upsampler = config.get("extra_components", {}).get("latent_upsampler")
+        if upsampler is not None:  # HD's: the latent channels stay; GroupNorm wants a multiple of 32 channels
+            upsampler["config"].update(mid_channels=32, num_blocks_per_stage=1)
         return {repo_id: config}
     parts["text_encoder"] = copy.deepcopy(parts["text_encoder"])
     parts["text_encoder"]["config"].update(
