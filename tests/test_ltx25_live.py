@@ -10,7 +10,7 @@ import pytest
 
 import numpy as np
 from conftest import running_server, used_today
-from model import CATALOG, decode_frames, probe_audio, probe_video
+from model import decode_frames, probe_audio, probe_video
 
 pytestmark = [pytest.mark.live, pytest.mark.models]
 
@@ -107,26 +107,3 @@ def test_smooth_motion_has_twice_the_frames_at_48_fps_with_its_sound_and_is_made
     with pytest.raises(ValidationError, match="has no temporal upsampler here; turn smooth motion off"):
         client.predict(prompt="a flag", **{**SMALL, "model": "tiny-ltx2"}, smooth=True, access_token=token,
                        api_name="/generate")
-
-
-@pytest.mark.browser
-def test_on_the_page_the_model_chooses_the_length_when_asked(browser, server):
-    from test_browser import GENERATION_TIMEOUT_MS, open_details, opened_page
-
-    token = server.issue_token("auto-length-page")
-    with opened_page(browser, server.url) as page:
-        assert page.locator("#auto-length input").is_disabled()  # the default, tiny LTX-2, has no duration head
-        page.click("#model input")
-        page.get_by_role("option", name=CATALOG["tiny-ltx2.5"].label).click()
-        page.wait_for_function("() => !document.querySelector('#auto-length input').disabled")
-        page.check("#auto-length input")
-        page.wait_for_function("() => document.querySelector('#seconds input[type=number]').disabled")
-        page.fill("#prompt textarea", "a bell rings once")
-        page.fill("#access-token input", token)
-        page.click("#generate")
-        page.wait_for_function("() => { const v = document.querySelector('#video video'); "
-                               "return v && v.readyState >= 1 && v.duration > 0; }", timeout=GENERATION_TIMEOUT_MS)
-        open_details(page)
-        page.wait_for_selector("#manifest :text('auto_length')")
-    made = server.client().predict(access_token=token, api_name="/history")["items"][0]
-    assert made["manifest"]["auto_length"] is True and made["manifest"]["model"] == "tiny-ltx2.5"

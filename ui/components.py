@@ -236,22 +236,6 @@ def smooth_update(engine):
     return gr.update(value=False, interactive=engine.supports_smooth)
 
 
-def auto_length_checkbox(engine, elem_id: str) -> gr.Checkbox:
-    """Off by default; locked where the model has no duration head. Ticked, the Duration slider is not used."""
-    return gr.Checkbox(
-        label="Let the model choose the length", value=False, interactive=engine.chooses_length, elem_id=elem_id
-    )
-
-
-def auto_length_update(engine):
-    return gr.update(value=False, interactive=engine.chooses_length)
-
-
-def duration_slider_update(model_chooses: bool):
-    """The Duration slider is locked while the model chooses the length."""
-    return gr.update(interactive=not model_chooses)
-
-
 def enhanced_prompt_update(manifest) -> dict:
     """The enhanced prompt under the video: shown when the clip on the page was made from one."""
     enhanced = manifest.get("enhanced_prompt") if isinstance(manifest, dict) else None

@@ -22,9 +22,6 @@ from .components import (
     enhanced_prompt_update,
     smooth_checkbox,
     smooth_update,
-    auto_length_checkbox,
-    auto_length_update,
-    duration_slider_update,
     lora_default_scale,
     lora_picker,
     lora_scale_slider,
@@ -67,7 +64,6 @@ class GenerateTab:
             *model_extras(engine),
             enhance_update(engine),
             smooth_update(engine),
-            auto_length_update(engine),
         )
 
     def examples(self, prompt: gr.Textbox, image: gr.Image) -> None:
@@ -158,7 +154,6 @@ class GenerateTab:
                     label="Duration (seconds)", minimum=0.5, maximum=spec.max_seconds, step=0.5,
                     value=spec.default_seconds, elem_id="seconds",
                 )
-                auto_length = auto_length_checkbox(engine, elem_id="auto-length")
                 with gr.Row():
                     audio = sound_checkbox(spec, elem_id="audio")
                     lora = lora_picker(engine, elem_id="lora")
@@ -195,7 +190,7 @@ class GenerateTab:
         model.change(
             self.show_model_settings,
             inputs=model,
-            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora, enhance_prompt, smooth, auto_length],
+            outputs=[banner, resolution, seconds, steps, image, quality, audio, lora, enhance_prompt, smooth],
             api_visibility="private",
             queue=False,
         )
@@ -209,8 +204,6 @@ class GenerateTab:
         reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
                          concurrency_limit=None)
         manifest.change(enhanced_prompt_update, inputs=manifest, outputs=enhanced_prompt, **page)
-        # The slider says it is not used while the model chooses; the choice itself goes with /generate (below).
-        auto_length.change(duration_slider_update, inputs=auto_length, outputs=seconds, **page)
         for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale, enhance_prompt,
                       smooth):
             # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
@@ -228,7 +221,6 @@ class GenerateTab:
             ),
             outputs=[video, manifest],
             api_name="generate",
-            js=page_js.seconds_or_auto(ClipForm.names().index("seconds"), "auto-length"),
             validator=clips.validate,
             show_progress_on=[video],
             **self.studio.gpu_queue(),

@@ -102,15 +102,6 @@ def example_picture(folder: Path) -> Path:
     return path
 
 
-def seconds_or_auto(seconds_index: int, auto_length_id: str) -> str:
-    """In-browser step before `/generate` runs: where the page's "Let the model choose the length" box is ticked, the
-    Duration input is sent as "auto" (the API's word for it), so the page and API callers ask the same way."""
-    return (
-        f"(...values) => {{ if (document.querySelector('#{auto_length_id} input')?.checked) "
-        f"values[{seconds_index}] = 'auto'; return values; }}"
-    )
-
-
 def accept_edit(value) -> None:
     """Does nothing: running it is what clears the field's inline refusal in the browser (gradio clears an
     event's inputs' errors when the event starts)."""
