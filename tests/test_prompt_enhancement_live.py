@@ -42,7 +42,7 @@ def test_a_model_without_an_enhancer_refuses_before_the_queue(live_server):
 def test_the_page_shows_the_enhanced_prompt_under_the_video_and_hides_it_for_a_plain_clip(browser, default_server):
     token = default_server.issue_token("enhancer-page")
     with opened_page(browser, default_server.url) as page:
-        assert not page.locator("#enhanced-prompt").is_visible()
+        page.wait_for_selector("#enhanced-prompt", state="hidden", timeout=30_000)  # once the plain clip has landed
         page.check("#enhance-prompt input")
         fill_and_generate(page, token)
         page.wait_for_selector("#enhanced-prompt textarea", timeout=GENERATION_TIMEOUT_MS)
@@ -55,4 +55,4 @@ def test_the_page_shows_the_enhanced_prompt_under_the_video_and_hides_it_for_a_p
         page.click("#generate")
         page.wait_for_function(f"() => ({VIDEO_SOURCE})() && ({VIDEO_SOURCE})() !== {json.dumps(first_video)}",
                                timeout=GENERATION_TIMEOUT_MS)
-        assert not page.locator("#enhanced-prompt").is_visible()
+        page.wait_for_selector("#enhanced-prompt", state="hidden", timeout=30_000)  # once the plain clip has landed

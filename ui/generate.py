@@ -203,7 +203,6 @@ class GenerateTab:
         # Queued (its warning travels with queue messages) but never behind a GPU job.
         reuse_seed.click(page_js.seed_of, inputs=manifest, outputs=[seed, advanced], api_visibility="private",
                          concurrency_limit=None)
-        manifest.change(enhanced_prompt_update, inputs=manifest, outputs=enhanced_prompt, **page)
         for field in (seed, seconds, resolution, quality, steps, image, model, audio, lora, lora_scale, enhance_prompt,
                       smooth):
             # A textbox drops its refusal when edited; these do when an event they feed starts: a no-op one.
@@ -226,6 +225,10 @@ class GenerateTab:
             **self.studio.gpu_queue(),
         )
         generating.success(None, js=page_js.SHOW_RESULT, **page)
+        # The enhanced prompt follows each clip that lands (not the manifest's every change: a server round trip
+        # that ends while a validator's refusal is on the page would clear the refusal).
+        for job in (generating, *result_jobs):
+            job.success(enhanced_prompt_update, inputs=manifest, outputs=enhanced_prompt, **page)
         page_js.stop_off_after(stop_button, generating)
         stop_button.click(**self.studio.stop_event(), cancels=[generating, *result_jobs])
         return image
