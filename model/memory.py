@@ -134,15 +134,19 @@ def check_memory(specs: list[ModelSpec], kind: GpuKind) -> MemoryPlan:
 def hd_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
     """GPU memory one HD call of `spec` needs: every served weight, the upsampler (moved in for the call only), the
     full-size refine's activations and the runtime."""
-    hd = spec.hd
-    return plan.weight_bytes + 2 * hd.upsampler_parameters + hd.activation_bytes + plan.reserve_bytes
+    return _call_with_upsampler_bytes(plan, spec.hd.upsampler_parameters, spec.hd.activation_bytes)
 
 
 def smooth_call_bytes(plan: MemoryPlan, spec: ModelSpec) -> int:
     """GPU memory one smooth-motion call of `spec` needs: every served weight, the temporal upsampler (moved in for
     the call only), the temporal round's activations and the runtime."""
-    smooth = spec.smooth
-    return plan.weight_bytes + 2 * smooth.upsampler_parameters + smooth.activation_bytes + plan.reserve_bytes
+    return _call_with_upsampler_bytes(plan, spec.smooth.upsampler_parameters, spec.smooth.activation_bytes)
+
+
+def _call_with_upsampler_bytes(plan: MemoryPlan, upsampler_parameters: int, activation_bytes: int) -> int:
+    """A call that moves a bf16 upsampler in for itself alone: every served weight, the upsampler, the call's
+    activations and the runtime."""
+    return plan.weight_bytes + 2 * upsampler_parameters + activation_bytes + plan.reserve_bytes
 
 
 def smooth_too_big(plan: MemoryPlan, specs: list[ModelSpec]) -> frozenset[str]:
